@@ -1,0 +1,177 @@
+// image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them.
+// Thin by design: options in, library calls, report out.
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/comparison.hpp"
+#include "pipeline/dataset.hpp"
+#include "pipeline/executors.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/output_folder.hpp"
+#include "pipeline/report.hpp"
+#include "pipeline/version.hpp"
+#include "pipeline/vips.hpp"
+
+namespace {
+
+struct Options {
+  std::optional<std::string> input;
+  std::optional<std::size_t> num_images;
+  std::vector<int> workers{2, 4};
+  std::vector<std::string> executors{"sequential", "threads"};
+  std::string filters{pipeline::default_filter_spec};
+  std::optional<std::string> output;
+  std::uint64_t seed = 42;
+  std::optional<std::string> size;
+  int png_compression = 6;
+  pipeline::VipsSettings vips;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+constexpr int exit_failures = 1;  // the run completed, but some image failed or outputs differ
+constexpr int exit_usage = 2;     // bad options (CLI11's own convention) or an unusable dataset
+
+std::pair<int, int> parse_size(const std::string& text) {
+  int width = 0;
+  int height = 0;
+  char separator = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d%c", &width, &separator, &height, &extra) != 3 ||
+      (separator != 'x' && separator != 'X') || width < 1 || height < 1) {
+    throw CLI::ValidationError("--size", "expected WIDTHxHEIGHT with positive numbers, e.g. 1920x1080, got '" + text + "'");
+  }
+  return {width, height};
+}
+
+void add_options(CLI::App& app, Options& options) {
+  app.add_option("-i,--input", options.input, "Folder of images (any format libvips reads); default: built-in synthetic set");
+  app.add_option("-n,--num-images", options.num_images, "Images to use (default: all of a folder; 20 synthetic)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("-w,--workers", options.workers, "Worker counts to compare")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,threads")
+      ->delimiter(',')
+      ->check(CLI::IsMember(pipeline::executor_names()))
+      ->capture_default_str();
+  app.add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
+      ->capture_default_str();
+  app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");
+  app.add_option("--seed", options.seed, "Seed of the synthetic dataset")->capture_default_str();
+  app.add_option("--size", options.size, "Size of every synthetic image, WxH (default: mixed photo sizes)");
+  app.add_option("--png-compression", options.png_compression, "PNG compression level of --output files")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  app.add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
+  app.add_flag("-q,--quiet", options.quiet, "Log errors only");
+  app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
+}
+
+int run(const Options& options) {
+  pipeline::initialize_vips(options.vips);
+  const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
+
+  pipeline::Batch batch;
+  std::string dataset_name;
+  std::size_t load_failures = 0;
+  if (options.input) {
+    auto folder = pipeline::load_image_folder(*options.input, options.num_images);
+    for (const auto& failure : folder.failures) spdlog::error("cannot read {}: {}", failure.file, failure.reason);
+    load_failures = folder.failures.size();
+    batch = std::move(folder.images);
+    dataset_name = fmt::format("folder {}", *options.input);
+    if (batch.empty()) {
+      spdlog::error("none of the images in '{}' could be read", *options.input);
+      return exit_failures;
+    }
+  } else {
+    pipeline::SyntheticOptions synthetic;
+    synthetic.count = options.num_images.value_or(20);
+    synthetic.seed = options.seed;
+    if (options.size) synthetic.size = parse_size(*options.size);
+    batch = pipeline::synthetic_dataset(synthetic);
+    dataset_name = fmt::format("synthetic (seed {})", options.seed);
+  }
+
+  pipeline::RunConditions conditions;
+  conditions.dataset = dataset_name;
+  conditions.images = batch.size();
+  for (const auto& image : batch) conditions.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
+  conditions.filters = chain.spec();
+  const auto vips = pipeline::current_vips_settings();
+  conditions.vips_concurrency = vips.concurrency;
+  conditions.vips_cache_max = vips.cache_max_operations;
+  conditions.logical_cpus = std::thread::hardware_concurrency();
+
+  pipeline::ComparisonPlan plan;
+  plan.executors = options.executors;
+  plan.worker_counts = options.workers;
+  const auto comparison = pipeline::run_comparison(
+      chain, batch, plan, [](const std::string& name, int workers) { return pipeline::make_executor(name, workers); },
+      [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); });
+  std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
+
+  std::size_t write_failures = 0;
+  if (options.output) {
+    const auto failures = pipeline::write_outputs(*options.output, comparison.baseline().batch.tasks, options.png_compression);
+    for (const auto& failure : failures) spdlog::error("cannot write {}: {}", failure.file, failure.reason);
+    write_failures = failures.size();
+    spdlog::info("wrote {} image(s) to {}", batch.size() - comparison.baseline().batch.failure_count() - write_failures,
+                 *options.output);
+  }
+
+  const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
+  if (!clean) {
+    spdlog::error("finished with problems: {} unreadable input(s), {} failed task(s), {} unwritten output(s){}",
+                  load_failures, comparison.failed_tasks(), write_failures,
+                  comparison.all_identical() ? "" : ", outputs that differ from sequential");
+  }
+  return clean ? EXIT_SUCCESS : exit_failures;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Runs a batch of images through a filter chain sequentially, with threads and with processes, "
+               "and compares the paradigms."};
+  Options options;
+  add_options(app, options);
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("image-pipeline");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%l] %v");
+  spdlog::set_level(options.quiet ? spdlog::level::err : options.verbose ? spdlog::level::debug : spdlog::level::info);
+
+  try {
+    return run(options);
+  } catch (const pipeline::FilterSpecError& error) {
+    std::cerr << "--filters: " << error.what() << "\nRun with --help for more information.\n";
+    return exit_usage;
+  } catch (const CLI::ValidationError& error) {
+    std::cerr << error.what() << "\nRun with --help for more information.\n";
+    return exit_usage;
+  } catch (const pipeline::DatasetError& error) {
+    spdlog::error("{}", error.what());
+    return exit_usage;
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return exit_failures;
+  }
+}

@@ -1,0 +1,9 @@
+# Every dependency comes from Debian 12 packages (see scripts/install-deps.sh).
+# The same calls are repeated by pipelineConfig.cmake for consumers of the installed package.
+find_package(PkgConfig REQUIRED)
+# A prefixed name so the imported target cannot clash with a consumer's own pkg-config lookups.
+pkg_check_modules(pipeline_VIPS REQUIRED IMPORTED_TARGET vips-cpp>=8.10)
+# 1.80 is where Boost.Process v2 appeared; Debian 12's libboost1.81-dev provides it.
+find_package(Boost 1.80 REQUIRED CONFIG)
+find_package(spdlog REQUIRED CONFIG)
+find_package(Threads REQUIRED)

@@ -1,0 +1,27 @@
+include(CMakePackageConfigHelpers)
+
+set(PIPELINE_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/pipeline")
+
+install(TARGETS pipeline EXPORT pipelineTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+install(EXPORT pipelineTargets
+  NAMESPACE pipeline::
+  DESTINATION ${PIPELINE_CMAKE_DIR})
+
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/pipelineConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/pipelineConfig.cmake"
+  INSTALL_DESTINATION ${PIPELINE_CMAKE_DIR})
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/pipelineConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/pipelineConfig.cmake"
+  "${PROJECT_BINARY_DIR}/pipelineConfigVersion.cmake"
+  DESTINATION ${PIPELINE_CMAKE_DIR})
+
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/pipeline)

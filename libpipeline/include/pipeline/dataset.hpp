@@ -1,0 +1,50 @@
+#pragma once
+// Where batches come from: a folder of images, or a deterministic synthetic set.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pipeline/image.hpp"
+
+namespace pipeline {
+
+// The dataset as a whole cannot be used: a missing folder, not a folder, nothing to load.
+class DatasetError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LoadFailure {
+  std::string file;    // the file's name inside the folder
+  std::string reason;  // libvips' message
+};
+
+struct FolderDataset {
+  Batch images;                       // decoded, sorted by file name
+  std::vector<LoadFailure> failures;  // files that look like images but could not be decoded
+  std::vector<std::string> skipped;   // files that are not images at all (neither content nor extension)
+};
+
+// Decodes every image in `folder` (not recursive, hidden files ignored), sorted by name, at most `max_images`
+// of them (the first by name). A file counts as an image if libvips recognises its content or its extension is
+// an image format's; one that then fails to decode is a LoadFailure, and the rest still load.
+// Requires initialize_vips(). Throws DatasetError for a missing or unreadable folder or one with no images.
+[[nodiscard]] FolderDataset load_image_folder(const std::filesystem::path& folder,
+                                              std::optional<std::size_t> max_images = std::nullopt);
+
+struct SyntheticOptions {
+  std::size_t count = 20;
+  std::uint64_t seed = 42;
+  // Every image this size; unset: a deterministic mix of photo-like sizes from 640x480 to 1920x1080.
+  std::optional<std::pair<int, int>> size;
+};
+
+// A reproducible batch of RGB images (gradients, shapes, textures, noise), the same for the same options on
+// every machine, named "synthetic-000", "synthetic-001", ... No files, no network.
+[[nodiscard]] Batch synthetic_dataset(const SyntheticOptions& options = {});
+
+}  // namespace pipeline

@@ -1,0 +1,48 @@
+#pragma once
+// Builds filters and chains from text: "grayscale,blur,sobel,sharpen,brightness=1.2".
+//
+// The built-in filters are always registered. Register your own before parsing a spec that names them,
+// and, for the process pool, before serving as a worker, so the worker can rebuild the same chain.
+//
+//   pipeline::register_filter("invert", [](std::optional<std::string> arg) {
+//     if (arg) throw pipeline::FilterSpecError("invert takes no parameter");
+//     return std::make_shared<Invert>();
+//   });
+//   auto chain = pipeline::parse_filter_chain("grayscale,invert");
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/filter.hpp"
+
+namespace pipeline {
+
+// A chain spec that cannot be parsed: an unknown name (the message lists the valid ones) or a bad parameter.
+class FilterSpecError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// The default chain of the seed project.
+inline constexpr std::string_view default_filter_spec = "grayscale,blur,sobel,sharpen,brightness=1.2";
+
+// Makes a filter from the text after '=' (nullopt when there is none); throws FilterSpecError on a bad parameter.
+using FilterFactory = std::function<FilterPtr(const std::optional<std::string>& parameter)>;
+
+// Registers (or replaces) a filter by name. Names are lower-case letters, digits, '_' and '-'. Thread-safe.
+void register_filter(const std::string& name, FilterFactory factory);
+
+// Registered names, sorted.
+[[nodiscard]] std::vector<std::string> registered_filters();
+
+// "brightness=1.5" -> the filter. Throws FilterSpecError.
+[[nodiscard]] FilterPtr make_filter(std::string_view spec);
+
+// Comma-separated specs, spaces around items ignored; an empty spec is an error. Throws FilterSpecError.
+[[nodiscard]] FilterChain parse_filter_chain(std::string_view spec);
+
+}  // namespace pipeline

@@ -1,0 +1,26 @@
+#pragma once
+// Speedup, efficiency and the experimentally determined serial fraction, from measured times.
+
+#include <cstddef>
+
+#include "pipeline/executor.hpp"
+
+namespace pipeline {
+
+// T_sequential / T_parallel.
+[[nodiscard]] double speedup(double sequential_seconds, double parallel_seconds) noexcept;
+// speedup / workers.
+[[nodiscard]] double efficiency(double speedup, int workers) noexcept;
+// Karp-Flatt: e = (1/S - 1/p) / (1 - 1/p). Undefined (NaN) for p = 1. A value that rises with p points at
+// overhead growing with the worker count rather than a fixed serial part.
+[[nodiscard]] double karp_flatt(double speedup, int workers) noexcept;
+
+// What a run was observed to use, counted over its task records.
+struct Footprint {
+  std::size_t processes = 0;  // distinct PIDs
+  std::size_t threads = 0;    // distinct (PID, TID) pairs
+  std::size_t cores = 0;      // distinct CPU cores seen at task start or end
+};
+[[nodiscard]] Footprint footprint(const BatchResult& batch);
+
+}  // namespace pipeline

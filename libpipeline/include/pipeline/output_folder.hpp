@@ -1,0 +1,29 @@
+#pragma once
+// Writing a batch's results to a folder as PNG files named after their sources.
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pipeline/image.hpp"
+#include "pipeline/task.hpp"
+
+namespace pipeline {
+
+// The output file name of each input: "photo.jpg" -> "photo.png"; inputs sharing a stem ("a.jpg", "a.png")
+// keep their extension ("a.jpg.png", "a.png.png") so no output overwrites another.
+[[nodiscard]] std::vector<std::string> output_file_names(const std::vector<std::string>& input_names);
+
+struct WriteFailure {
+  std::string file;
+  std::string reason;
+};
+
+// Creates `folder` if needed and writes each successful task's output atomically (write_png_atomic).
+// Failed tasks are skipped (their error is already in their record); a write that fails is returned and
+// the others still go ahead. Throws ImageIoError only if the folder cannot be created.
+[[nodiscard]] std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder,
+                                                      std::span<const TaskResult> tasks, int png_compression = 6);
+
+}  // namespace pipeline

@@ -1,0 +1,20 @@
+#pragma once
+// Everything of the library in one include.
+
+#include "pipeline/comparison.hpp"
+#include "pipeline/dataset.hpp"
+#include "pipeline/executor.hpp"
+#include "pipeline/executors.hpp"
+#include "pipeline/filter.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/filters.hpp"
+#include "pipeline/image.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/metrics.hpp"
+#include "pipeline/output_folder.hpp"
+#include "pipeline/report.hpp"
+#include "pipeline/sequential_executor.hpp"
+#include "pipeline/task.hpp"
+#include "pipeline/thread_pool_executor.hpp"
+#include "pipeline/version.hpp"
+#include "pipeline/vips.hpp"

@@ -1,0 +1,46 @@
+#pragma once
+// One task = one image through the chain, and the record of where and when it ran.
+
+#include <cstdint>
+#include <string>
+
+#include "pipeline/filter.hpp"
+#include "pipeline/image.hpp"
+
+namespace pipeline {
+
+// Where and when one image was processed. Times are seconds on CLOCK_MONOTONIC, one clock shared by every
+// process of the machine, so records from threads and from worker processes line up on one timeline.
+struct TaskRecord {
+  std::string image;
+  int worker = 0;          // index of the worker (thread or process) within its executor, 0-based
+  std::int64_t pid = 0;    // process that ran the filters
+  std::int64_t tid = 0;    // OS thread id (gettid), not std::thread::id
+  int cpu_start = -1;      // sched_getcpu() when the task started / ended; -1 if unknown
+  int cpu_end = -1;
+  double start_s = 0.0;
+  double end_s = 0.0;
+  std::uint64_t bytes_sent = 0;      // pixels and framing moved to and from a worker process (0 in-process)
+  std::uint64_t bytes_received = 0;
+  double transfer_s = 0.0;           // part of the task spent moving data rather than filtering
+  std::string error;                 // empty when the task succeeded
+
+  [[nodiscard]] bool ok() const noexcept { return error.empty(); }
+  [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
+};
+
+struct TaskResult {
+  Image output;  // empty when the task failed
+  TaskRecord record;
+};
+
+// Runs `chain` on `input` in the calling thread and records it. Never throws for a failing filter: the
+// exception's message becomes record.error and the output is left empty.
+[[nodiscard]] TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker);
+
+[[nodiscard]] double monotonic_seconds() noexcept;
+[[nodiscard]] std::int64_t current_pid() noexcept;
+[[nodiscard]] std::int64_t current_tid() noexcept;
+[[nodiscard]] int current_cpu() noexcept;
+
+}  // namespace pipeline

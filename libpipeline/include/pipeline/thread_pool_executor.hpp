@@ -1,0 +1,21 @@
+#pragma once
+// Threads in this process, on a Boost.Asio thread_pool: one task per image, handed to the next free thread.
+
+#include "pipeline/executor.hpp"
+
+namespace pipeline {
+
+class ThreadPoolExecutor final : public Executor {
+ public:
+  // Throws std::invalid_argument unless workers >= 1.
+  explicit ThreadPoolExecutor(int workers);
+  [[nodiscard]] std::string name() const override { return "threads"; }
+  [[nodiscard]] int workers() const override { return workers_; }
+  // A fresh pool per batch: its start-up is part of the measured time, as a process pool's is.
+  [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch) override;
+
+ private:
+  int workers_;
+};
+
+}  // namespace pipeline

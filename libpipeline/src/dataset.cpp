@@ -1,0 +1,71 @@
+#include "pipeline/dataset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/image_io.hpp"
+
+namespace pipeline {
+namespace {
+
+bool has_image_extension(const std::filesystem::path& path) {
+  static constexpr std::array<std::string_view, 22> extensions = {
+      ".jpg", ".jpeg", ".jpe", ".jfif", ".png",  ".tif", ".tiff", ".webp", ".gif", ".heic", ".heif",
+      ".avif", ".jp2", ".j2k", ".jxl", ".bmp",  ".ppm", ".pgm",  ".pbm",  ".pnm", ".pfm",  ".svg"};
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
+}
+
+}  // namespace
+
+FolderDataset load_image_folder(const std::filesystem::path& folder, std::optional<std::size_t> max_images) {
+  std::error_code error;
+  if (!std::filesystem::exists(folder, error)) {
+    throw DatasetError(fmt::format("input folder '{}' does not exist", folder.string()));
+  }
+  if (!std::filesystem::is_directory(folder, error)) {
+    throw DatasetError(fmt::format("input '{}' is not a folder", folder.string()));
+  }
+  std::vector<std::filesystem::path> files;
+  std::filesystem::directory_iterator it(folder, error);
+  if (error) throw DatasetError(fmt::format("cannot read folder '{}': {}", folder.string(), error.message()));
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.front() == '.') continue;
+    if (!entry.is_regular_file(error)) continue;
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+
+  FolderDataset dataset;
+  std::size_t taken = 0;
+  for (const auto& file : files) {
+    if (max_images && taken >= *max_images) break;
+    const std::string name = file.filename().string();
+    if (!is_loadable_image(file) && !has_image_extension(file)) {
+      spdlog::info("skipping '{}': not an image libvips can read", name);
+      dataset.skipped.push_back(name);
+      continue;
+    }
+    ++taken;
+    try {
+      dataset.images.push_back({name, decode_image(file)});
+    } catch (const std::exception& failure) {
+      dataset.failures.push_back({name, failure.what()});
+    }
+  }
+  if (taken == 0) {
+    throw DatasetError(fmt::format("input folder '{}' holds no images{}", folder.string(),
+                                   dataset.skipped.empty() ? "" : fmt::format(" ({} other files skipped)", dataset.skipped.size())));
+  }
+  return dataset;
+}
+
+}  // namespace pipeline

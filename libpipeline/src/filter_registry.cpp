@@ -1,0 +1,138 @@
+#include "pipeline/filter_registry.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pipeline/filters.hpp"
+
+namespace pipeline {
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+template <typename T>
+FilterFactory without_parameter(const char* name) {
+  return [name](const std::optional<std::string>& parameter) -> FilterPtr {
+    if (parameter) throw FilterSpecError(fmt::format("filter '{}' takes no parameter, got '{}'", name, *parameter));
+    return std::make_shared<T>();
+  };
+}
+
+FilterPtr make_brightness(const std::optional<std::string>& parameter) {
+  if (!parameter) return std::make_shared<BrightnessFilter>();
+  const std::string_view text = trim(*parameter);
+  double factor = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), factor);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(factor) ||
+      factor < 0.0) {
+    throw FilterSpecError(
+        fmt::format("brightness needs a factor that is a finite number >= 0 (e.g. brightness=1.2), got '{}'", *parameter));
+  }
+  return std::make_shared<BrightnessFilter>(factor);
+}
+
+class Registry {
+ public:
+  Registry() {
+    factories_.emplace("grayscale", without_parameter<GrayscaleFilter>("grayscale"));
+    factories_.emplace("blur", without_parameter<BlurFilter>("blur"));
+    factories_.emplace("sobel", without_parameter<SobelFilter>("sobel"));
+    factories_.emplace("sharpen", without_parameter<SharpenFilter>("sharpen"));
+    factories_.emplace("brightness", make_brightness);
+  }
+
+  void add(const std::string& name, FilterFactory factory) {
+    std::lock_guard lock(mutex_);
+    factories_[name] = std::move(factory);
+  }
+
+  std::optional<FilterFactory> find(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    const auto it = factories_.find(name);
+    if (it == factories_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::vector<std::string> names() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& entry : factories_) names.push_back(entry.first);
+    return names;  // std::map keeps them sorted
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, FilterFactory> factories_;
+};
+
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
+}  // namespace
+
+void register_filter(const std::string& name, FilterFactory factory) {
+  if (!valid_name(name)) {
+    throw std::invalid_argument(fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
+  }
+  if (!factory) throw std::invalid_argument("register_filter: empty factory for '" + name + "'");
+  registry().add(name, std::move(factory));
+}
+
+std::vector<std::string> registered_filters() { return registry().names(); }
+
+FilterPtr make_filter(std::string_view spec) {
+  spec = trim(spec);
+  const auto equals = spec.find('=');
+  const std::string name(trim(spec.substr(0, equals)));
+  std::optional<std::string> parameter;
+  if (equals != std::string_view::npos) parameter = std::string(trim(spec.substr(equals + 1)));
+
+  const auto factory = registry().find(name);
+  if (!factory) {
+    throw FilterSpecError(fmt::format("unknown filter '{}'; valid filters: {}", name.empty() ? std::string(spec) : name,
+                                      fmt::join(registered_filters(), ", ")));
+  }
+  FilterPtr filter = (*factory)(parameter);
+  if (!filter) throw FilterSpecError(fmt::format("the factory of filter '{}' returned no filter", name));
+  return filter;
+}
+
+FilterChain parse_filter_chain(std::string_view spec) {
+  if (trim(spec).empty()) {
+    throw FilterSpecError(fmt::format("empty filter chain; valid filters: {}", fmt::join(registered_filters(), ", ")));
+  }
+  FilterChain chain;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = spec.find(',', start);
+    const std::string_view item = spec.substr(start, comma == std::string_view::npos ? spec.npos : comma - start);
+    if (trim(item).empty()) {
+      throw FilterSpecError(fmt::format("empty item in filter chain '{}'", spec));
+    }
+    chain.then(make_filter(item));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return chain;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,56 @@
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/kernels.hpp"
+
+namespace pipeline::kernels {
+namespace {
+
+// Y = 0.299 R + 0.587 G + 0.114 B, rounded half up, in integers so it is exact: (299 R + 587 G + 114 B + 500) / 1000.
+inline std::uint8_t luma(unsigned r, unsigned g, unsigned b) noexcept {
+  return static_cast<std::uint8_t>((299 * r + 587 * g + 114 * b + 500) / 1000);
+}
+
+template <typename Sample, int Bands>
+void to_gray(const Image& input, Image& out) {
+  // 16-bit samples are reduced to 8 bits by v >> 8 before anything else, as the spec says.
+  constexpr unsigned shift = sizeof(Sample) == 2 ? 8 : 0;
+  const std::size_t width = static_cast<std::size_t>(input.width());
+  for (int y = 0; y < input.height(); ++y) {
+    const auto* source = reinterpret_cast<const Sample*>(input.row(y));
+    std::uint8_t* target = out.row(y);
+    for (std::size_t x = 0; x < width; ++x) {
+      const Sample* pixel = source + x * Bands;
+      if constexpr (Bands <= 2) {  // grey (+ alpha): expanding grey to RGB gives Y = grey exactly
+        target[x] = static_cast<std::uint8_t>(pixel[0] >> shift);
+      } else {  // RGB (+ alpha, dropped, not composited)
+        target[x] = luma(pixel[0] >> shift, pixel[1] >> shift, pixel[2] >> shift);
+      }
+    }
+  }
+}
+
+template <typename Sample>
+void to_gray_by_bands(const Image& input, Image& out) {
+  switch (input.bands()) {
+    case 1: to_gray<Sample, 1>(input, out); break;
+    case 2: to_gray<Sample, 2>(input, out); break;
+    case 3: to_gray<Sample, 3>(input, out); break;
+    default: to_gray<Sample, 4>(input, out); break;
+  }
+}
+
+}  // namespace
+
+Image gray8_from_any(const Image& input) {
+  if (input.is_gray8()) return input;
+  Image out(input.width(), input.height(), 1, SampleFormat::u8);
+  if (input.format() == SampleFormat::u16) {
+    to_gray_by_bands<std::uint16_t>(input, out);
+  } else {
+    to_gray_by_bands<std::uint8_t>(input, out);
+  }
+  return out;
+}
+
+}  // namespace pipeline::kernels

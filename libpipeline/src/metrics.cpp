@@ -1,0 +1,41 @@
+#include "pipeline/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <utility>
+
+namespace pipeline {
+
+double speedup(double sequential_seconds, double parallel_seconds) noexcept {
+  if (!(parallel_seconds > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  return sequential_seconds / parallel_seconds;
+}
+
+double efficiency(double speedup, int workers) noexcept {
+  if (workers < 1) return std::numeric_limits<double>::quiet_NaN();
+  return speedup / workers;
+}
+
+double karp_flatt(double speedup, int workers) noexcept {
+  if (workers < 2 || !(speedup > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  const double p = workers;
+  return (1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p);
+}
+
+Footprint footprint(const BatchResult& batch) {
+  std::set<std::int64_t> pids;
+  std::set<std::pair<std::int64_t, std::int64_t>> threads;
+  std::set<int> cores;
+  for (const auto& task : batch.tasks) {
+    const TaskRecord& record = task.record;
+    if (record.pid == 0) continue;  // never ran (e.g. a worker died before starting it)
+    pids.insert(record.pid);
+    threads.insert({record.pid, record.tid});
+    if (record.cpu_start >= 0) cores.insert(record.cpu_start);
+    if (record.cpu_end >= 0) cores.insert(record.cpu_end);
+  }
+  return {pids.size(), threads.size(), cores.size()};
+}
+
+}  // namespace pipeline

@@ -1,0 +1,58 @@
+#include "pipeline/report.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace pipeline {
+
+std::string format_comparison(const Comparison& comparison, const RunConditions& conditions) {
+  std::string out;
+  auto line = [&out](const std::string& text) {
+    out += text;
+    out += '\n';
+  };
+  line(fmt::format("Dataset: {}, {} images, {:.1f} MP", conditions.dataset, conditions.images, conditions.megapixels));
+  line(fmt::format("Filters: {}", conditions.filters));
+  line(fmt::format("libvips: {} thread(s) per operation, operation cache {}; {} logical CPUs",
+                   conditions.vips_concurrency,
+                   conditions.vips_cache_max == 0 ? std::string("off") : fmt::format("{} operations", conditions.vips_cache_max),
+                   conditions.logical_cpus));
+  line("");
+  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>8} | {:>10} | {:>4} | {:>7} | {:>5} | {}", "Paradigm", "Workers",
+                   "Time (s)", "Speedup", "Efficiency", "PIDs", "Threads", "Cores", "Identical"));
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<10}+{:-<12}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "", "", "", "", "", "", ""));
+  for (const auto& run : comparison.runs) {
+    const bool baseline = &run == &comparison.runs.front();
+    const bool oversubscribed = conditions.logical_cpus > 0 && static_cast<unsigned>(run.batch.workers) > conditions.logical_cpus;
+    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7.2f}x | {:>9.1f}% | {:>4} | {:>7} | {:>5} | {}", run.batch.executor,
+                     fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.batch.seconds(),
+                     run.speedup, run.efficiency * 100.0, run.observed.processes, run.observed.threads,
+                     run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
+  }
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [&](const ComparisonRun& run) {
+        return conditions.logical_cpus > 0 && static_cast<unsigned>(run.batch.workers) > conditions.logical_cpus;
+      })) {
+    line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", conditions.logical_cpus));
+  }
+
+  for (const auto& run : comparison.runs) {
+    for (const auto& task : run.batch.tasks) {
+      if (!task.record.ok()) {
+        line(fmt::format("FAILED {} ({} x{}): {}", task.record.image, run.batch.executor, run.batch.workers, task.record.error));
+      }
+    }
+    if (!run.identical_to_sequential) {
+      line(fmt::format("MISMATCH {} x{}: outputs differ from sequential for {}", run.batch.executor, run.batch.workers,
+                       fmt::join(run.mismatched_images, ", ")));
+    }
+  }
+  if (comparison.runs.size() > 1) {
+    line(comparison.all_identical() ? "All runs produced outputs identical to the sequential run (per-image digest)."
+                                    : "Some runs produced outputs that differ from the sequential run: see MISMATCH above.");
+  }
+  return out;
+}
+
+}  // namespace pipeline
