@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing image-pipeline needs, from Debian 12's own packages.
+# Does nothing when everything is already there; uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkgconf
+  libvips-dev
+  libboost1.81-dev   # not the unversioned libboost-dev (1.74, no Boost.Process v2, conflicts with 1.81)
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
