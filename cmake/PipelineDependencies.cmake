@@ -6,4 +6,5 @@ pkg_check_modules(pipeline_VIPS REQUIRED IMPORTED_TARGET vips-cpp>=8.10)
 # 1.80 is where Boost.Process v2 appeared; Debian 12's libboost1.81-dev provides it.
 find_package(Boost 1.80 REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
+find_package(nlohmann_json 3.10 REQUIRED CONFIG)
 find_package(Threads REQUIRED)

@@ -1,10 +1,11 @@
 // image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them.
 // Thin by design: options in, library calls, report out.
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/machine.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/version.hpp"
@@ -31,6 +33,7 @@ struct Options {
   std::vector<std::string> executors{"sequential", "threads"};
   std::string filters{pipeline::default_filter_spec};
   std::optional<std::string> output;
+  std::optional<std::string> json;
   std::uint64_t seed = 42;
   std::optional<std::string> size;
   int png_compression = 6;
@@ -67,6 +70,7 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");
+  app.add_option("--json", options.json, "Write the report as JSON to this file");
   app.add_option("--seed", options.seed, "Seed of the synthetic dataset")->capture_default_str();
   app.add_option("--size", options.size, "Size of every synthetic image, WxH (default: mixed photo sizes)");
   app.add_option("--png-compression", options.png_compression, "PNG compression level of --output files")
@@ -81,6 +85,18 @@ void add_options(CLI::App& app, Options& options) {
   app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   app.add_flag("-q,--quiet", options.quiet, "Log errors only");
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
+}
+
+// Reports are written whole to a temporary file and renamed, like images: never a half-written report.
+void write_text_file(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", path.string()));
+  }
+  std::filesystem::rename(temporary, path);
 }
 
 int run(const Options& options) {
@@ -110,14 +126,10 @@ int run(const Options& options) {
   }
 
   pipeline::RunConditions conditions;
-  conditions.dataset = dataset_name;
-  conditions.images = batch.size();
-  for (const auto& image : batch) conditions.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
+  conditions.machine = pipeline::describe_machine();
+  conditions.dataset = pipeline::describe_dataset(dataset_name, batch);
   conditions.filters = chain.spec();
-  const auto vips = pipeline::current_vips_settings();
-  conditions.vips_concurrency = vips.concurrency;
-  conditions.vips_cache_max = vips.cache_max_operations;
-  conditions.logical_cpus = std::thread::hardware_concurrency();
+  conditions.vips = pipeline::current_vips_settings();
 
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
@@ -126,6 +138,7 @@ int run(const Options& options) {
       chain, batch, plan, [](const std::string& name, int workers) { return pipeline::make_executor(name, workers); },
       [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); });
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
+  if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
 
   std::size_t write_failures = 0;
   if (options.output) {

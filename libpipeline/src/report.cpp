@@ -7,34 +7,43 @@
 
 namespace pipeline {
 
+DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch) {
+  DatasetInfo info{std::move(source), batch.size(), 0.0};
+  for (const auto& image : batch) info.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
+  return info;
+}
+
 std::string format_comparison(const Comparison& comparison, const RunConditions& conditions) {
   std::string out;
   auto line = [&out](const std::string& text) {
     out += text;
     out += '\n';
   };
-  line(fmt::format("Dataset: {}, {} images, {:.1f} MP", conditions.dataset, conditions.images, conditions.megapixels));
+  const unsigned cpus = conditions.machine.logical_cpus;
+  line(fmt::format("Dataset: {}, {} images, {:.1f} MP", conditions.dataset.source, conditions.dataset.images,
+                   conditions.dataset.megapixels));
   line(fmt::format("Filters: {}", conditions.filters));
-  line(fmt::format("libvips: {} thread(s) per operation, operation cache {}; {} logical CPUs",
-                   conditions.vips_concurrency,
-                   conditions.vips_cache_max == 0 ? std::string("off") : fmt::format("{} operations", conditions.vips_cache_max),
-                   conditions.logical_cpus));
+  line(fmt::format("Machine: {}, {} logical CPUs; libvips {} with {} thread(s) per operation, operation cache {}",
+                   conditions.machine.cpu_model, cpus, conditions.machine.libvips_version, conditions.vips.concurrency,
+                   conditions.vips.cache_max_operations == 0
+                       ? std::string("off")
+                       : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   line("");
   line(fmt::format("{:<12} | {:>7} | {:>9} | {:>8} | {:>10} | {:>4} | {:>7} | {:>5} | {}", "Paradigm", "Workers",
                    "Time (s)", "Speedup", "Efficiency", "PIDs", "Threads", "Cores", "Identical"));
   line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<10}+{:-<12}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "", "", "", "", "", "", ""));
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.runs.front();
-    const bool oversubscribed = conditions.logical_cpus > 0 && static_cast<unsigned>(run.batch.workers) > conditions.logical_cpus;
+    const bool oversubscribed = cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
     line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7.2f}x | {:>9.1f}% | {:>4} | {:>7} | {:>5} | {}", run.batch.executor,
                      fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.batch.seconds(),
                      run.speedup, run.efficiency * 100.0, run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
-  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [&](const ComparisonRun& run) {
-        return conditions.logical_cpus > 0 && static_cast<unsigned>(run.batch.workers) > conditions.logical_cpus;
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [cpus](const ComparisonRun& run) {
+        return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
       })) {
-    line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", conditions.logical_cpus));
+    line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", cpus));
   }
 
   for (const auto& run : comparison.runs) {

@@ -10,6 +10,7 @@
 #include "pipeline/filters.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/machine.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"

@@ -1,25 +1,40 @@
 #pragma once
-// Text reports of a comparison for a terminal. They read only task records and the comparison's figures.
+// Reports of a comparison: a text table for the terminal and a JSON document. They read only task records,
+// the comparison's figures and the conditions of the run, never executors' internals.
 
+#include <cstddef>
+#include <span>
 #include <string>
 
 #include "pipeline/comparison.hpp"
+#include "pipeline/image.hpp"
+#include "pipeline/machine.hpp"
+#include "pipeline/vips.hpp"
 
 namespace pipeline {
 
-// What the report states about the conditions of the measurement.
-struct RunConditions {
-  std::string dataset;  // e.g. "synthetic (20 images, seed 42)" or "folder photos/ (6 images)"
+struct DatasetInfo {
+  std::string source;  // "synthetic (seed 42)" or "folder photos/"
   std::size_t images = 0;
   double megapixels = 0.0;
+};
+
+[[nodiscard]] DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch);
+
+// What the report states about the conditions of the measurement.
+struct RunConditions {
+  MachineInfo machine;
+  DatasetInfo dataset;
   std::string filters;
-  int vips_concurrency = 1;
-  int vips_cache_max = 0;
-  unsigned logical_cpus = 0;
+  VipsSettings vips;
 };
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
 // the conditions and followed by the failures and mismatches, if any.
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions);
+
+// The JSON report, schema "image-pipeline/report/1" (README, "JSON report"). Later versions add fields, never
+// rename these.
+[[nodiscard]] std::string comparison_json(const Comparison& comparison, const RunConditions& conditions);
 
 }  // namespace pipeline

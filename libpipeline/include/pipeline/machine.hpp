@@ -1,0 +1,19 @@
+#pragma once
+// The facts about the machine that a measurement depends on, recorded with every report.
+
+#include <string>
+
+namespace pipeline {
+
+struct MachineInfo {
+  std::string hostname;
+  std::string os;         // "Linux 6.1.0-... x86_64"
+  std::string cpu_model;  // from /proc/cpuinfo; "unknown" when absent
+  unsigned logical_cpus = 0;  // CPUs this process may run on (its affinity mask), not the machine's total
+  std::string libvips_version;
+  std::string compiler;
+};
+
+[[nodiscard]] MachineInfo describe_machine();
+
+}  // namespace pipeline

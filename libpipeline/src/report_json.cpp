@@ -1,0 +1,73 @@
+// The JSON report. Field names are a contract (README, "JSON report"): add, never rename.
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/report.hpp"
+
+namespace pipeline {
+namespace {
+
+using nlohmann::json;
+
+// JSON has no NaN: an undefined figure (e.g. a speedup over a zero time) is null.
+json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+json task_json(const TaskRecord& record) {
+  return {{"image", record.image},
+          {"worker", record.worker},
+          {"pid", record.pid},
+          {"tid", record.tid},
+          {"cpu_start", record.cpu_start},
+          {"cpu_end", record.cpu_end},
+          {"start_s", record.start_s},
+          {"end_s", record.end_s},
+          {"bytes_sent", record.bytes_sent},
+          {"bytes_received", record.bytes_received},
+          {"transfer_s", record.transfer_s},
+          {"error", record.ok() ? json(nullptr) : json(record.error)}};
+}
+
+json run_json(const ComparisonRun& run) {
+  json tasks = json::array();
+  for (const auto& task : run.batch.tasks) tasks.push_back(task_json(task.record));
+  return {{"executor", run.batch.executor},
+          {"workers", run.batch.workers},
+          {"seconds", run.batch.seconds()},
+          {"speedup", number(run.speedup)},
+          {"efficiency", number(run.efficiency)},
+          {"karp_flatt", number(karp_flatt(run.speedup, run.batch.workers))},
+          {"identical_to_sequential", run.identical_to_sequential},
+          {"mismatched_images", run.mismatched_images},
+          {"failed_tasks", run.batch.failure_count()},
+          {"observed", {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
+          {"tasks", std::move(tasks)}};
+}
+
+}  // namespace
+
+std::string comparison_json(const Comparison& comparison, const RunConditions& conditions) {
+  const MachineInfo& machine = conditions.machine;
+  json runs = json::array();
+  for (const auto& run : comparison.runs) runs.push_back(run_json(run));
+  const json report = {
+      {"schema", "image-pipeline/report/1"},
+      {"machine",
+       {{"hostname", machine.hostname},
+        {"os", machine.os},
+        {"cpu_model", machine.cpu_model},
+        {"logical_cpus", machine.logical_cpus},
+        {"libvips_version", machine.libvips_version},
+        {"compiler", machine.compiler}}},
+      {"vips", {{"concurrency", conditions.vips.concurrency}, {"cache_max_operations", conditions.vips.cache_max_operations}}},
+      {"dataset",
+       {{"source", conditions.dataset.source},
+        {"images", conditions.dataset.images},
+        {"megapixels", conditions.dataset.megapixels}}},
+      {"filters", conditions.filters},
+      {"all_identical_to_sequential", comparison.all_identical()},
+      {"runs", std::move(runs)}};
+  return report.dump(2) + "\n";
+}
+
+}  // namespace pipeline
