@@ -60,8 +60,8 @@ std::pair<int, int> parse_size(const std::string& text) {
 void add_options(CLI::App& app, Options& options) {
   app.add_option("-i,--input", options.input, "Folder of images (any format libvips reads); default: built-in synthetic set");
   app.add_option("-n,--num-images", options.num_images, "Images to use (default: all of a folder; 20 synthetic)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("-w,--workers", options.workers, "Worker counts to compare")->check(CLI::PositiveNumber)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+  app.add_option("-w,--workers", options.workers, "Worker counts to compare")->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,threads")
       ->delimiter(',')
@@ -77,10 +77,10 @@ void add_options(CLI::App& app, Options& options) {
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   app.add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   app.add_flag("-q,--quiet", options.quiet, "Log errors only");
@@ -165,7 +165,12 @@ int main(int argc, char** argv) {
                "and compares the paradigms."};
   Options options;
   add_options(app, options);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 prints the message (or the help / version); its own error codes are folded into the usual 2.
+    return app.exit(error) == 0 ? EXIT_SUCCESS : exit_usage;
+  }
 
   auto logger = spdlog::stderr_color_mt("image-pipeline");
   spdlog::set_default_logger(logger);

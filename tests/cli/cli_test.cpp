@@ -1,0 +1,136 @@
+// The CLI as a user runs it: exit statuses, messages, and what lands in the output folder.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/dataset.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/vips.hpp"
+#include "test_images.hpp"
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& arguments) {
+  const std::string command = std::string("'") + IMAGE_PIPELINE_CLI + "' " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::set<std::string> files_in(const std::filesystem::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a bad option is a clear error with exit status 2", "[cli]") {
+  const auto outcome = run_cli("--workers zero");
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.output, Catch::Contains("--workers"));
+  CHECK(run_cli("--executors gpu").status == 2);
+  CHECK(run_cli("--no-such-option").status == 2);
+  CHECK(run_cli("--size 12by4").status == 2);
+}
+
+TEST_CASE("an unknown filter is an error that lists the valid filters", "[cli]") {
+  const auto outcome = run_cli("--filters grayscale,nope");
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.output, Catch::Contains("nope") && Catch::Contains("sharpen") && Catch::Contains("brightness"));
+}
+
+TEST_CASE("a missing input folder is a clear error", "[cli]") {
+  pipeline::test::TempFolder temp;
+  const auto outcome = run_cli("--input '" + (temp.path() / "absent").string() + "'");
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.output, Catch::Contains("absent") && Catch::Contains("does not exist"));
+}
+
+TEST_CASE("a corrupt image is named, and every good image is still written", "[cli]") {
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  std::filesystem::create_directories(in);
+  pipeline::write_png_atomic(pipeline::test::noise_image(37, 21, 3, 1), in / "b-colour.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(16, 16, 1, 2), in / "c-grey.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(9, 30, 4, 3), in / "d-alpha.png");
+  std::ofstream(in / "a-broken.jpg") << "\xFF\xD8\xFF\xE0 this is not really a JPEG";
+  std::ofstream(in / "notes.txt") << "not an image";
+
+  const auto outcome = run_cli("--input '" + in.string() + "' --output '" + out.string() + "' --workers 2");
+  CHECK(outcome.status == 1);
+  CHECK_THAT(outcome.output, Catch::Contains("a-broken.jpg"));
+  CHECK(files_in(out) == std::set<std::string>{"b-colour.png", "c-grey.png", "d-alpha.png"});
+
+  // Each written file is the default chain applied to its decoded input.
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  for (const std::string stem : {"b-colour", "c-grey", "d-alpha"}) {
+    const auto expected = chain.apply(pipeline::decode_image(in / (stem + ".png")));
+    CHECK(pipeline::decode_image(out / (stem + ".png")) == expected);
+  }
+}
+
+TEST_CASE("inputs sharing a stem keep their extension in the output name", "[cli]") {
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  std::filesystem::create_directories(in);
+  // libvips recognises content, not names: PNG bytes under a .jpg name load fine.
+  pipeline::write_png_atomic(pipeline::test::noise_image(8, 8, 3, 4), in / "a.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(8, 8, 3, 5), in / "a.jpg");
+  pipeline::write_png_atomic(pipeline::test::noise_image(8, 8, 3, 6), in / "b.webp");
+  const auto outcome = run_cli("--input '" + in.string() + "' --output '" + out.string() + "' --executors sequential");
+  CHECK(outcome.status == 0);
+  CHECK(files_in(out) == std::set<std::string>{"a.jpg.png", "a.png.png", "b.png"});
+}
+
+TEST_CASE("the synthetic comparison writes a JSON report of every run and task", "[cli]") {
+  pipeline::test::TempFolder temp;
+  const auto report = temp.path() / "report.json";
+  const auto outcome = run_cli("-n 3 --size 64x48 --workers 1 2 -q --json '" + report.string() + "'");
+  REQUIRE(outcome.status == 0);
+  CHECK_THAT(outcome.output, Catch::Contains("identical to the sequential run"));
+  const auto json = nlohmann::json::parse(std::ifstream(report));
+  CHECK(json["schema"] == "image-pipeline/report/1");
+  CHECK(json["dataset"]["images"] == 3);
+  CHECK(json["filters"] == "grayscale,blur,sobel,sharpen,brightness=1.2");
+  REQUIRE(json["runs"].size() >= 3);  // the baseline, then each paradigm at 1 and 2 workers
+  CHECK(json["runs"][0]["executor"] == "sequential");
+  for (const auto& run : json["runs"]) {
+    CHECK(run["identical_to_sequential"] == true);
+    REQUIRE(run["tasks"].size() == 3);
+    for (const auto& task : run["tasks"]) {
+      CHECK(task["error"].is_null());
+      CHECK(task["end_s"].get<double>() >= task["start_s"].get<double>());
+      CHECK(task["pid"].get<long>() > 0);
+    }
+  }
+}
+
+TEST_CASE("version and help exit 0", "[cli]") {
+  CHECK(run_cli("--version").status == 0);
+  const auto help = run_cli("--help");
+  CHECK(help.status == 0);
+  CHECK_THAT(help.output, Catch::Contains("--workers") && Catch::Contains("--filters"));
+}
