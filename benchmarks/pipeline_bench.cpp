@@ -1,0 +1,203 @@
+// pipeline-bench: the performance harness. Every figure is the median of several repeats, and the cases that
+// are compared are run interleaved (case A, case B, case A, ...) so that noise on this shared machine hits them
+// alike; ratios are computed from those medians, in one run.
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "pipeline/dataset.hpp"
+#include "pipeline/executors.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/filters.hpp"
+#include "pipeline/task.hpp"
+#include "pipeline/vips.hpp"
+
+namespace {
+
+struct Stats {
+  double median = 0;
+  double min = 0;
+  double max = 0;
+};
+
+Stats stats_of(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  const double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  return {median, samples.front(), samples.back()};
+}
+
+// Runs every case once per round, `repeats` rounds (after one warm-up round), and returns each case's stats.
+std::vector<Stats> interleaved(const std::vector<std::function<double()>>& cases, int repeats) {
+  std::vector<std::vector<double>> samples(cases.size());
+  for (int round = -1; round < repeats; ++round) {
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const double seconds = cases[i]();
+      if (round >= 0) samples[i].push_back(seconds);
+    }
+  }
+  std::vector<Stats> result;
+  for (auto& s : samples) result.push_back(stats_of(std::move(s)));
+  return result;
+}
+
+double megapixels(const pipeline::Batch& batch) {
+  double mp = 0;
+  for (const auto& image : batch) mp += static_cast<double>(image.image.pixel_count()) / 1e6;
+  return mp;
+}
+
+double time_chain(const pipeline::FilterChain& chain, const pipeline::Batch& batch) {
+  const double start = pipeline::monotonic_seconds();
+  std::size_t sink = 0;
+  for (const auto& image : batch) sink += chain.apply(image.image).size_bytes();
+  const double seconds = pipeline::monotonic_seconds() - start;
+  if (sink == 0) std::fputs("", stderr);  // keeps the work observable
+  return seconds;
+}
+
+double time_executor(const std::string& name, int workers, const pipeline::FilterChain& chain,
+                     const pipeline::Batch& batch) {
+  auto executor = pipeline::make_executor(name, workers);
+  const auto result = executor->run(chain, batch);
+  if (result.failure_count() != 0) throw std::runtime_error(fmt::format("{} x{}: a task failed", name, workers));
+  return result.seconds();
+}
+
+void filters_section(int repeats, const pipeline::Batch& photos) {
+  const double mp = megapixels(photos);
+  pipeline::Batch grey;
+  for (const auto& image : photos) grey.push_back({image.name, pipeline::to_gray8(image.image)});
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"grayscale (RGB in)", "grayscale"}, {"blur", "blur"},         {"sobel", "sobel"},
+      {"sharpen", "sharpen"},              {"brightness=1.2", "brightness=1.2"},
+      {"whole chain (RGB in)", std::string(pipeline::default_filter_spec)}};
+  std::vector<std::function<double()>> runs;
+  std::vector<pipeline::FilterChain> chains;
+  for (const auto& c : cases) chains.push_back(pipeline::parse_filter_chain(c.second));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const bool rgb_in = cases[i].first.find("RGB in") != std::string::npos;
+    runs.push_back([&, i, rgb_in] { return time_chain(chains[i], rgb_in ? photos : grey); });
+  }
+  const auto results = interleaved(runs, repeats);
+  fmt::print("\n## Filters, one thread ({} images, {:.1f} MP, median of {})\n\n", photos.size(), mp, repeats);
+  fmt::print("| filter | ms/MP | MP/s | min..max ms/MP |\n|---|---:|---:|---:|\n");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    fmt::print("| {} | {:.2f} | {:.0f} | {:.2f}..{:.2f} |\n", cases[i].first, results[i].median * 1e3 / mp,
+               mp / results[i].median, results[i].min * 1e3 / mp, results[i].max * 1e3 / mp);
+  }
+}
+
+void executors_section(int repeats, const pipeline::Batch& batch, const std::vector<int>& worker_counts) {
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  struct Case {
+    std::string executor;
+    int workers;
+  };
+  std::vector<Case> cases{{"sequential", 1}};
+  for (const int workers : worker_counts) {
+    for (const auto& name : pipeline::executor_names()) {
+      if (name != "sequential") cases.push_back({name, workers});
+    }
+  }
+  std::vector<std::function<double()>> runs;
+  for (const auto& c : cases) runs.push_back([&, c] { return time_executor(c.executor, c.workers, chain, batch); });
+  const auto results = interleaved(runs, repeats);
+  const double mp = megapixels(batch);
+  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {})\n\n", batch.size(), mp, repeats);
+  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | min..max s |\n|---|---:|---:|---:|---:|---:|\n");
+  std::map<std::pair<std::string, int>, double> medians;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    medians[{cases[i].executor, cases[i].workers}] = results[i].median;
+    fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {:.3f}..{:.3f} |\n", cases[i].executor, cases[i].workers,
+               results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, results[i].min,
+               results[i].max);
+  }
+  for (const int workers : worker_counts) {
+    const auto threads = medians.find({"threads", workers});
+    const auto processes = medians.find({"processes", workers});
+    if (threads != medians.end() && processes != medians.end()) {
+      fmt::print("processes / threads time at {} workers: {:.3f}\n", workers, processes->second / threads->second);
+    }
+  }
+}
+
+void overhead_section(int repeats, std::size_t tiny_count) {
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  const auto tiny = pipeline::synthetic_dataset({.count = tiny_count, .seed = 3, .size = std::pair{64, 64}});
+  std::vector<std::pair<std::string, int>> cases{{"sequential", 1}};
+  for (const auto& name : pipeline::executor_names()) {
+    if (name != "sequential") cases.push_back({name, 2});
+  }
+  std::vector<std::function<double()>> runs;
+  for (const auto& c : cases) runs.push_back([&, c] { return time_executor(c.first, c.second, chain, tiny); });
+  const auto results = interleaved(runs, repeats);
+  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {})\n\n", tiny_count, repeats);
+  fmt::print("| executor | workers | microseconds per image (wall) |\n|---|---:|---:|\n");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    fmt::print("| {} | {} | {:.1f} |\n", cases[i].first, cases[i].second,
+               results[i].median * 1e6 / static_cast<double>(tiny_count));
+  }
+}
+
+void scaling_section(int repeats) {
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  std::vector<std::pair<std::string, pipeline::Batch>> sets;
+  for (const int side : {256, 512, 1024, 2048}) {
+    const std::size_t count = std::max<std::size_t>(1, static_cast<std::size_t>((2048 * 2048 * 2) / (side * side)));
+    sets.emplace_back(fmt::format("{} x {}x{}", count, side, side),
+                      pipeline::synthetic_dataset({.count = count, .seed = 5, .size = std::pair{side, side}}));
+  }
+  for (const std::size_t count : {10, 100}) {
+    sets.emplace_back(fmt::format("{} x 640x480", count),
+                      pipeline::synthetic_dataset({.count = count, .seed = 6, .size = std::pair{640, 480}}));
+  }
+  std::vector<std::function<double()>> runs;
+  for (const auto& set : sets) runs.push_back([&] { return time_chain(chain, set.second); });
+  const auto results = interleaved(runs, repeats);
+  fmt::print("\n## Scaling, whole chain, one thread (median of {}): cost per MP should stay flat\n\n", repeats);
+  fmt::print("| images | MP | ms/MP |\n|---|---:|---:|\n");
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    const double mp = megapixels(sets[i].second);
+    fmt::print("| {} | {:.1f} | {:.2f} |\n", sets[i].first, mp, results[i].median * 1e3 / mp);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Measures the filters, the executors, per-task overhead and scaling; prints medians and ratios."};
+  int repeats = 5;
+  std::size_t images = 16;
+  std::vector<int> workers{1, 2, 4};
+  std::size_t tiny = 1000;
+  app.add_option("--repeats", repeats, "Measured repeats per case (after one warm-up)")->check(CLI::Range(1, 1000));
+  app.add_option("--images", images, "1920x1080 images in the executor batch")->check(CLI::Range(1, 100000));
+  app.add_option("--workers", workers, "Worker counts")->check(CLI::Range(1, 1024));
+  app.add_option("--tiny", tiny, "Tiny images in the overhead case")->check(CLI::Range(1, 1000000));
+  CLI11_PARSE(app, argc, argv);
+
+  pipeline::initialize_vips();
+  const auto photos = pipeline::synthetic_dataset({.count = images, .seed = 1, .size = std::pair{1920, 1080}});
+  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off)\n", pipeline::libvips_version());
+  try {
+    filters_section(repeats, photos);
+    std::fflush(stdout);
+    executors_section(repeats, photos, workers);
+    std::fflush(stdout);
+    overhead_section(repeats, tiny);
+    std::fflush(stdout);
+    scaling_section(repeats);
+  } catch (const std::exception& error) {
+    std::fflush(stdout);
+    fmt::print(stderr, "pipeline-bench: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}
