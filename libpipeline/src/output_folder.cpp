@@ -12,13 +12,24 @@ namespace pipeline {
 std::vector<std::string> output_file_names(const std::vector<std::string>& input_names) {
   std::map<std::string, int> stem_count;
   for (const auto& name : input_names) ++stem_count[std::filesystem::path(name).stem().string()];
-  std::vector<std::string> outputs;
-  outputs.reserve(input_names.size());
-  for (const auto& name : input_names) {
-    const std::string stem = std::filesystem::path(name).stem().string();
-    outputs.push_back((stem_count[stem] > 1 ? name : stem) + ".png");
+  std::vector<bool> keep_extension;
+  for (const auto& name : input_names) keep_extension.push_back(stem_count[std::filesystem::path(name).stem().string()] > 1);
+  // A kept extension can give the name another input gets from its stem ("a.jpg" next to "a.png" -> "a.jpg.png",
+  // as "a.jpg.png" alone would): such an input keeps its extension too, until nothing clashes. Distinct names
+  // with their extensions kept never clash, so this ends.
+  while (true) {
+    std::vector<std::string> outputs;
+    std::map<std::string, int> output_count;
+    for (std::size_t i = 0; i < input_names.size(); ++i) {
+      outputs.push_back((keep_extension[i] ? input_names[i] : std::filesystem::path(input_names[i]).stem().string()) + ".png");
+      ++output_count[outputs.back()];
+    }
+    bool changed = false;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      if (output_count[outputs[i]] > 1 && !keep_extension[i]) keep_extension[i] = changed = true;
+    }
+    if (!changed) return outputs;
   }
-  return outputs;
 }
 
 std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder, std::span<const TaskResult> tasks,

@@ -1,0 +1,222 @@
+// Building filters and chains from text: the default spec, parameters, errors, custom filters.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/filter.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/filters.hpp"
+#include "reference_filters.hpp"
+#include "test_images.hpp"
+
+using Catch::Matchers::Contains;
+using pipeline::FilterSpecError;
+using pipeline::parse_filter_chain;
+
+namespace {
+
+const std::vector<std::string> builtin_names = {"blur", "brightness", "grayscale", "sharpen", "sobel"};
+
+std::vector<std::string> names_of(const pipeline::FilterChain& chain) {
+  std::vector<std::string> names;
+  for (const auto& filter : chain.filters()) names.push_back(filter->name());
+  return names;
+}
+
+// The message of the FilterSpecError that parse_filter_chain(spec) throws ("" and a failed check if none).
+std::string spec_error(const std::string& spec) {
+  try {
+    (void)parse_filter_chain(spec);
+  } catch (const FilterSpecError& error) {
+    return error.what();
+  } catch (const std::exception& error) {
+    FAIL_CHECK("'" << spec << "' threw something other than FilterSpecError: " << error.what());
+    return "";
+  }
+  FAIL_CHECK("'" << spec << "' was accepted");
+  return "";
+}
+
+class Invert final : public pipeline::Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "invert"; }
+  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
+    pipeline::Image out = pipeline::to_gray8(input);
+    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
+    return out;
+  }
+};
+
+// Adds a constant; its spec carries the parameter, so spec() -> parse round-trips.
+class Offset final : public pipeline::Filter {
+ public:
+  explicit Offset(int amount) : amount_(amount) {}
+  [[nodiscard]] std::string name() const override { return "offset=" + std::to_string(amount_); }
+  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
+    pipeline::Image out = pipeline::to_gray8(input);
+    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(std::min(255, v + amount_));
+    return out;
+  }
+
+ private:
+  int amount_;
+};
+
+}  // namespace
+
+TEST_CASE("the built-in filters are registered, sorted", "[registry]") {
+  const auto names = pipeline::registered_filters();
+  for (const auto& name : builtin_names) CHECK(std::find(names.begin(), names.end(), name) != names.end());
+  CHECK(std::is_sorted(names.begin(), names.end()));
+}
+
+TEST_CASE("the default spec parses to the five filters in order and back to itself", "[registry]") {
+  const auto chain = parse_filter_chain(pipeline::default_filter_spec);
+  REQUIRE(chain.filters().size() == 5);
+  CHECK(names_of(chain) == std::vector<std::string>{"grayscale", "blur", "sobel", "sharpen", "brightness=1.2"});
+  CHECK(dynamic_cast<const pipeline::GrayscaleFilter*>(chain.filters()[0].get()) != nullptr);
+  CHECK(dynamic_cast<const pipeline::BlurFilter*>(chain.filters()[1].get()) != nullptr);
+  CHECK(dynamic_cast<const pipeline::SobelFilter*>(chain.filters()[2].get()) != nullptr);
+  CHECK(dynamic_cast<const pipeline::SharpenFilter*>(chain.filters()[3].get()) != nullptr);
+  const auto* brightness = dynamic_cast<const pipeline::BrightnessFilter*>(chain.filters()[4].get());
+  REQUIRE(brightness != nullptr);
+  CHECK(brightness->factor() == 1.2);
+  CHECK(chain.spec() == pipeline::default_filter_spec);
+}
+
+TEST_CASE("a parsed chain computes what its filters compute", "[registry]") {
+  const pipeline::Image input = pipeline::test::noise_image(9, 6, 3, 5);
+  CHECK(parse_filter_chain("grayscale,sobel,brightness=0.5").apply(input) ==
+        pipeline::test::reference::chain("grayscale,sobel,brightness=0.5", input));
+  CHECK(parse_filter_chain("sharpen").apply(input) == pipeline::test::reference::sharpen(input));
+}
+
+TEST_CASE("spaces around items and around '=' are ignored", "[registry]") {
+  const auto chain = parse_filter_chain("  grayscale , blur,sobel ,\tsharpen,  brightness = 1.5 ");
+  CHECK(names_of(chain) == std::vector<std::string>{"grayscale", "blur", "sobel", "sharpen", "brightness=1.5"});
+  CHECK(chain.spec() == "grayscale,blur,sobel,sharpen,brightness=1.5");
+}
+
+TEST_CASE("brightness without a factor is the default 1.2", "[registry]") {
+  const auto filter = pipeline::make_filter("brightness");
+  const auto* brightness = dynamic_cast<const pipeline::BrightnessFilter*>(filter.get());
+  REQUIRE(brightness != nullptr);
+  CHECK(brightness->factor() == 1.2);
+}
+
+TEST_CASE("brightness factors round-trip through spec() and parse_filter_chain", "[registry]") {
+  for (const double factor : {1.5, 0.0, 1.2, 0.1, 2.0, 0.30000000000000004, 1e-7, 123.456}) {
+    const pipeline::FilterChain chain({std::make_shared<pipeline::BrightnessFilter>(factor)});
+    const std::string spec = chain.spec();
+    INFO("factor " << factor << " -> '" << spec << "'");
+    CHECK(spec.rfind("brightness=", 0) == 0);
+    const auto parsed = parse_filter_chain(spec);
+    REQUIRE(parsed.filters().size() == 1);
+    const auto* brightness = dynamic_cast<const pipeline::BrightnessFilter*>(parsed.filters()[0].get());
+    REQUIRE(brightness != nullptr);
+    CHECK(brightness->factor() == factor);  // bit-exact: the worker processes rebuild chains from spec()
+    CHECK(parsed.spec() == spec);
+  }
+  const auto chain = parse_filter_chain("grayscale,brightness=1.5");
+  CHECK(chain.spec() == "grayscale,brightness=1.5");
+  CHECK(parse_filter_chain(chain.spec()).spec() == chain.spec());
+}
+
+TEST_CASE("an unknown filter name is a FilterSpecError listing the valid names", "[registry]") {
+  for (const std::string spec : {"grayscale,emboss", "Blur", "emboss=2", "gray scale"}) {
+    INFO(spec);
+    const std::string message = spec_error(spec);
+    for (const auto& name : builtin_names) CHECK_THAT(message, Contains(name));
+  }
+  CHECK_THAT(spec_error("grayscale,emboss"), Contains("emboss"));
+  // FilterSpecError is an invalid_argument, so generic callers can catch it as such.
+  CHECK_THROWS_AS(parse_filter_chain("emboss"), std::invalid_argument);
+  CHECK_THROWS_AS(pipeline::make_filter("emboss"), FilterSpecError);
+}
+
+TEST_CASE("a bad parameter is a FilterSpecError", "[registry]") {
+  for (const std::string spec :
+       {"brightness=abc", "brightness=-1", "brightness=nan", "brightness=inf", "brightness=", "brightness=1.5x",
+        "brightness=1e999", "blur=3", "grayscale=1", "sobel=", "sharpen=x", "brightness=1=2"}) {
+    INFO(spec);
+    const std::string message = spec_error(spec);
+    CHECK_FALSE(message.empty());
+  }
+  CHECK_THAT(spec_error("brightness=abc"), Contains("abc"));
+  CHECK_THAT(spec_error("blur=3"), Contains("blur"));
+}
+
+TEST_CASE("an empty spec or an empty item is a FilterSpecError", "[registry]") {
+  for (const std::string spec : {"", "   ", "grayscale,", ",blur", "grayscale,,blur", "grayscale, ,blur", ","}) {
+    INFO("'" << spec << "'");
+    CHECK_FALSE(spec_error(spec).empty());
+  }
+  CHECK_THROWS_AS(pipeline::make_filter(""), FilterSpecError);
+}
+
+TEST_CASE("a registered custom filter can be used in a chain", "[registry]") {
+  pipeline::register_filter("invert", [](const std::optional<std::string>& parameter) -> pipeline::FilterPtr {
+    if (parameter) throw FilterSpecError("invert takes no parameter");
+    return std::make_shared<Invert>();
+  });
+  const auto names = pipeline::registered_filters();
+  CHECK(std::find(names.begin(), names.end(), "invert") != names.end());
+  CHECK(std::is_sorted(names.begin(), names.end()));
+
+  const auto chain = parse_filter_chain("grayscale,invert,brightness=0.5");
+  CHECK(chain.spec() == "grayscale,invert,brightness=0.5");
+  // 1x3 grey [0, 100, 255] -> inverted [255, 155, 0] -> * 0.5 = [127.5, 77.5, 0] -> [128, 78, 0]
+  const pipeline::Image input = pipeline::test::gray_image(3, 1, [](int x, int) { return x == 0 ? 0 : x == 1 ? 100 : 255; });
+  const pipeline::Image out = chain.apply(input);
+  CHECK(std::vector<int>(out.bytes().begin(), out.bytes().end()) == std::vector<int>{128, 78, 0});
+  CHECK_THROWS_AS(parse_filter_chain("invert=1"), FilterSpecError);
+
+  // Unknown-name errors now list the custom filter too.
+  CHECK_THAT(spec_error("emboss"), Contains("invert"));
+}
+
+TEST_CASE("a custom filter's parameter reaches its factory, and re-registering replaces it", "[registry]") {
+  std::atomic<int> calls{0};
+  pipeline::register_filter("offset", [&calls](const std::optional<std::string>& parameter) -> pipeline::FilterPtr {
+    ++calls;
+    if (!parameter) return std::make_shared<Offset>(1);
+    try {
+      return std::make_shared<Offset>(std::stoi(*parameter));
+    } catch (const std::exception&) {
+      throw FilterSpecError("offset needs an integer");
+    }
+  });
+  const auto chain = parse_filter_chain("offset = 7");
+  CHECK(calls == 1);
+  CHECK(chain.spec() == "offset=7");
+  CHECK(parse_filter_chain(chain.spec()).spec() == "offset=7");
+  CHECK(chain.apply(pipeline::test::gray_image(1, 1, [](int, int) { return 10; })).at(0, 0) == 17);
+  CHECK_THROWS_AS(parse_filter_chain("offset=x"), FilterSpecError);
+
+  pipeline::register_filter("offset", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    return std::make_shared<Offset>(100);
+  });
+  CHECK(parse_filter_chain("offset=7").spec() == "offset=100");
+}
+
+TEST_CASE("register_filter rejects bad names and empty factories", "[registry]") {
+  const pipeline::FilterFactory factory = [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    return std::make_shared<Invert>();
+  };
+  for (const std::string name : {"", "Invert", "in vert", "a,b", "a=b"}) {
+    INFO("'" << name << "'");
+    CHECK_THROWS_AS(pipeline::register_filter(name, factory), std::invalid_argument);
+  }
+  CHECK_THROWS_AS(pipeline::register_filter("ok-name_2", pipeline::FilterFactory{}), std::invalid_argument);
+  CHECK_NOTHROW(pipeline::register_filter("ok-name_2", factory));
+}
+
+TEST_CASE("a factory that returns no filter is a FilterSpecError, not a null in the chain", "[registry]") {
+  pipeline::register_filter("nothing", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return nullptr; });
+  CHECK_THROWS_AS(parse_filter_chain("grayscale,nothing"), FilterSpecError);
+}
