@@ -15,6 +15,7 @@
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
+#include "pipeline/memory.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 
@@ -183,6 +184,7 @@ int main(int argc, char** argv) {
   app.add_option("--tiny", tiny, "Tiny images in the overhead case")->check(CLI::Range(1, 1000000));
   CLI11_PARSE(app, argc, argv);
 
+  pipeline::tune_allocator_for_images();
   pipeline::initialize_vips();
   const auto photos = pipeline::synthetic_dataset({.count = images, .seed = 1, .size = std::pair{1920, 1080}});
   fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off)\n", pipeline::libvips_version());

@@ -19,6 +19,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/machine.hpp"
+#include "pipeline/memory.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/version.hpp"
@@ -161,6 +162,7 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pipeline::tune_allocator_for_images();
   CLI::App app{"Runs a batch of images through a filter chain sequentially, with threads and with processes, "
                "and compares the paradigms."};
   Options options;

@@ -1,8 +1,11 @@
 #include "pipeline/filter.hpp"
 
+#include <optional>
 #include <stdexcept>
 
-#include "kernels/kernels.hpp"
+#include "kernels/fused_chain.hpp"
+#include "kernels/row_kernels.hpp"
+#include "pipeline/filters.hpp"
 
 namespace pipeline {
 
@@ -18,10 +21,44 @@ FilterChain& FilterChain::then(FilterPtr filter) {
   return *this;
 }
 
+namespace {
+
+// The built-in filters as stages of a fused run; nullopt for any other filter.
+std::optional<kernels::FusedStage> as_fused_stage(const Filter& filter) {
+  using Kind = kernels::FusedStage::Kind;
+  if (dynamic_cast<const GrayscaleFilter*>(&filter)) return kernels::FusedStage{Kind::grayscale, {}};
+  if (dynamic_cast<const BlurFilter*>(&filter)) return kernels::FusedStage{Kind::blur, {}};
+  if (dynamic_cast<const SobelFilter*>(&filter)) return kernels::FusedStage{Kind::sobel, {}};
+  if (dynamic_cast<const SharpenFilter*>(&filter)) return kernels::FusedStage{Kind::sharpen, {}};
+  if (const auto* brightness = dynamic_cast<const BrightnessFilter*>(&filter)) {
+    return kernels::FusedStage{Kind::lookup, brightness->table()};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Image FilterChain::apply(const Image& input) const {
   if (filters_.empty()) return kernels::gray8_from_any(input);
-  Image current = filters_.front()->apply(input);
-  for (std::size_t i = 1; i < filters_.size(); ++i) current = filters_[i]->apply(current);
+  // Runs of built-in filters go through the fused row pipeline in one pass (kernels/fused_chain.hpp); any other
+  // filter is applied on its own, whole image in, whole image out. The pixels are the same either way.
+  Image current;
+  const Image* source = &input;
+  std::vector<kernels::FusedStage> run;
+  for (std::size_t i = 0; i < filters_.size();) {
+    run.clear();
+    for (; i < filters_.size(); ++i) {
+      auto stage = as_fused_stage(*filters_[i]);
+      if (!stage) break;
+      run.push_back(*stage);
+    }
+    if (run.empty()) {
+      current = filters_[i++]->apply(*source);
+    } else {
+      current = kernels::run_fused(*source, run);
+    }
+    source = &current;
+  }
   return current;
 }
 

@@ -3,6 +3,9 @@
 // results are clamped to [0, 255] then rounded half up, floor(x + 0.5). Every filter accepts any image:
 // one that is not 8-bit grey is first converted as GrayscaleFilter does.
 
+#include <array>
+#include <cstdint>
+
 #include "pipeline/filter.hpp"
 
 namespace pipeline {
@@ -42,10 +45,12 @@ class BrightnessFilter final : public Filter {
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] Image apply(const Image& input) const override;
   [[nodiscard]] double factor() const noexcept { return factor_; }
+  // The output for every input value.
+  [[nodiscard]] const std::array<std::uint8_t, 256>& table() const noexcept { return table_; }
 
  private:
   double factor_;
-  unsigned char table_[256];
+  std::array<std::uint8_t, 256> table_;
 };
 
 }  // namespace pipeline

@@ -11,6 +11,7 @@
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/machine.hpp"
+#include "pipeline/memory.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
