@@ -31,7 +31,7 @@ struct Options {
   std::optional<std::string> input;
   std::optional<std::size_t> num_images;
   std::vector<int> workers{2, 4};
-  std::vector<std::string> executors{"sequential", "threads"};
+  std::vector<std::string> executors{"sequential", "processes", "threads"};
   std::string filters{pipeline::default_filter_spec};
   std::optional<std::string> output;
   std::optional<std::string> json;
@@ -39,6 +39,7 @@ struct Options {
   std::optional<std::string> size;
   int png_compression = 6;
   pipeline::VipsSettings vips;
+  std::optional<std::string> worker_program;
   bool verbose = false;
   bool quiet = false;
 };
@@ -64,7 +65,7 @@ void add_options(CLI::App& app, Options& options) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   app.add_option("-w,--workers", options.workers, "Worker counts to compare")->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,threads")
+  app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,processes,threads")
       ->delimiter(',')
       ->check(CLI::IsMember(pipeline::executor_names()))
       ->capture_default_str();
@@ -83,6 +84,8 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
       ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
+  app.add_option("--worker-program", options.worker_program,
+                 "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)");
   app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   app.add_flag("-q,--quiet", options.quiet, "Log errors only");
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
@@ -135,8 +138,12 @@ int run(const Options& options) {
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
   plan.worker_counts = options.workers;
+  pipeline::ProcessPoolOptions process_options;
+  process_options.vips = options.vips;
+  if (options.worker_program) process_options.worker_program = *options.worker_program;
   const auto comparison = pipeline::run_comparison(
-      chain, batch, plan, [](const std::string& name, int workers) { return pipeline::make_executor(name, workers); },
+      chain, batch, plan,
+      [&](const std::string& name, int workers) { return pipeline::make_executor(name, workers, process_options); },
       [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); });
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pipeline/executor.hpp"
+#include "pipeline/process_pool_executor.hpp"
 
 namespace pipeline {
 
@@ -15,5 +16,8 @@ namespace pipeline {
 
 // Throws std::invalid_argument for an unknown name (listing the valid ones) or workers < 1.
 [[nodiscard]] std::unique_ptr<Executor> make_executor(std::string_view name, int workers);
+// The same; "processes" gets `process_options` (worker program, libvips settings, retries), the others ignore it.
+[[nodiscard]] std::unique_ptr<Executor> make_executor(std::string_view name, int workers,
+                                                      const ProcessPoolOptions& process_options);
 
 }  // namespace pipeline

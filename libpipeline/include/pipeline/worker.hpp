@@ -1,0 +1,32 @@
+#pragma once
+// The worker side of the process pool: serves the wire protocol (wire.hpp) on stdin/stdout.
+//
+// image-pipeline-worker is `return pipeline::serve_worker(argc, argv);`. A program with filters of its own
+// serves as its own worker with one call at the very top of main, after registering its filters:
+//
+//   int main(int argc, char** argv) {
+//     pipeline::register_filter("invert", make_invert);
+//     if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
+//     ...   // the program proper; ProcessPoolOptions::self_worker() makes the pool start this program
+//   }
+
+#include <optional>
+#include <string_view>
+
+namespace pipeline {
+
+// The argument that makes maybe_serve_worker() serve: the pool starts a self worker as `<program> --pipeline-worker`.
+inline constexpr std::string_view worker_flag = "--pipeline-worker";
+
+// Serves one session: reads the handshake, initialises libvips with its settings, rebuilds the chain from its
+// spec (so the filters must be registered before), then filters images until stdin closes. Frames only on
+// stdout (fd 1 is pointed at stderr while serving, so a stray print cannot corrupt the stream); logs to stderr.
+// Returns the process exit code: 0 when stdin closed between frames, non-zero after a refused handshake, a
+// malformed frame or a lost parent. argv may hold worker_flag; other arguments are a usage error.
+[[nodiscard]] int serve_worker(int argc, char** argv);
+
+// If argv[1] is worker_flag: serves (serve_worker) and returns its exit code, which main should return.
+// Otherwise returns nullopt at once and the program goes on as usual.
+[[nodiscard]] std::optional<int> maybe_serve_worker(int argc, char** argv);
+
+}  // namespace pipeline

@@ -1,0 +1,194 @@
+#include "pipeline/worker.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/memory.hpp"
+#include "pipeline/task.hpp"
+#include "pipeline/vips.hpp"
+#include "pipeline/wire.hpp"
+
+namespace pipeline {
+namespace {
+
+// The parent went away (closed our stdin mid-frame, or our stdout): nothing left to report to.
+class ParentGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads exactly buffer.size() bytes. Returns false on end of file before the first byte (a clean end between
+// frames); end of file inside the buffer is ParentGone.
+bool read_exact(int fd, std::span<std::uint8_t> buffer) {
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      if (done == 0) return false;
+      throw ParentGone("stdin closed in the middle of a frame");
+    } else if (errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "reading stdin");
+    }
+  }
+  return true;
+}
+
+void write_all(int fd, std::span<const std::uint8_t> bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n >= 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (errno == EPIPE) {
+      throw ParentGone("stdout closed by the parent");
+    } else if (errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "writing stdout");
+    }
+  }
+}
+
+// Reads the next frame's payload into `payload` (reused from frame to frame); nullopt at a clean end of stdin.
+std::optional<wire::FrameType> read_frame(int fd, std::uint64_t max_frame_bytes, std::vector<std::uint8_t>& payload) {
+  std::array<std::uint8_t, wire::header_bytes> header_bytes{};
+  if (!read_exact(fd, header_bytes)) return std::nullopt;
+  const wire::FrameHeader header = wire::decode_header(header_bytes, max_frame_bytes);
+  payload.resize(static_cast<std::size_t>(header.payload_bytes));
+  if (!read_exact(fd, payload)) throw ParentGone("stdin closed in the middle of a frame");
+  return header.type;
+}
+
+// The protocol's own descriptors, moved off 0 and 1: fd 1 then points at stderr and fd 0 at /dev/null, so a
+// filter that prints or reads cannot corrupt the frame stream.
+struct ProtocolFds {
+  int in = -1;
+  int out = -1;
+};
+
+ProtocolFds take_stdio() {
+  ProtocolFds fds{::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3), ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)};
+  if (fds.in < 0 || fds.out < 0) throw std::system_error(errno, std::generic_category(), "duplicating stdin/stdout");
+  if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) throw std::system_error(errno, std::generic_category(), "dup2");
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
+  return fds;
+}
+
+void use_stderr_logger() {
+  auto logger = std::make_shared<spdlog::logger>("worker", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("[worker %P] [%l] %v");
+  logger->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+// Returns the exit code.
+int serve(const ProtocolFds& fds) {
+  std::vector<std::uint8_t> payload;
+  const auto first = read_frame(fds.in, wire::default_max_frame_bytes, payload);
+  if (!first) {
+    spdlog::debug("stdin closed before the handshake");
+    return 0;
+  }
+  if (*first != wire::FrameType::handshake) {
+    throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
+  }
+  const wire::Handshake handshake = wire::decode_handshake(payload);
+  spdlog::set_level(static_cast<spdlog::level::level_enum>(handshake.log_level));
+  if (handshake.version != wire::protocol_version) {
+    const std::string message = "the parent speaks protocol version " + std::to_string(handshake.version) +
+                                ", this worker version " + std::to_string(wire::protocol_version);
+    write_all(fds.out, wire::encode_error(message));
+    spdlog::error("{}", message);
+    return 2;
+  }
+
+  FilterChain chain;
+  try {
+    initialize_vips(handshake.vips);
+    chain = parse_filter_chain(handshake.chain_spec);
+  } catch (const std::exception& error) {
+    // Most likely a filter this program does not register: the parent shows the message.
+    write_all(fds.out, wire::encode_error(error.what()));
+    spdlog::error("cannot set up: {}", error.what());
+    return 2;
+  }
+  write_all(fds.out, wire::encode_hello({wire::protocol_version, current_pid()}));
+  spdlog::debug("serving chain '{}'", handshake.chain_spec);
+
+  // A worker allocates and frees the same image-sized buffers for every task: keep them in the heap rather than
+  // fault them in afresh each time (memory.hpp). Here, not in main, so a program serving as its own worker gets it.
+  tune_allocator_for_images();
+  while (const auto type = read_frame(fds.in, handshake.max_frame_bytes, payload)) {
+    if (*type != wire::FrameType::task) {
+      throw wire::ProtocolError("expected a task frame, got a " + std::string(wire::to_string(*type)) + " frame");
+    }
+    wire::Task task = wire::decode_task(payload);
+    TaskResult done = run_task(chain, NamedImage{std::move(task.name), std::move(task.image)}, 0);
+    wire::Result result{task.index, std::move(done.record), std::move(done.output)};
+    auto prefix = wire::encode_result_prefix(result);
+    if (prefix.size() - wire::header_bytes + result.output.size_bytes() > handshake.max_frame_bytes) {
+      result.record.error = "the output image exceeds the maximum frame size";
+      result.output = Image();
+      prefix = wire::encode_result_prefix(result);
+    }
+    write_all(fds.out, prefix);
+    write_all(fds.out, result.output.bytes());
+  }
+  spdlog::debug("stdin closed, exiting");
+  return 0;
+}
+
+}  // namespace
+
+int serve_worker(int argc, char** argv) {
+  use_stderr_logger();
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] != worker_flag) {
+      spdlog::error("unexpected argument '{}'. This program is started by the image pipeline's process pool and "
+                    "speaks a binary protocol on stdin/stdout; it takes no options.",
+                    argv[i]);
+      return 2;
+    }
+  }
+  if (::isatty(STDIN_FILENO) == 1) {
+    spdlog::error("stdin is a terminal: this program is started by the image pipeline's process pool and speaks a "
+                  "binary protocol on stdin/stdout.");
+    return 2;
+  }
+  // A write to a parent that has gone must fail with EPIPE, not kill us before we can log it.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return serve(take_stdio());
+  } catch (const ParentGone& error) {
+    // Normal when the batch ended while this worker was still starting; the parent logs real trouble itself.
+    spdlog::debug("parent gone: {}", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return 1;
+  }
+}
+
+std::optional<int> maybe_serve_worker(int argc, char** argv) {
+  if (argc >= 2 && argv[1] == worker_flag) return serve_worker(argc, argv);
+  return std::nullopt;
+}
+
+}  // namespace pipeline
