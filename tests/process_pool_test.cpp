@@ -188,3 +188,17 @@ TEST_CASE("the process pool is an executor like the others", "[processes]") {
   options.max_retries = -1;
   CHECK_THROWS_AS(ProcessPoolExecutor(1, options), std::invalid_argument);
 }
+
+TEST_CASE("each executor records when its workers were ready, within the run", "[processes]") {
+  const auto chain = pipeline::parse_filter_chain("grayscale,blur");
+  const Batch batch = uneven_batch(4);
+  for (const std::string name : {"sequential", "threads", "processes"}) {
+    INFO(name);
+    const auto result = pipeline::make_executor(name, 2)->run(chain, batch);
+    CHECK(result.ready_s >= result.start_s);
+    CHECK(result.ready_s <= result.end_s);
+    CHECK(result.startup_seconds() == Approx(result.ready_s - result.start_s));
+    // No task starts before its pool is ready.
+    for (const auto& task : result.tasks) CHECK(task.record.start_s >= result.ready_s);
+  }
+}

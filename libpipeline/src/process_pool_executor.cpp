@@ -182,6 +182,7 @@ class PoolRun {
     });
     if (!all_up) return;
     dispatching_ = true;
+    result_.ready_s = monotonic_seconds();
     for (auto& slot : slots_) {
       if (slot->state == State::idle) dispatch(*slot);
     }

@@ -34,6 +34,7 @@ json run_json(const ComparisonRun& run) {
   return {{"executor", run.batch.executor},
           {"workers", run.batch.workers},
           {"seconds", run.batch.seconds()},
+          {"startup_s", run.batch.startup_seconds()},
           {"speedup", number(run.speedup)},
           {"efficiency", number(run.efficiency)},
           {"karp_flatt", number(karp_flatt(run.speedup, run.batch.workers))},

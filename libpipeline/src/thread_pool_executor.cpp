@@ -38,6 +38,7 @@ BatchResult ThreadPoolExecutor::run(const FilterChain& chain, std::span<const Na
   result.start_s = monotonic_seconds();
   {
     boost::asio::thread_pool pool(static_cast<std::size_t>(workers_));
+    result.ready_s = monotonic_seconds();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       boost::asio::post(pool, [&, i] {
         // Nothing may escape a handler: it would end this thread's run() and strand the batch.

@@ -125,6 +125,10 @@ TEST_CASE("the synthetic comparison writes a JSON report of every run and task",
       CHECK(task["end_s"].get<double>() >= task["start_s"].get<double>());
       CHECK(task["pid"].get<long>() > 0);
     }
+    CHECK(run["startup_s"].get<double>() >= 0.0);
+    for (const auto& task : run["tasks"]) {
+      CHECK(task["worker"].get<int>() < run["workers"].get<int>());
+    }
   }
 }
 

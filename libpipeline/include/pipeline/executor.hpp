@@ -24,9 +24,13 @@ struct BatchResult {
   int workers = 1;
   double start_s = 0.0;  // monotonic seconds around the whole batch (pool start-up included)
   double end_s = 0.0;
+  // When every worker was ready for work: the pool's start-up is ready_s - start_s (processes: until each worker
+  // has started, initialised libvips and answered the handshake). Equal to start_s for the sequential executor.
+  double ready_s = 0.0;
   std::vector<TaskResult> tasks;  // one per input image, in input order
 
   [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
+  [[nodiscard]] double startup_seconds() const noexcept { return ready_s > start_s ? ready_s - start_s : 0.0; }
   [[nodiscard]] std::size_t failure_count() const noexcept;
 };
 
