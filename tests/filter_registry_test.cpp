@@ -42,16 +42,6 @@ std::string spec_error(const std::string& spec) {
   return "";
 }
 
-class Invert final : public pipeline::Filter {
- public:
-  [[nodiscard]] std::string name() const override { return "invert"; }
-  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
-    pipeline::Image out = pipeline::to_gray8(input);
-    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
-    return out;
-  }
-};
-
 // Adds a constant; its spec carries the parameter, so spec() -> parse round-trips.
 class Offset final : public pipeline::Filter {
  public:
@@ -162,7 +152,7 @@ TEST_CASE("an empty spec or an empty item is a FilterSpecError", "[registry]") {
 TEST_CASE("a registered custom filter can be used in a chain", "[registry]") {
   pipeline::register_filter("invert", [](const std::optional<std::string>& parameter) -> pipeline::FilterPtr {
     if (parameter) throw FilterSpecError("invert takes no parameter");
-    return std::make_shared<Invert>();
+    return std::make_shared<pipeline::test::InvertFilter>();
   });
   const auto names = pipeline::registered_filters();
   CHECK(std::find(names.begin(), names.end(), "invert") != names.end());
@@ -206,7 +196,7 @@ TEST_CASE("a custom filter's parameter reaches its factory, and re-registering r
 
 TEST_CASE("register_filter rejects bad names and empty factories", "[registry]") {
   const pipeline::FilterFactory factory = [](const std::optional<std::string>&) -> pipeline::FilterPtr {
-    return std::make_shared<Invert>();
+    return std::make_shared<pipeline::test::InvertFilter>();
   };
   for (const std::string name : {"", "Invert", "in vert", "a,b", "a=b"}) {
     INFO("'" << name << "'");

@@ -11,24 +11,10 @@
 #include "pipeline/worker.hpp"
 #include "test_images.hpp"
 
-namespace {
-
-class InvertFilter final : public pipeline::Filter {
- public:
-  [[nodiscard]] std::string name() const override { return "invert"; }
-  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
-    pipeline::Image out = pipeline::to_gray8(input);
-    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
-    return out;
-  }
-};
-
-}  // namespace
-
 int main(int argc, char** argv) {
   pipeline::register_filter("invert", [](const std::optional<std::string>& parameter) -> pipeline::FilterPtr {
     if (parameter) throw pipeline::FilterSpecError("invert takes no parameter");
-    return std::make_shared<InvertFilter>();
+    return std::make_shared<pipeline::test::InvertFilter>();
   });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
   return Catch::Session().run(argc, argv);

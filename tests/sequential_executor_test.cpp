@@ -21,13 +21,7 @@ namespace {
 
 // Images of very different sizes, each named after its position.
 pipeline::Batch uneven_batch() {
-  const std::vector<std::pair<int, int>> sizes = {{40, 30}, {1, 1}, {7, 3}, {25, 60}, {3, 1}, {1, 9}};
-  pipeline::Batch batch;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    batch.push_back({"image-" + std::to_string(i),
-                     pipeline::test::noise_image(sizes[i].first, sizes[i].second, 3, 500 + i)});
-  }
-  return batch;
+  return pipeline::test::batch_of_sizes({{40, 30}, {1, 1}, {7, 3}, {25, 60}, {3, 1}, {1, 9}}, 500);
 }
 
 // Throws on images exactly 7 pixels wide; converts the others to grey.

@@ -29,13 +29,7 @@ namespace {
 
 // Large images first, so with several workers the small ones finish before them.
 pipeline::Batch uneven_batch() {
-  const std::vector<std::pair<int, int>> sizes = {{120, 90}, {1, 1}, {7, 3}, {64, 33}, {3, 1}, {1, 9}, {30, 30}, {2, 2}};
-  pipeline::Batch batch;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    batch.push_back({"image-" + std::to_string(i),
-                     pipeline::test::noise_image(sizes[i].first, sizes[i].second, 3, 700 + i)});
-  }
-  return batch;
+  return pipeline::test::batch_of_sizes({{120, 90}, {1, 1}, {7, 3}, {64, 33}, {3, 1}, {1, 9}, {30, 30}, {2, 2}}, 700);
 }
 
 // Throws on images exactly 7 pixels wide; converts the others to grey.

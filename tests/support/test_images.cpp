@@ -17,6 +17,14 @@ Image noise_image(int width, int height, int bands, std::uint64_t seed) {
   return image;
 }
 
+Batch batch_of_sizes(const std::vector<std::pair<int, int>>& sizes, std::uint64_t seed) {
+  Batch batch;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    batch.push_back({"image-" + std::to_string(i), noise_image(sizes[i].first, sizes[i].second, 3, seed + i)});
+  }
+  return batch;
+}
+
 TempFolder::TempFolder() {
   static std::atomic<int> counter{0};
   path_ = std::filesystem::temp_directory_path() /

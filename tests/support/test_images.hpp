@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <string>
 
+#include <utility>
+#include <vector>
+
+#include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
 
 namespace pipeline::test {
@@ -21,6 +25,21 @@ Image gray_image(int width, int height, F&& f) {
 
 // Deterministic pseudo-random samples (no std::random distributions: they differ between libraries).
 Image noise_image(int width, int height, int bands, std::uint64_t seed);
+
+// RGB noise images of the given sizes, named "image-0", "image-1", ...: uneven sizes make workers finish
+// out of input order.
+Batch batch_of_sizes(const std::vector<std::pair<int, int>>& sizes, std::uint64_t seed);
+
+// A user filter as a library user would write one: 255 - grey.
+class InvertFilter final : public Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "invert"; }
+  [[nodiscard]] Image apply(const Image& input) const override {
+    Image out = to_gray8(input);
+    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
+    return out;
+  }
+};
 
 // A fresh empty folder under the system temp folder, removed when the object goes.
 class TempFolder {
