@@ -90,9 +90,15 @@ TEST_CASE("a comparison runs the sequential baseline first, then each paradigm a
   plan.worker_counts = {2, 3};
   Factory factory;
   std::vector<std::pair<std::string, int>> started;
+  std::vector<Image> baseline_outputs;
   const auto comparison = pipeline::run_comparison(
       chain, batch, plan, factory.function(),
-      [&started](const std::string& name, int workers) { started.emplace_back(name, workers); });
+      [&started](const std::string& name, int workers) { started.emplace_back(name, workers); },
+      [&baseline_outputs](const pipeline::BatchResult& baseline) {
+        CHECK(baseline.executor == "sequential");
+        CHECK(baseline_outputs.empty());  // called once
+        for (const auto& task : baseline.tasks) baseline_outputs.push_back(task.output);
+      });
 
   const std::vector<std::pair<std::string, int>> expected = {{"sequential", 1}, {"threads", 2}, {"threads", 3}};
   CHECK(started == expected);
@@ -113,11 +119,13 @@ TEST_CASE("a comparison runs the sequential baseline first, then each paradigm a
     CHECK(run.digests == comparison.baseline().digests);
     CHECK(run.batch.tasks.size() == batch.size());
   }
-  // The baseline keeps its outputs (the digests are theirs), the others are reduced to digests.
+  // The baseline's outputs go to the callback (the digests are theirs); every run is reduced to digests.
+  REQUIRE(baseline_outputs.size() == batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Image& output = comparison.baseline().batch.tasks[i].output;
+    const Image& output = baseline_outputs[i];
     CHECK(output == chain.apply(batch[i].image));
     CHECK(comparison.baseline().digests[i] == pipeline::digest(output));
+    CHECK(comparison.baseline().batch.tasks[i].output.empty());
     CHECK(comparison.runs[1].batch.tasks[i].output.empty());
     CHECK(comparison.runs[1].batch.tasks[i].record.ok());
   }
@@ -172,6 +180,7 @@ TEST_CASE("a nondeterministic filter is caught as a mismatch on every image", "[
   const auto batch = small_batch();
   const pipeline::FilterChain chain({std::make_shared<Nondeterministic>()});
   pipeline::ComparisonPlan plan;
+  plan.executors = {"sequential", "threads"};  // a test-local filter: not in a worker program
   plan.worker_counts = {2};
   Factory factory;
   const auto comparison = pipeline::run_comparison(chain, batch, plan, factory.function());
@@ -184,6 +193,7 @@ TEST_CASE("failed tasks are counted over all runs and a failure in both runs is 
   const auto batch = small_batch();  // img-1 is 13 pixels wide
   const pipeline::FilterChain chain({std::make_shared<Refuse13>()});
   pipeline::ComparisonPlan plan;
+  plan.executors = {"sequential", "threads"};  // a test-local filter: not in a worker program
   plan.worker_counts = {2, 3};
   Factory factory;
   const auto comparison = pipeline::run_comparison(chain, batch, plan, factory.function());
@@ -216,6 +226,56 @@ TEST_CASE("a comparison refuses impossible worker counts before running anything
   plan.worker_counts = {2, 0};
   CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, factory.function()), std::invalid_argument);
   plan.worker_counts = {-1};
+  CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, factory.function()), std::invalid_argument);
+  CHECK(factory.made.empty());
+}
+
+TEST_CASE("repeats are measured after warm-ups, and the figures use their median", "[comparison]") {
+  const auto batch = small_batch();
+  const auto chain = pipeline::parse_filter_chain("grayscale,blur");
+  pipeline::ComparisonPlan plan;
+  plan.executors = {"sequential", "threads"};
+  plan.worker_counts = {2};
+  plan.warmup = 2;
+  plan.repeats = 3;
+  Factory factory;
+  const auto comparison = pipeline::run_comparison(chain, batch, plan, factory.function());
+  // 2 warm-ups + 3 measured runs per configuration, each with a fresh executor.
+  CHECK(factory.made.size() == 10);
+  REQUIRE(comparison.runs.size() == 2);
+  for (const auto& run : comparison.runs) {
+    REQUIRE(run.repeat_seconds.size() == 3);
+    const auto spread = pipeline::spread_of(run.repeat_seconds);
+    CHECK(run.seconds.median == spread.median);
+    CHECK(run.seconds.min <= run.seconds.median);
+    CHECK(run.seconds.median <= run.seconds.max);
+    // The kept records are those of the run nearest the median: with three runs, the median run itself.
+    CHECK(run.batch.seconds() == run.seconds.median);
+  }
+  CHECK(comparison.runs[1].speedup == Approx(comparison.runs[0].seconds.median / comparison.runs[1].seconds.median));
+}
+
+TEST_CASE("the spread of repeated timings is their median, min and max", "[comparison]") {
+  const auto odd = pipeline::spread_of({3.0, 1.0, 2.0});
+  CHECK(odd.median == 2.0);
+  CHECK(odd.min == 1.0);
+  CHECK(odd.max == 3.0);
+  CHECK(odd.large());  // 3 / 1 > 1.15
+  const auto even = pipeline::spread_of({1.0, 1.1, 1.05, 1.02});
+  CHECK(even.median == Approx(1.035));
+  CHECK_FALSE(even.large());  // 1.1 / 1.0 <= 1.15
+  CHECK(pipeline::spread_of({}).median == 0.0);
+}
+
+TEST_CASE("a comparison refuses impossible repeat counts", "[comparison]") {
+  const auto batch = small_batch();
+  const auto chain = pipeline::parse_filter_chain("grayscale");
+  Factory factory;
+  pipeline::ComparisonPlan plan;
+  plan.repeats = 0;
+  CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, factory.function()), std::invalid_argument);
+  plan.repeats = 1;
+  plan.warmup = -1;
   CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, factory.function()), std::invalid_argument);
   CHECK(factory.made.empty());
 }

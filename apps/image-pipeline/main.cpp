@@ -35,6 +35,8 @@ struct Options {
   std::string filters{pipeline::default_filter_spec};
   std::optional<std::string> output;
   std::optional<std::string> json;
+  int repeats = 3;
+  int warmup = 1;
   std::uint64_t seed = 42;
   std::optional<std::string> size;
   int png_compression = 6;
@@ -73,6 +75,12 @@ void add_options(CLI::App& app, Options& options) {
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");
   app.add_option("--json", options.json, "Write the report as JSON to this file");
+  app.add_option("-r,--repeats", options.repeats, "Measured runs per configuration (figures use the median)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--warmup", options.warmup, "Unmeasured runs per configuration before those")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   app.add_option("--seed", options.seed, "Seed of the synthetic dataset")->capture_default_str();
   app.add_option("--size", options.size, "Size of every synthetic image, WxH (default: mixed photo sizes)");
   app.add_option("--png-compression", options.png_compression, "PNG compression level of --output files")
@@ -134,28 +142,34 @@ int run(const Options& options) {
   conditions.dataset = pipeline::describe_dataset(dataset_name, batch);
   conditions.filters = chain.spec();
   conditions.vips = pipeline::current_vips_settings();
+  conditions.warmup = options.warmup;
+  conditions.repeats = options.repeats;
 
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
   plan.worker_counts = options.workers;
+  plan.warmup = options.warmup;
+  plan.repeats = options.repeats;
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
   if (options.worker_program) process_options.worker_program = *options.worker_program;
-  const auto comparison = pipeline::run_comparison(
-      chain, batch, plan,
-      [&](const std::string& name, int workers) { return pipeline::make_executor(name, workers, process_options); },
-      [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); });
-  std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
-  if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
-
   std::size_t write_failures = 0;
-  if (options.output) {
-    const auto failures = pipeline::write_outputs(*options.output, comparison.baseline().batch.tasks, options.png_compression);
+  const auto write_baseline = [&](const pipeline::BatchResult& baseline) {
+    if (!options.output) return;
+    const auto failures = pipeline::write_outputs(*options.output, baseline.tasks, options.png_compression);
     for (const auto& failure : failures) spdlog::error("cannot write {}: {}", failure.file, failure.reason);
     write_failures = failures.size();
-    spdlog::info("wrote {} image(s) to {}", batch.size() - comparison.baseline().batch.failure_count() - write_failures,
-                 *options.output);
-  }
+    spdlog::info("wrote {} image(s) to {}", batch.size() - baseline.failure_count() - write_failures, *options.output);
+  };
+  const auto comparison = pipeline::run_comparison(
+      chain, batch, plan,
+      [&process_options](const std::string& name, int workers) {
+        return pipeline::make_executor(name, workers, process_options);
+      },
+      [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); },
+      write_baseline);
+  std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
+  if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {

@@ -1,21 +1,73 @@
 #include "pipeline/comparison.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace pipeline {
 namespace {
 
-ComparisonRun summarise(BatchResult batch) {
+std::vector<std::uint64_t> digests_of(const BatchResult& batch) {
+  std::vector<std::uint64_t> digests;
+  digests.reserve(batch.tasks.size());
+  for (const auto& task : batch.tasks) digests.push_back(task.record.ok() ? digest(task.output) : 0);
+  return digests;
+}
+
+// Runs one configuration warmup + repeats times. Every measured run's outputs are checked against `reference`
+// (for the baseline: against its own first run, so a nondeterministic chain shows too); the run with the median
+// time is the one kept.
+ComparisonRun measure(const std::string& name, int workers, const FilterChain& chain, std::span<const NamedImage> batch,
+                      const ComparisonPlan& plan, const ExecutorFactory& make,
+                      const std::vector<std::uint64_t>* reference, const BaselineOutputs& on_outputs) {
+  for (int i = 0; i < plan.warmup; ++i) (void)make(name, workers)->run(chain, batch);
+
   ComparisonRun run;
-  run.digests.reserve(batch.tasks.size());
-  for (const auto& task : batch.tasks) run.digests.push_back(task.record.ok() ? digest(task.output) : 0);
-  run.observed = footprint(batch);
-  run.batch = std::move(batch);
+  std::vector<BatchResult> measured;
+  for (int i = 0; i < plan.repeats; ++i) {
+    BatchResult result = make(name, workers)->run(chain, batch);
+    const auto digests = digests_of(result);
+    if (i == 0 && reference == nullptr) run.digests = digests;
+    const auto* expected = reference != nullptr ? reference : &run.digests;
+    {
+      for (std::size_t image = 0; image < digests.size(); ++image) {
+        const bool differs = digests[image] != (*expected)[image];
+        const auto& names = run.mismatched_images;
+        if (differs && std::find(names.begin(), names.end(), batch[image].name) == names.end()) {
+          run.mismatched_images.push_back(batch[image].name);
+        }
+      }
+    }
+    if (i == 0 && on_outputs) on_outputs(result);
+    for (auto& task : result.tasks) task.output = Image();  // digests are all a comparison needs
+    if (i == 0 && reference != nullptr) run.digests = digests;
+    run.repeat_seconds.push_back(result.seconds());
+    measured.push_back(std::move(result));
+  }
+  run.seconds = spread_of(run.repeat_seconds);
+  // The representative run: the one nearest the median (with an even count, the faster of the middle two).
+  std::size_t representative = 0;
+  for (std::size_t i = 1; i < measured.size(); ++i) {
+    if (std::abs(measured[i].seconds() - run.seconds.median) <
+        std::abs(measured[representative].seconds() - run.seconds.median)) {
+      representative = i;
+    }
+  }
+  run.batch = std::move(measured[representative]);
+  run.observed = footprint(run.batch);
+  run.identical_to_sequential = run.mismatched_images.empty();
   return run;
 }
 
 }  // namespace
+
+Spread spread_of(std::vector<double> samples) {
+  if (samples.empty()) return {};
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  const double median = n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2.0;
+  return {median, samples.front(), samples.back()};
+}
 
 bool Comparison::all_identical() const {
   return std::all_of(runs.begin(), runs.end(), [](const ComparisonRun& run) { return run.identical_to_sequential; });
@@ -28,30 +80,29 @@ std::size_t Comparison::failed_tasks() const {
 }
 
 Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> batch, const ComparisonPlan& plan,
-                          const ExecutorFactory& make, const RunStarting& on_start) {
+                          const ExecutorFactory& make, const RunStarting& on_start,
+                          const BaselineOutputs& on_baseline_outputs) {
   const bool parallel_requested = std::any_of(plan.executors.begin(), plan.executors.end(),
                                               [](const std::string& name) { return name != "sequential"; });
   if (parallel_requested && plan.worker_counts.empty()) throw std::invalid_argument("no worker counts to compare");
   for (const int workers : plan.worker_counts) {
     if (workers < 1) throw std::invalid_argument("worker counts must be >= 1");
   }
+  if (plan.repeats < 1) throw std::invalid_argument("repeats must be >= 1");
+  if (plan.warmup < 0) throw std::invalid_argument("warm-up runs must be >= 0");
 
   Comparison comparison;
   if (on_start) on_start("sequential", 1);
-  comparison.runs.push_back(summarise(make("sequential", 1)->run(chain, batch)));
-  const double baseline_seconds = comparison.runs.front().batch.seconds();
+  comparison.runs.push_back(measure("sequential", 1, chain, batch, plan, make, nullptr, on_baseline_outputs));
+  const std::vector<std::uint64_t> reference = comparison.runs.front().digests;
+  const double baseline_seconds = comparison.runs.front().seconds.median;
 
   for (const int workers : plan.worker_counts) {
     for (const auto& name : plan.executors) {
       if (name == "sequential") continue;
       if (on_start) on_start(name, workers);
-      ComparisonRun run = summarise(make(name, workers)->run(chain, batch));
-      for (std::size_t i = 0; i < run.digests.size(); ++i) {
-        if (run.digests[i] != comparison.runs.front().digests[i]) run.mismatched_images.push_back(batch[i].name);
-        run.batch.tasks[i].output = Image();  // the digest is all a comparison needs; frees the pixels
-      }
-      run.identical_to_sequential = run.mismatched_images.empty();
-      run.speedup = speedup(baseline_seconds, run.batch.seconds());
+      ComparisonRun run = measure(name, workers, chain, batch, plan, make, &reference, {});
+      run.speedup = speedup(baseline_seconds, run.seconds.median);
       run.efficiency = efficiency(run.speedup, workers);
       comparison.runs.push_back(std::move(run));
     }

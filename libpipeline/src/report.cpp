@@ -29,15 +29,23 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        ? std::string("off")
                        : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   line("");
-  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>8} | {:>10} | {:>12} | {:>4} | {:>7} | {:>5} | {}", "Paradigm", "Workers",
-                   "Time (s)", "Speedup", "Efficiency", "Start-up (s)", "PIDs", "Threads", "Cores", "Identical"));
-  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<10}+{:-<12}+{:-<14}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "", "", "", "", "", "", "", ""));
+  line(fmt::format("Times: median of {} measured run(s) per row, after {} warm-up run(s); Spread = slowest / fastest",
+                   conditions.repeats, conditions.warmup));
+  line("");
+  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>12} | {:>4} | {:>7} | {:>5} | {}", "Paradigm",
+                   "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "Start-up (s)", "PIDs", "Threads", "Cores",
+                   "Identical"));
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<14}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "", "", "",
+                   "", "", "", "", "", ""));
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.runs.front();
     const bool oversubscribed = cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
-    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7.2f}x | {:>9.1f}% | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
+    const std::string spread = run.seconds.min > 0.0
+                                   ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
+                                   : std::string("-");
+    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
                      run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
-                     run.batch.seconds(), run.speedup, run.efficiency * 100.0, run.batch.startup_seconds(),
+                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0, run.batch.startup_seconds(),
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
@@ -45,6 +53,10 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
         return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
       })) {
     line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", cpus));
+  }
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [](const ComparisonRun& run) { return run.seconds.large(); })) {
+    line(fmt::format("! slowest run more than {:.2f}x the fastest: the machine was noisy; more --repeats narrow the median",
+                     Spread::large_ratio));
   }
 
   for (const auto& run : comparison.runs) {

@@ -33,7 +33,10 @@ json run_json(const ComparisonRun& run) {
   for (const auto& task : run.batch.tasks) tasks.push_back(task_json(task.record));
   return {{"executor", run.batch.executor},
           {"workers", run.batch.workers},
-          {"seconds", run.batch.seconds()},
+          {"seconds", run.seconds.median},
+          {"seconds_min", run.seconds.min},
+          {"seconds_max", run.seconds.max},
+          {"repeat_seconds", run.repeat_seconds},
           {"startup_s", run.batch.startup_seconds()},
           {"speedup", number(run.speedup)},
           {"efficiency", number(run.efficiency)},
@@ -66,6 +69,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
         {"images", conditions.dataset.images},
         {"megapixels", conditions.dataset.megapixels}}},
       {"filters", conditions.filters},
+      {"warmup", conditions.warmup},
+      {"repeats", conditions.repeats},
       {"all_identical_to_sequential", comparison.all_identical()},
       {"runs", std::move(runs)}};
   return report.dump(2) + "\n";

@@ -16,16 +16,35 @@
 namespace pipeline {
 
 struct ComparisonPlan {
-  std::vector<std::string> executors{"sequential", "threads"};  // the baseline runs whatever this says
+  std::vector<std::string> executors{"sequential", "processes", "threads"};  // the baseline runs whatever this says
   std::vector<int> worker_counts{2, 4};
+  int warmup = 0;   // unmeasured runs of each configuration first (caches, page tables, lazy loading)
+  int repeats = 1;  // measured runs of each configuration; figures use their median
 };
 
+// Median, fastest and slowest of a configuration's measured runs.
+struct Spread {
+  double median = 0.0;
+  double min = 0.0;
+  double max = 0.0;
+  // max / min above this: say so, the machine was noisy during these runs.
+  static constexpr double large_ratio = 1.15;
+  [[nodiscard]] bool large() const noexcept { return min > 0.0 && max / min > large_ratio; }
+};
+
+[[nodiscard]] Spread spread_of(std::vector<double> samples);
+
 struct ComparisonRun {
-  BatchResult batch;  // outputs kept for the baseline only; the others are reduced to digests
+  // The measured run whose time is the median (its task records are the ones reported). Its outputs are
+  // empty: every run is reduced to digests as soon as it ends, so each starts with the same memory at hand
+  // (a run that had to fault in fresh pages for its outputs would pay ~3 ms/MP more here: see memory.hpp).
+  BatchResult batch;
+  std::vector<double> repeat_seconds;  // every measured run, in order
+  Spread seconds;
   std::vector<std::uint64_t> digests;  // per image; 0 for a failed task
-  bool identical_to_sequential = true;
+  bool identical_to_sequential = true;  // in every measured run
   std::vector<std::string> mismatched_images;
-  double speedup = 1.0;
+  double speedup = 1.0;     // median sequential time / median time
   double efficiency = 1.0;
   Footprint observed;
 };
@@ -39,12 +58,17 @@ struct Comparison {
 
 using ExecutorFactory = std::function<std::unique_ptr<Executor>(const std::string& name, int workers)>;
 
-// Called before each run starts, e.g. to log progress.
+// Called before each configuration starts, e.g. to log progress.
 using RunStarting = std::function<void(const std::string& executor, int workers)>;
 
-// Throws std::invalid_argument for an empty worker list or a worker count < 1.
+// Called once with the first measured sequential run, outputs intact, before they are dropped: the place to
+// write them (between runs, outside any timing).
+using BaselineOutputs = std::function<void(const BatchResult& baseline)>;
+
+// Throws std::invalid_argument for an empty worker list, a worker count < 1, repeats < 1 or warmup < 0.
 [[nodiscard]] Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> batch,
                                         const ComparisonPlan& plan, const ExecutorFactory& make,
-                                        const RunStarting& on_start = {});
+                                        const RunStarting& on_start = {},
+                                        const BaselineOutputs& on_baseline_outputs = {});
 
 }  // namespace pipeline

@@ -27,6 +27,8 @@ struct RunConditions {
   DatasetInfo dataset;
   std::string filters;
   VipsSettings vips;
+  int warmup = 0;   // as in the ComparisonPlan
+  int repeats = 1;
 };
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
