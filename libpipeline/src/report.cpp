@@ -1,6 +1,9 @@
 #include "pipeline/report.hpp"
 
+#include "pipeline/analysis.hpp"
+
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -70,7 +73,38 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        fmt::join(run.mismatched_images, ", ")));
     }
   }
+  const auto fits = fit_amdahl(comparison);
+  if (!fits.empty()) {
+    line("");
+    line("Amdahl fit (least squares on 1 - 1/S = P (1 - 1/p) over the measured worker counts):");
+    for (const auto& fit : fits) {
+      if (fit.parallel_fraction <= 0.0) {
+        line(fmt::format("  {:<10} P = {:.3f} from {} point(s): no faster than sequential at any worker count, so Amdahl's "
+                         "model (a serial part plus a parallel part) does not describe it; its costs are overhead",
+                         fit.executor, fit.parallel_fraction, fit.points));
+        continue;
+      }
+      line(fmt::format("  {:<10} P = {:.3f} from {} point(s); max speedup {}; predicted {:.2f}x at {} workers, {:.2f}x at {}",
+                       fit.executor, fit.parallel_fraction, fit.points,
+                       std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : std::string("unbounded"),
+                       fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x, 4 * fit.largest_workers));
+    }
+    std::string karp_flatt_line = "Karp-Flatt serial fraction e (rising with p = overhead growing with workers):";
+    for (const auto& run : comparison.runs) {
+      const double e = karp_flatt(run.speedup, run.batch.workers);
+      if (std::isfinite(e)) karp_flatt_line += fmt::format(" {} x{} {:.3f};", run.batch.executor, run.batch.workers, e);
+    }
+    karp_flatt_line.pop_back();
+    line(karp_flatt_line);
+  }
+  const auto said = observations(comparison, cpus);
+  if (!said.empty()) {
+    line("");
+    line("Observations:");
+    for (const auto& sentence : said) line("  - " + sentence);
+  }
   if (comparison.runs.size() > 1) {
+    line("");
     line(comparison.all_identical() ? "All runs produced outputs identical to the sequential run (per-image digest)."
                                     : "Some runs produced outputs that differ from the sequential run: see MISMATCH above.");
   }

@@ -5,6 +5,8 @@
 
 #include "pipeline/report.hpp"
 
+#include "pipeline/analysis.hpp"
+
 namespace pipeline {
 namespace {
 
@@ -48,6 +50,29 @@ json run_json(const ComparisonRun& run) {
           {"tasks", std::move(tasks)}};
 }
 
+json analysis_json(const Comparison& comparison, const RunConditions& conditions) {
+  json amdahl = json::array();
+  for (const auto& fit : fit_amdahl(comparison)) {
+    amdahl.push_back({{"executor", fit.executor},
+                      {"parallel_fraction", fit.parallel_fraction},
+                      {"max_speedup", number(fit.max_speedup)},
+                      {"points", fit.points},
+                      {"largest_workers", fit.largest_workers},
+                      {"predicted_at_2x_workers", number(fit.predicted_at_2x)},
+                      {"predicted_at_4x_workers", number(fit.predicted_at_4x)}});
+  }
+  json transfer = json::array();
+  for (const auto& cost : transfer_costs(comparison)) {
+    transfer.push_back({{"workers", cost.workers},
+                        {"transfer_share", cost.transfer_share},
+                        {"bytes_per_image", cost.bytes_per_image},
+                        {"megabytes_per_second", cost.megabytes_per_second}});
+  }
+  return {{"amdahl", std::move(amdahl)},
+          {"process_transfer", std::move(transfer)},
+          {"observations", observations(comparison, conditions.machine.logical_cpus)}};
+}
+
 }  // namespace
 
 std::string comparison_json(const Comparison& comparison, const RunConditions& conditions) {
@@ -72,7 +97,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
       {"warmup", conditions.warmup},
       {"repeats", conditions.repeats},
       {"all_identical_to_sequential", comparison.all_identical()},
-      {"runs", std::move(runs)}};
+      {"runs", std::move(runs)},
+      {"analysis", analysis_json(comparison, conditions)}};
   return report.dump(2) + "\n";
 }
 

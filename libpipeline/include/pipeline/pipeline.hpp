@@ -1,6 +1,7 @@
 #pragma once
 // Everything of the library in one include.
 
+#include "pipeline/analysis.hpp"
 #include "pipeline/comparison.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executor.hpp"

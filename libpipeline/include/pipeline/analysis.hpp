@@ -1,0 +1,43 @@
+#pragma once
+// What a comparison's measurements say, computed from them: Amdahl fits, Karp-Flatt, transfer cost, and
+// observations in words. Nothing here is canned: every sentence is built from this run's figures.
+
+#include <string>
+#include <vector>
+
+#include "pipeline/comparison.hpp"
+
+namespace pipeline {
+
+// Amdahl's law S(p) = 1 / ((1 - P) + P / p), fitted by least squares on 1 - 1/S = P (1 - 1/p), the law's
+// linear form, over every measured worker count of one paradigm.
+struct AmdahlFit {
+  std::string executor;
+  double parallel_fraction = 0.0;  // P; below 0 when the paradigm was slower than sequential
+  double max_speedup = 0.0;        // 1 / (1 - P); infinity for P >= 1
+  int largest_workers = 0;
+  double predicted_at_2x = 0.0;    // S at 2x and 4x the largest measured worker count
+  double predicted_at_4x = 0.0;
+  std::size_t points = 0;
+};
+
+[[nodiscard]] double amdahl_speedup(double parallel_fraction, double workers) noexcept;
+
+// One fit per parallel paradigm present, from its runs' median speedups. Needs at least one run with p >= 2.
+[[nodiscard]] std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison);
+
+// Where the process pool's time went: data movement against filtering, over the tasks of its runs.
+struct TransferCost {
+  int workers = 0;
+  double transfer_share = 0.0;       // transfer_s / (transfer_s + filtering time), summed over tasks
+  double bytes_per_image = 0.0;      // sent + received
+  double megabytes_per_second = 0.0; // bytes moved / transfer_s
+};
+[[nodiscard]] std::vector<TransferCost> transfer_costs(const Comparison& comparison);
+
+// Sentences stating what this run measured: the fastest paradigm at each worker count and by how much, whether
+// threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
+// and what each run was seen to use.
+[[nodiscard]] std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus);
+
+}  // namespace pipeline

@@ -1,0 +1,164 @@
+#include "pipeline/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace pipeline {
+namespace {
+
+std::vector<const ComparisonRun*> runs_of(const Comparison& comparison, const std::string& executor) {
+  std::vector<const ComparisonRun*> runs;
+  for (const auto& run : comparison.runs) {
+    if (run.batch.executor == executor && &run != &comparison.baseline()) runs.push_back(&run);
+  }
+  return runs;
+}
+
+std::vector<std::string> parallel_executors(const Comparison& comparison) {
+  std::vector<std::string> names;
+  for (const auto& run : comparison.runs) {
+    if (&run == &comparison.baseline()) continue;
+    if (std::find(names.begin(), names.end(), run.batch.executor) == names.end()) names.push_back(run.batch.executor);
+  }
+  return names;
+}
+
+}  // namespace
+
+double amdahl_speedup(double parallel_fraction, double workers) noexcept {
+  const double denominator = (1.0 - parallel_fraction) + parallel_fraction / workers;
+  return denominator > 0.0 ? 1.0 / denominator : std::numeric_limits<double>::infinity();
+}
+
+std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison) {
+  std::vector<AmdahlFit> fits;
+  for (const auto& executor : parallel_executors(comparison)) {
+    double sum_xy = 0.0;
+    double sum_xx = 0.0;
+    AmdahlFit fit;
+    fit.executor = executor;
+    for (const ComparisonRun* run : runs_of(comparison, executor)) {
+      if (run->batch.workers < 2 || !(run->speedup > 0.0)) continue;
+      const double x = 1.0 - 1.0 / run->batch.workers;
+      const double y = 1.0 - 1.0 / run->speedup;
+      sum_xy += x * y;
+      sum_xx += x * x;
+      fit.largest_workers = std::max(fit.largest_workers, run->batch.workers);
+      ++fit.points;
+    }
+    if (fit.points == 0) continue;
+    fit.parallel_fraction = sum_xy / sum_xx;
+    fit.max_speedup = fit.parallel_fraction < 1.0 ? 1.0 / (1.0 - fit.parallel_fraction)
+                                                  : std::numeric_limits<double>::infinity();
+    fit.predicted_at_2x = amdahl_speedup(fit.parallel_fraction, 2.0 * fit.largest_workers);
+    fit.predicted_at_4x = amdahl_speedup(fit.parallel_fraction, 4.0 * fit.largest_workers);
+    fits.push_back(fit);
+  }
+  return fits;
+}
+
+std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
+  std::vector<TransferCost> costs;
+  for (const auto& run : comparison.runs) {
+    double transfer = 0.0;
+    double filtering = 0.0;
+    double bytes = 0.0;
+    std::size_t images = 0;
+    for (const auto& task : run.batch.tasks) {
+      if (!task.record.ok()) continue;
+      transfer += task.record.transfer_s;
+      filtering += task.record.seconds();
+      bytes += static_cast<double>(task.record.bytes_sent + task.record.bytes_received);
+      ++images;
+    }
+    if (bytes == 0.0 || images == 0) continue;  // an in-process paradigm moves nothing
+    costs.push_back({run.batch.workers, transfer / (transfer + filtering), bytes / static_cast<double>(images),
+                     transfer > 0.0 ? bytes / transfer / 1e6 : 0.0});
+  }
+  return costs;
+}
+
+std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus) {
+  std::vector<std::string> said;
+  if (comparison.runs.size() < 2) return said;
+  const double baseline = comparison.baseline().seconds.median;
+
+  // The fastest paradigm at each worker count, against the next one.
+  std::map<int, std::vector<const ComparisonRun*>> by_workers;
+  for (const auto& run : comparison.runs) {
+    if (&run != &comparison.baseline()) by_workers[run.batch.workers].push_back(&run);
+  }
+  for (auto& [workers, runs] : by_workers) {
+    std::sort(runs.begin(), runs.end(),
+              [](const ComparisonRun* a, const ComparisonRun* b) { return a->seconds.median < b->seconds.median; });
+    const ComparisonRun& best = *runs.front();
+    std::string sentence = fmt::format("At {} worker(s), {} were fastest: {:.3f} s, {:.2f}x sequential", workers,
+                                       best.batch.executor, best.seconds.median, best.speedup);
+    if (runs.size() > 1) {
+      const ComparisonRun& next = *runs[1];
+      sentence += fmt::format(", {:.2f}x faster than {} ({:.3f} s)", next.seconds.median / best.seconds.median,
+                              next.batch.executor, next.seconds.median);
+    }
+    if (best.seconds.large() || (runs.size() > 1 && runs[1]->seconds.large())) sentence += " (noisy: see Spread)";
+    said.push_back(sentence + ".");
+  }
+
+  // Did each paradigm scale? Judged on its best median speedup, not on any expectation.
+  for (const auto& executor : parallel_executors(comparison)) {
+    const auto runs = runs_of(comparison, executor);
+    const ComparisonRun* best = *std::max_element(runs.begin(), runs.end(), [](const auto* a, const auto* b) {
+      return a->speedup < b->speedup;
+    });
+    if (best->batch.workers < 2) continue;
+    if (best->speedup >= 1.2) {
+      said.push_back(fmt::format("{} scaled: up to {:.2f}x with {} workers ({} process(es), {} OS thread(s), {} core(s) "
+                                 "seen running filters).",
+                                 executor, best->speedup, best->batch.workers, best->observed.processes,
+                                 best->observed.threads, best->observed.cores));
+    } else {
+      said.push_back(fmt::format("{} did not scale in this run: at best {:.2f}x sequential, with {} workers.", executor,
+                                 best->speedup, best->batch.workers));
+    }
+  }
+
+  // What the process pool paid to start its workers and to move the images.
+  for (const auto& run : comparison.runs) {
+    if (run.batch.executor != "processes") continue;
+    const double startup = run.batch.startup_seconds();
+    std::string sentence = fmt::format("Processes x{}: start-up took {:.3f} s of {:.3f} s ({:.0f}%)", run.batch.workers,
+                                       startup, run.batch.seconds(), 100.0 * startup / run.batch.seconds());
+    for (const auto& cost : transfer_costs(comparison)) {
+      if (cost.workers != run.batch.workers) continue;
+      sentence += fmt::format("; moving data took {:.0f}% of the task time ({:.1f} MB per image at {:.0f} MB/s)",
+                              100.0 * cost.transfer_share, cost.bytes_per_image / 1e6, cost.megabytes_per_second);
+    }
+    if (run.seconds.median > baseline) sentence += "; slower than sequential overall";
+    said.push_back(sentence + ".");
+  }
+
+  // More workers than logical CPUs: did it help, paradigm by paradigm?
+  if (logical_cpus > 0) {
+    for (const auto& executor : parallel_executors(comparison)) {
+      const ComparisonRun* within = nullptr;
+      const ComparisonRun* beyond = nullptr;
+      for (const ComparisonRun* run : runs_of(comparison, executor)) {
+        const bool over = static_cast<unsigned>(run->batch.workers) > logical_cpus;
+        const ComparisonRun*& slot = over ? beyond : within;
+        if (slot == nullptr || run->seconds.median < slot->seconds.median) slot = run;
+      }
+      if (within == nullptr || beyond == nullptr) continue;
+      const bool helped = beyond->seconds.median < within->seconds.median;
+      said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {:.3f} s at {} workers vs "
+                                 "{:.3f} s at {}.",
+                                 executor, logical_cpus, helped ? "helped" : "did not help", beyond->seconds.median,
+                                 beyond->batch.workers, within->seconds.median, within->batch.workers));
+    }
+  }
+  return said;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,121 @@
+// The analysis of a comparison: Amdahl fits, transfer cost and observations, from hand-made measurements.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "pipeline/analysis.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A run of `executor` at `workers` whose median time is `seconds`, against a 1-second baseline.
+pipeline::ComparisonRun measured(const std::string& executor, int workers, double seconds) {
+  pipeline::ComparisonRun run;
+  run.batch.executor = executor;
+  run.batch.workers = workers;
+  run.batch.start_s = 100.0;
+  run.batch.ready_s = 100.0;
+  run.batch.end_s = 100.0 + seconds;
+  run.seconds = {seconds, seconds, seconds};
+  run.speedup = 1.0 / seconds;
+  run.efficiency = run.speedup / workers;
+  run.observed = {1, static_cast<std::size_t>(workers), 2};
+  return run;
+}
+
+pipeline::Comparison comparison_of(std::vector<pipeline::ComparisonRun> runs) {
+  pipeline::Comparison comparison;
+  comparison.runs.push_back(measured("sequential", 1, 1.0));
+  for (auto& run : runs) comparison.runs.push_back(std::move(run));
+  return comparison;
+}
+
+}  // namespace
+
+TEST_CASE("the Amdahl fit recovers the parallel fraction of an exact Amdahl curve", "[analysis]") {
+  const double p = 0.9;
+  const auto comparison = comparison_of({measured("threads", 2, 1.0 / pipeline::amdahl_speedup(p, 2)),
+                                         measured("threads", 4, 1.0 / pipeline::amdahl_speedup(p, 4)),
+                                         measured("threads", 8, 1.0 / pipeline::amdahl_speedup(p, 8))});
+  const auto fits = pipeline::fit_amdahl(comparison);
+  REQUIRE(fits.size() == 1);
+  CHECK(fits[0].executor == "threads");
+  CHECK(fits[0].points == 3);
+  CHECK(fits[0].parallel_fraction == Approx(0.9));
+  CHECK(fits[0].max_speedup == Approx(10.0));
+  CHECK(fits[0].largest_workers == 8);
+  // S(16) = 1 / (0.1 + 0.9 / 16) = 6.4; S(32) = 1 / (0.1 + 0.9 / 32) = 7.8049
+  CHECK(fits[0].predicted_at_2x == Approx(6.4));
+  CHECK(fits[0].predicted_at_4x == Approx(7.8049).epsilon(1e-4));
+}
+
+TEST_CASE("Amdahl's law at hand-computed points", "[analysis]") {
+  CHECK(pipeline::amdahl_speedup(0.5, 2) == Approx(1.0 / 0.75));
+  CHECK(pipeline::amdahl_speedup(1.0, 4) == Approx(4.0));
+  CHECK(pipeline::amdahl_speedup(0.0, 64) == Approx(1.0));
+}
+
+TEST_CASE("a paradigm slower than sequential gets a negative parallel fraction, and runs at 1 worker are not fitted",
+          "[analysis]") {
+  const auto comparison = comparison_of({measured("processes", 1, 3.0), measured("processes", 2, 2.0)});
+  const auto fits = pipeline::fit_amdahl(comparison);
+  REQUIRE(fits.size() == 1);
+  CHECK(fits[0].points == 1);
+  // x = 1 - 1/2 = 0.5, y = 1 - 1/0.5 = -1: P = -2.
+  CHECK(fits[0].parallel_fraction == Approx(-2.0));
+}
+
+TEST_CASE("the process pool's transfer share and rate come from its task records", "[analysis]") {
+  auto run = measured("processes", 2, 0.5);
+  for (int i = 0; i < 2; ++i) {
+    pipeline::TaskResult task;
+    task.record.start_s = 0.0;
+    task.record.end_s = 0.3;        // filtering
+    task.record.transfer_s = 0.1;   // moving data
+    task.record.bytes_sent = 3'000'000;
+    task.record.bytes_received = 1'000'000;
+    run.batch.tasks.push_back(task);
+  }
+  const auto costs = pipeline::transfer_costs(comparison_of({run}));
+  REQUIRE(costs.size() == 1);
+  CHECK(costs[0].workers == 2);
+  CHECK(costs[0].transfer_share == Approx(0.25));         // 0.2 / (0.2 + 0.6)
+  CHECK(costs[0].bytes_per_image == Approx(4'000'000));
+  CHECK(costs[0].megabytes_per_second == Approx(40.0));   // 8 MB in 0.2 s
+}
+
+TEST_CASE("observations state what was measured, whichever paradigm won", "[analysis]") {
+  SECTION("threads fastest and scaling, processes not") {
+    auto processes = measured("processes", 2, 1.5);
+    processes.batch.ready_s = processes.batch.start_s + 0.6;
+    const auto said = pipeline::observations(comparison_of({processes, measured("threads", 2, 0.55)}), 2);
+    REQUIRE(said.size() >= 3);
+    CHECK_THAT(said[0], Contains("At 2 worker(s), threads were fastest") && Contains("1.82x sequential") &&
+                            Contains("2.73x faster than processes"));
+    bool processes_did_not_scale = false;
+    bool threads_scaled = false;
+    bool startup_stated = false;
+    for (const auto& sentence : said) {
+      processes_did_not_scale |= sentence.find("processes did not scale") != std::string::npos;
+      threads_scaled |= sentence.find("threads scaled: up to 1.82x with 2 workers") != std::string::npos;
+      startup_stated |= sentence.find("start-up took 0.600 s of 1.500 s (40%)") != std::string::npos;
+    }
+    CHECK(processes_did_not_scale);
+    CHECK(threads_scaled);
+    CHECK(startup_stated);
+  }
+  SECTION("processes fastest, threads not scaling: the words follow the data") {
+    const auto said = pipeline::observations(comparison_of({measured("processes", 2, 0.6), measured("threads", 2, 0.95)}), 2);
+    CHECK_THAT(said[0], Contains("processes were fastest"));
+    bool threads_did_not_scale = false;
+    for (const auto& sentence : said) threads_did_not_scale |= sentence.find("threads did not scale") != std::string::npos;
+    CHECK(threads_did_not_scale);
+  }
+  SECTION("more workers than CPUs: helped or not, as measured") {
+    const auto helped = pipeline::observations(comparison_of({measured("threads", 2, 0.6), measured("threads", 4, 0.5)}), 2);
+    const auto not_helped = pipeline::observations(comparison_of({measured("threads", 2, 0.5), measured("threads", 4, 0.6)}), 2);
+    CHECK_THAT(helped.back(), Contains("threads with more workers than the 2 logical CPUs helped"));
+    CHECK_THAT(not_helped.back(), Contains("did not help"));
+  }
+}
