@@ -35,6 +35,8 @@ struct Options {
   std::string filters{pipeline::default_filter_spec};
   std::optional<std::string> output;
   std::optional<std::string> json;
+  std::optional<std::string> csv;
+  std::optional<std::string> markdown;
   int repeats = 3;
   int warmup = 1;
   std::uint64_t seed = 42;
@@ -75,6 +77,8 @@ void add_options(CLI::App& app, Options& options) {
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");
   app.add_option("--json", options.json, "Write the report as JSON to this file");
+  app.add_option("--csv", options.csv, "Write one CSV row per run to this file");
+  app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file");
   app.add_option("-r,--repeats", options.repeats, "Measured runs per configuration (figures use the median)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -170,6 +174,8 @@ int run(const Options& options) {
       write_baseline);
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
+  if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison));
+  if (options.markdown) write_text_file(*options.markdown, pipeline::comparison_markdown(comparison, conditions));
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {

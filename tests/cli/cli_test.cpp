@@ -3,7 +3,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <set>
+#include <vector>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -137,4 +139,40 @@ TEST_CASE("version and help exit 0", "[cli]") {
   const auto help = run_cli("--help");
   CHECK(help.status == 0);
   CHECK_THAT(help.output, Catch::Contains("--workers") && Catch::Contains("--filters"));
+}
+
+TEST_CASE("the CSV and Markdown reports carry the same runs as the JSON report", "[cli]") {
+  pipeline::test::TempFolder temp;
+  const auto json_path = temp.path() / "r.json";
+  const auto csv_path = temp.path() / "r.csv";
+  const auto markdown_path = temp.path() / "r.md";
+  const auto outcome = run_cli("-n 2 --size 48x32 --workers 1 2 --repeats 2 --warmup 0 -q --json '" + json_path.string() +
+                               "' --csv '" + csv_path.string() + "' --markdown '" + markdown_path.string() + "'");
+  REQUIRE(outcome.status == 0);
+  const auto json = nlohmann::json::parse(std::ifstream(json_path));
+  CHECK(json["repeats"] == 2);
+
+  std::ifstream csv(csv_path);
+  std::string header;
+  std::getline(csv, header);
+  CHECK(header.rfind("executor,workers,seconds,", 0) == 0);
+  std::vector<std::string> rows;
+  for (std::string row; std::getline(csv, row);) rows.push_back(row);
+  REQUIRE(rows.size() == json["runs"].size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& run = json["runs"][i];
+    CHECK(rows[i].rfind(run["executor"].get<std::string>() + "," + std::to_string(run["workers"].get<int>()) + ",", 0) == 0);
+    CHECK(run["repeat_seconds"].size() == 2);
+  }
+
+  std::ifstream markdown_file(markdown_path);
+  const std::string markdown((std::istreambuf_iterator<char>(markdown_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(markdown, Catch::Contains("| Paradigm | Workers |") && Catch::Contains("Observations:"));
+  for (const auto& run : json["runs"]) {
+    CHECK_THAT(markdown, Catch::Contains("| " + run["executor"].get<std::string>() + " | " +
+                                         std::to_string(run["workers"].get<int>()) + " |"));
+  }
+  for (const auto& sentence : json["analysis"]["observations"]) {
+    CHECK_THAT(markdown, Catch::Contains(sentence.get<std::string>()));
+  }
 }

@@ -39,4 +39,11 @@ struct RunConditions {
 // rename these.
 [[nodiscard]] std::string comparison_json(const Comparison& comparison, const RunConditions& conditions);
 
+// One row per run: executor, workers, median/min/max seconds, speedup, efficiency, Karp-Flatt, start-up,
+// identical, failed tasks, processes/threads/cores seen. Undefined figures are empty fields.
+[[nodiscard]] std::string comparison_csv(const Comparison& comparison);
+
+// The conditions, the table, the Amdahl fits and the observations, as Markdown for a README or an issue.
+[[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions);
+
 }  // namespace pipeline

@@ -1,0 +1,79 @@
+// The comparison as CSV and as Markdown: the same figures as the terminal report, in formats other tools read.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "pipeline/analysis.hpp"
+#include "pipeline/report.hpp"
+
+namespace pipeline {
+namespace {
+
+std::string field(double value, const char* format = "{:.6g}") {
+  return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string();
+}
+
+}  // namespace
+
+std::string comparison_csv(const Comparison& comparison) {
+  std::string out =
+      "executor,workers,seconds,seconds_min,seconds_max,speedup,efficiency,karp_flatt,startup_s,"
+      "identical_to_sequential,failed_tasks,processes,threads,cores\n";
+  for (const auto& run : comparison.runs) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
+                       field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
+                       field(run.efficiency), field(karp_flatt(run.speedup, run.batch.workers)),
+                       field(run.batch.startup_seconds()), run.identical_to_sequential ? "true" : "false",
+                       run.batch.failure_count(), run.observed.processes, run.observed.threads, run.observed.cores);
+  }
+  return out;
+}
+
+std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions) {
+  std::string out = "## image-pipeline comparison\n\n";
+  out += fmt::format("- Dataset: {}, {} images, {:.1f} MP\n", conditions.dataset.source, conditions.dataset.images,
+                     conditions.dataset.megapixels);
+  out += fmt::format("- Filters: `{}`\n", conditions.filters);
+  out += fmt::format("- Machine: {}, {} logical CPUs, {}; libvips {} with {} thread(s) per operation, cache {}\n",
+                     conditions.machine.cpu_model, conditions.machine.logical_cpus, conditions.machine.os,
+                     conditions.machine.libvips_version, conditions.vips.concurrency,
+                     conditions.vips.cache_max_operations == 0 ? std::string("off")
+                                                               : std::to_string(conditions.vips.cache_max_operations));
+  out += fmt::format("- Times: median of {} measured run(s) after {} warm-up run(s)\n\n", conditions.repeats,
+                     conditions.warmup);
+  out += "| Paradigm | Workers | Time (s) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (s) | PIDs | Threads | "
+         "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  for (const auto& run : comparison.runs) {
+    const bool baseline = &run == &comparison.baseline();
+    const double e = karp_flatt(run.speedup, run.batch.workers);
+    out += fmt::format("| {} | {} | {:.3f} | {} | {:.2f}x | {:.1f}% | {} | {:.3f} | {} | {} | {} | {} |\n",
+                       run.batch.executor, run.batch.workers, run.seconds.median,
+                       run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
+                       run.speedup, run.efficiency * 100.0, std::isfinite(e) ? fmt::format("{:.3f}", e) : "-",
+                       run.batch.startup_seconds(), run.observed.processes, run.observed.threads, run.observed.cores,
+                       baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
+  }
+  const auto fits = fit_amdahl(comparison);
+  if (!fits.empty()) {
+    out += "\nAmdahl fit (least squares on 1 - 1/S = P (1 - 1/p)):\n\n";
+    for (const auto& fit : fits) {
+      out += fmt::format("- {}: P = {:.3f} from {} point(s)", fit.executor, fit.parallel_fraction, fit.points);
+      if (fit.parallel_fraction > 0.0) {
+        out += fmt::format(", max speedup {}, predicted {:.2f}x at {} workers",
+                           std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : "unbounded",
+                           fit.predicted_at_2x, 2 * fit.largest_workers);
+      } else {
+        out += ": no faster than sequential at any worker count; Amdahl's model does not describe it";
+      }
+      out += "\n";
+    }
+  }
+  const auto said = observations(comparison, conditions.machine.logical_cpus);
+  if (!said.empty()) {
+    out += "\nObservations:\n\n";
+    for (const auto& sentence : said) out += "- " + sentence + "\n";
+  }
+  return out;
+}
+
+}  // namespace pipeline
