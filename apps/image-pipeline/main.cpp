@@ -37,6 +37,7 @@ struct Options {
   std::optional<std::string> json;
   std::optional<std::string> csv;
   std::optional<std::string> markdown;
+  std::optional<std::string> trace;
   int repeats = 3;
   int warmup = 1;
   std::uint64_t seed = 42;
@@ -79,6 +80,7 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--json", options.json, "Write the report as JSON to this file");
   app.add_option("--csv", options.csv, "Write one CSV row per run to this file");
   app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file");
+  app.add_option("--trace", options.trace, "Write Chrome trace-event JSON (Perfetto) of every task to this file");
   app.add_option("-r,--repeats", options.repeats, "Measured runs per configuration (figures use the median)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -176,6 +178,7 @@ int run(const Options& options) {
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
   if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison));
   if (options.markdown) write_text_file(*options.markdown, pipeline::comparison_markdown(comparison, conditions));
+  if (options.trace) write_text_file(*options.trace, pipeline::comparison_trace(comparison));
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <vector>
 #include <string>
@@ -174,5 +175,41 @@ TEST_CASE("the CSV and Markdown reports carry the same runs as the JSON report",
   }
   for (const auto& sentence : json["analysis"]["observations"]) {
     CHECK_THAT(markdown, Catch::Contains(sentence.get<std::string>()));
+  }
+}
+
+TEST_CASE("the trace has one process per run, one track per worker and one slice per task", "[cli]") {
+  pipeline::test::TempFolder temp;
+  const auto trace_path = temp.path() / "r.trace.json";
+  const auto json_path = temp.path() / "r.json";
+  const auto outcome = run_cli("-n 3 --size 48x32 --workers 2 --repeats 1 --warmup 0 -q --json '" + json_path.string() +
+                               "' --trace '" + trace_path.string() + "'");
+  REQUIRE(outcome.status == 0);
+  const auto report = nlohmann::json::parse(std::ifstream(json_path));
+  const auto trace = nlohmann::json::parse(std::ifstream(trace_path));
+  REQUIRE(trace["traceEvents"].is_array());
+  std::map<int, std::string> process_names;
+  std::map<std::pair<int, int>, std::string> thread_names;
+  std::map<int, std::size_t> task_slices;
+  for (const auto& event : trace["traceEvents"]) {
+    if (event["ph"] == "M" && event["name"] == "process_name") process_names[event["pid"]] = event["args"]["name"];
+    if (event["ph"] == "M" && event["name"] == "thread_name") thread_names[{event["pid"], event["tid"]}] = event["args"]["name"];
+    if (event["ph"] == "X" && event["cat"] == "task") {
+      CHECK(event["dur"].get<double>() >= 0.0);
+      CHECK(event["ts"].get<double>() >= 0.0);
+      CHECK(event["args"].contains("cpu_start"));
+      ++task_slices[event["pid"]];
+    }
+  }
+  REQUIRE(process_names.size() == report["runs"].size());
+  for (std::size_t r = 0; r < report["runs"].size(); ++r) {
+    const auto& run = report["runs"][r];
+    const int pid = static_cast<int>(r) + 1;
+    CHECK(process_names[pid] == run["executor"].get<std::string>() + " x" + std::to_string(run["workers"].get<int>()));
+    CHECK(task_slices[pid] == run["tasks"].size());
+    // Every worker that ran a task has a named track.
+    for (const auto& task : run["tasks"]) {
+      CHECK(thread_names.count({pid, task["worker"].get<int>() + 1}) == 1);
+    }
   }
 }

@@ -46,4 +46,9 @@ struct RunConditions {
 // The conditions, the table, the Amdahl fits and the observations, as Markdown for a README or an issue.
 [[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions);
 
+// Chrome trace-event JSON ({"traceEvents": [...]}, opens in Perfetto or chrome://tracing): one process per run
+// ("threads x2"), one track per worker, one "X" slice per task (image name; OS pid/tid, cores, bytes, transfer
+// and error in args), and the pool's start-up as a slice of its own. Times in microseconds from the first run.
+[[nodiscard]] std::string comparison_trace(const Comparison& comparison);
+
 }  // namespace pipeline
