@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -40,12 +39,16 @@ FilterPtr make_brightness(const std::optional<std::string>& parameter) {
   const std::string_view text = trim(*parameter);
   double factor = 0.0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), factor);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || !std::isfinite(factor) ||
-      factor < 0.0) {
-    throw FilterSpecError(
+  const auto bad = [&parameter] {
+    return FilterSpecError(
         fmt::format("brightness needs a factor that is a finite number >= 0 (e.g. brightness=1.2), got '{}'", *parameter));
+  };
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) throw bad();
+  try {
+    return std::make_shared<BrightnessFilter>(factor);  // the filter owns the range rule
+  } catch (const std::invalid_argument&) {
+    throw bad();
   }
-  return std::make_shared<BrightnessFilter>(factor);
 }
 
 class Registry {

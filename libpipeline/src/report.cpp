@@ -23,6 +23,9 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     out += '\n';
   };
   const unsigned cpus = conditions.machine.logical_cpus;
+  const auto oversubscribed_run = [cpus](const ComparisonRun& run) {
+    return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
+  };
   line(fmt::format("Dataset: {}, {} images, {:.1f} MP", conditions.dataset.source, conditions.dataset.images,
                    conditions.dataset.megapixels));
   line(fmt::format("Filters: {}", conditions.filters));
@@ -42,7 +45,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                    "", "", "", "", "", ""));
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.runs.front();
-    const bool oversubscribed = cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
+    const bool oversubscribed = oversubscribed_run(run);
     const std::string spread = run.seconds.min > 0.0
                                    ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
                                    : std::string("-");
@@ -52,9 +55,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
-  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [cpus](const ComparisonRun& run) {
-        return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
-      })) {
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed_run)) {
     line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", cpus));
   }
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [](const ComparisonRun& run) { return run.seconds.large(); })) {

@@ -53,6 +53,10 @@ TEST_CASE("a bad option is a clear error with exit status 2", "[cli]") {
   CHECK(run_cli("--executors gpu").status == 2);
   CHECK(run_cli("--no-such-option").status == 2);
   CHECK(run_cli("--size 12by4").status == 2);
+  CHECK(run_cli("--png-compression 10").status == 2);
+  CHECK(run_cli("--vips-concurrency 0").status == 2);
+  CHECK(run_cli("--repeats 0").status == 2);
+  CHECK(run_cli("--filters brightness=-1").status == 2);
 }
 
 TEST_CASE("an unknown filter is an error that lists the valid filters", "[cli]") {

@@ -1,5 +1,4 @@
 #include <cstdint>
-#include <cstring>
 
 #include "kernels/row_kernels.hpp"
 
@@ -25,17 +24,9 @@ PIPELINE_KERNEL void to_gray_row(const Sample* __restrict source, std::uint8_t* 
   }
 }
 
-template <typename Sample, int Bands>
-void to_gray(const Image& input, Image& out) {
-  const std::size_t width = static_cast<std::size_t>(input.width());
-  for (int y = 0; y < input.height(); ++y) {
-    // Rows of 16-bit images are 2-byte aligned: the decoder and Image's vector allocate them so.
-    to_gray_row<Sample, Bands>(reinterpret_cast<const Sample*>(input.row(y)), out.row(y), width);
-  }
-}
-
 template <typename Sample>
 void gray_row_by_bands(const Image& input, int y, std::uint8_t* out) {
+  // Rows of 16-bit images are 2-byte aligned: Image's vector allocates them so.
   const auto* source = reinterpret_cast<const Sample*>(input.row(y));
   const std::size_t width = static_cast<std::size_t>(input.width());
   switch (input.bands()) {
@@ -43,16 +34,6 @@ void gray_row_by_bands(const Image& input, int y, std::uint8_t* out) {
     case 2: to_gray_row<Sample, 2>(source, out, width); break;
     case 3: to_gray_row<Sample, 3>(source, out, width); break;
     default: to_gray_row<Sample, 4>(source, out, width); break;
-  }
-}
-
-template <typename Sample>
-void to_gray_by_bands(const Image& input, Image& out) {
-  switch (input.bands()) {
-    case 1: to_gray<Sample, 1>(input, out); break;
-    case 2: to_gray<Sample, 2>(input, out); break;
-    case 3: to_gray<Sample, 3>(input, out); break;
-    default: to_gray<Sample, 4>(input, out); break;
   }
 }
 
@@ -69,11 +50,7 @@ void gray_row(const Image& input, int y, std::uint8_t* __restrict out) {
 Image gray8_from_any(const Image& input) {
   if (input.is_gray8()) return input;
   Image out(input.width(), input.height(), 1, SampleFormat::u8);
-  if (input.format() == SampleFormat::u16) {
-    to_gray_by_bands<std::uint16_t>(input, out);
-  } else {
-    to_gray_by_bands<std::uint8_t>(input, out);
-  }
+  for (int y = 0; y < input.height(); ++y) gray_row(input, y, out.row(y));
   return out;
 }
 
