@@ -34,12 +34,18 @@ class SpoilsOneImage final : public pipeline::Executor {
  public:
   [[nodiscard]] std::string name() const override { return "spoiler"; }
   [[nodiscard]] int workers() const override { return 1; }
-  [[nodiscard]] pipeline::BatchResult run(const pipeline::FilterChain& chain,
-                                          std::span<const pipeline::NamedImage> batch) override {
-    pipeline::BatchResult result = pipeline::SequentialExecutor().run(chain, batch);
+ protected:
+  pipeline::BatchResult run_images(const pipeline::FilterChain& chain, std::span<const pipeline::NamedImage> batch,
+                                   const pipeline::RunOptions& options) override {
+    pipeline::BatchResult result = pipeline::SequentialExecutor().run(chain, batch, options);
     result.executor = name();
     if (result.tasks.size() > 1) result.tasks[1].output.bytes()[0] ^= 1;
     return result;
+  }
+  pipeline::BatchResult run_file_jobs(const pipeline::FilterChain& chain, std::span<const pipeline::FileJob> jobs,
+                                      const pipeline::FileJobOptions& file_options,
+                                      const pipeline::RunOptions& options) override {
+    return pipeline::SequentialExecutor().run_files(chain, jobs, file_options, options);
   }
 };
 
@@ -239,9 +245,12 @@ TEST_CASE("repeats are measured after warm-ups, and the figures use their median
   plan.warmup = 2;
   plan.repeats = 3;
   Factory factory;
+  std::size_t tasks_done = 0;
+  plan.run_options.on_task_done = [&tasks_done](const pipeline::TaskRecord&) { ++tasks_done; };
   const auto comparison = pipeline::run_comparison(chain, batch, plan, factory.function());
-  // 2 warm-ups + 3 measured runs per configuration, each with a fresh executor.
-  CHECK(factory.made.size() == 10);
+  // One executor per configuration, reused for its 2 warm-ups and 3 measured runs.
+  CHECK(factory.made.size() == 2);
+  CHECK(tasks_done == 2 * 5 * batch.size());
   REQUIRE(comparison.runs.size() == 2);
   for (const auto& run : comparison.runs) {
     REQUIRE(run.repeat_seconds.size() == 3);

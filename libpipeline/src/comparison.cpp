@@ -20,12 +20,18 @@ std::vector<std::uint64_t> digests_of(const BatchResult& batch) {
 ComparisonRun measure(const std::string& name, int workers, const FilterChain& chain, std::span<const NamedImage> batch,
                       const ComparisonPlan& plan, const ExecutorFactory& make,
                       const std::vector<std::uint64_t>* reference, const BaselineOutputs& on_outputs) {
-  for (int i = 0; i < plan.warmup; ++i) (void)make(name, workers)->run(chain, batch);
-
+  // One executor per configuration, its workers started (and timed) before any run: the times are the steady
+  // state of a warm pool, and what starting it costs is reported on its own.
+  const std::unique_ptr<Executor> executor = make(name, workers);
   ComparisonRun run;
+  const double start_s = monotonic_seconds();
+  executor->start();
+  run.startup_s = monotonic_seconds() - start_s;
+  for (int i = 0; i < plan.warmup; ++i) (void)executor->run(chain, batch, plan.run_options);
+
   std::vector<BatchResult> measured;
   for (int i = 0; i < plan.repeats; ++i) {
-    BatchResult result = make(name, workers)->run(chain, batch);
+    BatchResult result = executor->run(chain, batch, plan.run_options);
     const auto digests = digests_of(result);
     if (i == 0 && reference == nullptr) run.digests = digests;
     const auto* expected = reference != nullptr ? reference : &run.digests;

@@ -6,6 +6,7 @@
 #include "kernels/fused_chain.hpp"
 #include "kernels/row_kernels.hpp"
 #include "pipeline/filters.hpp"
+#include "pipeline/task.hpp"
 
 namespace pipeline {
 
@@ -57,6 +58,20 @@ Image FilterChain::apply(const Image& input) const {
     } else {
       current = kernels::run_fused(*source, run);
     }
+    source = &current;
+  }
+  return current;
+}
+
+Image FilterChain::apply_profiled(const Image& input, std::vector<StageTiming>& stages) const {
+  if (filters_.empty()) return kernels::gray8_from_any(input);
+  Image current;
+  const Image* source = &input;
+  for (const auto& filter : filters_) {
+    StageTiming stage{filter->name(), monotonic_seconds(), 0.0};
+    current = filter->apply(*source);
+    stage.end_s = monotonic_seconds();
+    stages.push_back(std::move(stage));
     source = &current;
   }
   return current;

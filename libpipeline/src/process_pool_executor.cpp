@@ -336,7 +336,13 @@ ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options
   }
 }
 
-BatchResult ProcessPoolExecutor::run(const FilterChain& chain, std::span<const NamedImage> batch) {
+BatchResult ProcessPoolExecutor::run_file_jobs(const FilterChain&, std::span<const FileJob>, const FileJobOptions&,
+                                               const RunOptions&) {
+  throw std::logic_error("TODO(helper): ProcessPoolExecutor::run_file_jobs");
+}
+
+BatchResult ProcessPoolExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                                            const RunOptions&) {
   BatchResult result;
   result.executor = name();
   result.workers = workers_;

@@ -51,7 +51,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                                    : std::string("-");
     line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
                      run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
-                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0, run.batch.startup_seconds(),
+                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0, run.startup_s,
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }

@@ -39,7 +39,7 @@ json run_json(const ComparisonRun& run) {
           {"seconds_min", run.seconds.min},
           {"seconds_max", run.seconds.max},
           {"repeat_seconds", run.repeat_seconds},
-          {"startup_s", run.batch.startup_seconds()},
+          {"startup_s", run.startup_s},
           {"speedup", number(run.speedup)},
           {"efficiency", number(run.efficiency)},
           {"karp_flatt", number(karp_flatt(run.speedup, run.batch.workers))},

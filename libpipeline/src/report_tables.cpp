@@ -23,7 +23,7 @@ std::string comparison_csv(const Comparison& comparison) {
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
                        field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
                        field(run.efficiency), field(karp_flatt(run.speedup, run.batch.workers)),
-                       field(run.batch.startup_seconds()), run.identical_to_sequential ? "true" : "false",
+                       field(run.startup_s), run.identical_to_sequential ? "true" : "false",
                        run.batch.failure_count(), run.observed.processes, run.observed.threads, run.observed.cores);
   }
   return out;
@@ -50,7 +50,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                        run.batch.executor, run.batch.workers, run.seconds.median,
                        run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
                        run.speedup, run.efficiency * 100.0, std::isfinite(e) ? fmt::format("{:.3f}", e) : "-",
-                       run.batch.startup_seconds(), run.observed.processes, run.observed.threads, run.observed.cores,
+                       run.startup_s, run.observed.processes, run.observed.threads, run.observed.cores,
                        baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
   }
   const auto fits = fit_amdahl(comparison);

@@ -6,6 +6,8 @@
 
 #include <exception>
 
+#include "pipeline/image_io.hpp"
+
 namespace pipeline {
 
 double monotonic_seconds() noexcept {
@@ -18,7 +20,21 @@ std::int64_t current_pid() noexcept { return ::getpid(); }
 std::int64_t current_tid() noexcept { return ::gettid(); }
 int current_cpu() noexcept { return ::sched_getcpu(); }
 
-TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker) {
+namespace {
+
+std::string describe_exception() {
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    return *error.what() != '\0' ? error.what() : "failed with an empty message";
+  } catch (...) {
+    return "failed with an unknown exception";
+  }
+}
+
+}  // namespace
+
+TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker, bool profile_stages) {
   TaskResult result;
   TaskRecord& record = result.record;
   record.image = input.name;
@@ -26,18 +42,52 @@ TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worke
   record.pid = current_pid();
   record.tid = current_tid();
   record.cpu_start = current_cpu();
+  record.pixels = input.image.pixel_count();
   record.start_s = monotonic_seconds();
   try {
-    result.output = chain.apply(input.image);
-  } catch (const std::exception& error) {
-    record.error = error.what();
-    if (record.error.empty()) record.error = "filter failed with an empty message";
+    result.output = profile_stages ? chain.apply_profiled(input.image, record.stages) : chain.apply(input.image);
   } catch (...) {
-    record.error = "filter failed with an unknown exception";
+    record.error = describe_exception();
+    result.output = Image();
   }
   record.end_s = monotonic_seconds();
   record.cpu_end = current_cpu();
   return result;
+}
+
+TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options, int worker,
+                         bool profile_stages) {
+  TaskRecord record;
+  record.image = job.input.filename().string();
+  record.worker = worker;
+  record.pid = current_pid();
+  record.tid = current_tid();
+  record.cpu_start = current_cpu();
+  record.start_s = monotonic_seconds();
+  const auto timed = [&record](const char* name, auto&& step) {
+    StageTiming stage{name, monotonic_seconds(), 0.0};
+    step();
+    stage.end_s = monotonic_seconds();
+    record.stages.push_back(std::move(stage));
+  };
+  try {
+    Image input;
+    timed("decode", [&] { input = decode_image(job.input); });
+    record.pixels = input.pixel_count();
+    Image output;
+    if (profile_stages) {
+      output = chain.apply_profiled(input, record.stages);
+    } else {
+      timed("filters", [&] { output = chain.apply(input); });
+    }
+    input = Image();  // at most one image held while encoding
+    timed("encode", [&] { write_png_atomic(output, job.output, options.png_compression); });
+  } catch (...) {
+    record.error = describe_exception();
+  }
+  record.end_s = monotonic_seconds();
+  record.cpu_end = current_cpu();
+  return record;
 }
 
 }  // namespace pipeline

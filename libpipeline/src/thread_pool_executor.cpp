@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -27,13 +28,15 @@ ThreadPoolExecutor::ThreadPoolExecutor(int workers) : workers_(workers) {
   if (workers < 1) throw std::invalid_argument("ThreadPoolExecutor needs at least 1 worker");
 }
 
-BatchResult ThreadPoolExecutor::run(const FilterChain& chain, std::span<const NamedImage> batch) {
+BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                                           const RunOptions& options) {
   BatchResult result;
   result.executor = name();
   result.workers = workers_;
   result.tasks.resize(batch.size());
   std::atomic<int> next_index{0};
   const void* owner = &next_index;  // unique per batch: a reused OS thread must not keep an old index
+  std::mutex observer_mutex;         // RunOptions promises one on_task_done call at a time
 
   result.start_s = monotonic_seconds();
   {
@@ -43,7 +46,7 @@ BatchResult ThreadPoolExecutor::run(const FilterChain& chain, std::span<const Na
       boost::asio::post(pool, [&, i] {
         // Nothing may escape a handler: it would end this thread's run() and strand the batch.
         try {
-          result.tasks[i] = run_task(chain, batch[i], worker_index_for(owner, next_index));
+          result.tasks[i] = run_task(chain, batch[i], worker_index_for(owner, next_index), options.profile_stages);
         } catch (const std::exception& error) {
           result.tasks[i].record.image = batch[i].name;
           result.tasks[i].record.error = error.what();
@@ -51,12 +54,21 @@ BatchResult ThreadPoolExecutor::run(const FilterChain& chain, std::span<const Na
           result.tasks[i].record.image = batch[i].name;
           result.tasks[i].record.error = "unknown exception in worker thread";
         }
+        if (options.on_task_done) {
+          const std::lock_guard lock(observer_mutex);
+          options.on_task_done(result.tasks[i].record);
+        }
       });
     }
     pool.join();
   }
   result.end_s = monotonic_seconds();
   return result;
+}
+
+BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain&, std::span<const FileJob>, const FileJobOptions&,
+                                              const RunOptions&) {
+  throw std::logic_error("TODO(helper): ThreadPoolExecutor::run_file_jobs");
 }
 
 }  // namespace pipeline

@@ -20,6 +20,7 @@ struct ComparisonPlan {
   std::vector<int> worker_counts{2, 4};
   int warmup = 0;   // unmeasured runs of each configuration first (caches, page tables, lazy loading)
   int repeats = 1;  // measured runs of each configuration; figures use their median
+  RunOptions run_options;  // profiling, and a per-task callback (progress), for every run
 };
 
 // Median, fastest and slowest of a configuration's measured runs.
@@ -40,6 +41,9 @@ struct ComparisonRun {
   // (a run that had to fault in fresh pages for its outputs would pay ~3 ms/MP more here: see memory.hpp).
   BatchResult batch;
   std::vector<double> repeat_seconds;  // every measured run, in order
+  // Executor::start() of this configuration's executor, before its warm-up: what a pool pays once to start its
+  // workers (0 for the sequential executor). Not part of the runs' times.
+  double startup_s = 0.0;
   Spread seconds;
   std::vector<std::uint64_t> digests;  // per image; 0 for a failed task
   bool identical_to_sequential = true;  // in every measured run

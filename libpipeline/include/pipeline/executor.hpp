@@ -8,7 +8,17 @@
 //   for (const auto& task : result.tasks) if (!task.record.ok()) std::cerr << task.record.error << '\n';
 //
 // A failing image yields its error in its record; the other images go on. Executors know nothing of reports.
+//
+// The same executors stream files: each job is decoded, filtered and written inside a worker, so decoding and
+// encoding scale with the workers too, and only the images being worked on are in memory:
+//
+//   std::vector<pipeline::FileJob> jobs{{"in/a.jpg", "out/a.png"}, {"in/b.jpg", "out/b.png"}};
+//   pipeline::BatchResult done = threads.run_files(chain, jobs, {.png_compression = 6});
+//
+// A pool keeps its workers between runs: start() starts them ahead of the first run, so that their start-up can
+// be measured apart from the work (run() starts them itself otherwise).
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,11 +37,20 @@ struct BatchResult {
   // When every worker was ready for work: the pool's start-up is ready_s - start_s (processes: until each worker
   // has started, initialised libvips and answered the handshake). Equal to start_s for the sequential executor.
   double ready_s = 0.0;
-  std::vector<TaskResult> tasks;  // one per input image, in input order
+  std::vector<TaskResult> tasks;  // one per input image (or file job), in input order; file jobs have no output
 
   [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
   [[nodiscard]] double startup_seconds() const noexcept { return ready_s > start_s ? ready_s - start_s : 0.0; }
   [[nodiscard]] std::size_t failure_count() const noexcept;
+};
+
+// How a run is carried out, beyond the chain and the images.
+struct RunOptions {
+  // Time every filter on its own (its output materialised) into TaskRecord::stages; off, the chain runs fused.
+  bool profile_stages = false;
+  // Called once per task as it finishes, e.g. for a progress bar. Executors call it from their own threads but
+  // never two calls at once; it must be quick and must not throw.
+  std::function<void(const TaskRecord&)> on_task_done;
 };
 
 class Executor {
@@ -40,9 +59,31 @@ class Executor {
   // The paradigm's name as it appears in reports and on the command line.
   [[nodiscard]] virtual std::string name() const = 0;
   [[nodiscard]] virtual int workers() const = 0;
+
+  // Starts the workers now if the executor has any to start (a pool), so the first run does not pay for it.
+  // Idempotent. Throws like run() when workers cannot start.
+  virtual void start() {}
+
   // Runs `chain` on every image of `batch`. Throws only when the executor itself cannot work (e.g. cannot start
   // its workers); a failing image is reported in its TaskRecord.
-  [[nodiscard]] virtual BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch) = 0;
+  [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch,
+                                const RunOptions& options = {}) {
+    return run_images(chain, batch, options);
+  }
+
+  // Decodes, filters and writes every job inside the workers, with at most about 2 x workers images in memory.
+  // The result's tasks have records only (record.stages: decode, filters, encode). A job that fails (unreadable
+  // input, failing filter, unwritable output) is reported in its record and leaves no output file.
+  [[nodiscard]] BatchResult run_files(const FilterChain& chain, std::span<const FileJob> jobs,
+                                      const FileJobOptions& file_options, const RunOptions& options = {}) {
+    return run_file_jobs(chain, jobs, file_options, options);
+  }
+
+ protected:
+  virtual BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                                 const RunOptions& options) = 0;
+  virtual BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
+                                    const FileJobOptions& file_options, const RunOptions& options) = 0;
 };
 
 }  // namespace pipeline

@@ -22,6 +22,10 @@
 #include "pipeline/image.hpp"
 
 namespace pipeline {
+struct StageTiming;
+}
+
+namespace pipeline {
 
 class Filter {
  public:
@@ -41,6 +45,9 @@ class FilterChain {
 
   FilterChain& then(FilterPtr filter);
   [[nodiscard]] Image apply(const Image& input) const;
+  // The same pixels, each filter applied on its own (its output materialised) and timed into `stages`, one
+  // entry per filter appended in order: where the time goes, at the price of fusion.
+  [[nodiscard]] Image apply_profiled(const Image& input, std::vector<StageTiming>& stages) const;
 
   // "grayscale,blur,sobel,sharpen,brightness=1.2": parse_filter_chain() of this gives an equivalent chain.
   [[nodiscard]] std::string spec() const;

@@ -68,7 +68,12 @@ class ProcessPoolExecutor final : public Executor {
   [[nodiscard]] const ProcessPoolOptions& options() const noexcept { return options_; }
   // Starts min(workers, batch size) processes. Throws WorkerProgramNotFound, or std::runtime_error when a
   // worker cannot start or refuses the handshake (e.g. a filter it does not know); every child is reaped first.
-  [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch) override;
+
+ protected:
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
+                            const RunOptions& options) override;
+
 
  private:
   int workers_;

@@ -9,7 +9,11 @@ class SequentialExecutor final : public Executor {
  public:
   [[nodiscard]] std::string name() const override { return "sequential"; }
   [[nodiscard]] int workers() const override { return 1; }
-  [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch) override;
+
+ protected:
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
+                            const RunOptions& options) override;
 };
 
 }  // namespace pipeline

@@ -2,12 +2,23 @@
 // One task = one image through the chain, and the record of where and when it ran.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
 
 namespace pipeline {
+
+// One timed part of a task: a filter when profiling (FilterChain::apply_profiled), or a file task's "decode",
+// "filters" and "encode".
+struct StageTiming {
+  std::string name;
+  double start_s = 0.0;
+  double end_s = 0.0;
+  [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
+};
 
 // Where and when one image was processed. Times are seconds on CLOCK_MONOTONIC, one clock shared by every
 // process of the machine, so records from threads and from worker processes line up on one timeline.
@@ -23,6 +34,8 @@ struct TaskRecord {
   std::uint64_t bytes_sent = 0;      // pixels and framing moved to and from a worker process (0 in-process)
   std::uint64_t bytes_received = 0;
   double transfer_s = 0.0;           // part of the task spent moving data rather than filtering
+  std::uint64_t pixels = 0;          // width * height of the input image (0 if it could not be read)
+  std::vector<StageTiming> stages;   // in order; empty unless profiling or a file task
   std::string error;                 // empty when the task succeeded
 
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
@@ -35,8 +48,27 @@ struct TaskResult {
 };
 
 // Runs `chain` on `input` in the calling thread and records it. Never throws for a failing filter: the
-// exception's message becomes record.error and the output is left empty.
-[[nodiscard]] TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker);
+// exception's message becomes record.error and the output is left empty. With `profile_stages` every filter runs
+// on its own, its output materialised, and is timed into record.stages (slower: no fusion).
+[[nodiscard]] TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker,
+                                  bool profile_stages = false);
+
+// A file-to-file task: decode `input`, run the chain, write `output` as PNG atomically.
+struct FileJob {
+  std::filesystem::path input;
+  std::filesystem::path output;
+};
+
+struct FileJobOptions {
+  int png_compression = 6;  // 0..9
+};
+
+// Runs one file job in the calling thread. Never throws: an unreadable input, a failing filter or an unwritable
+// output becomes record.error (and no output file appears). record.image is the input's file name; record.stages
+// holds "decode", the filters ("filters" as one stage, or one per filter with `profile_stages`) and "encode".
+// Requires initialize_vips().
+[[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                       int worker, bool profile_stages = false);
 
 [[nodiscard]] double monotonic_seconds() noexcept;
 [[nodiscard]] std::int64_t current_pid() noexcept;

@@ -12,7 +12,12 @@ class ThreadPoolExecutor final : public Executor {
   [[nodiscard]] std::string name() const override { return "threads"; }
   [[nodiscard]] int workers() const override { return workers_; }
   // A fresh pool per batch: its start-up is part of the measured time, as a process pool's is.
-  [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch) override;
+
+ protected:
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
+                            const RunOptions& options) override;
+
 
  private:
   int workers_;
