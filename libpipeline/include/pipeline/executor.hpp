@@ -32,6 +32,7 @@ namespace pipeline {
 struct BatchResult {
   std::string executor;  // "sequential", "threads", "processes"
   int workers = 1;
+  std::string transport;  // how images reached the workers: "pipe", "shm" (process pool); empty in-process
   double start_s = 0.0;  // monotonic seconds around the whole batch (pool start-up included)
   double end_s = 0.0;
   // When every worker was ready for work: the pool's start-up is ready_s - start_s (processes: until each worker

@@ -51,4 +51,10 @@ struct RunConditions {
 // and error in args), and the pool's start-up as a slice of its own. Times in microseconds from the first run.
 [[nodiscard]] std::string comparison_trace(const Comparison& comparison);
 
+// One self-contained HTML page (no network, no scripts or fonts from elsewhere): the conditions, the table, a
+// speedup-vs-workers chart (medians with min-max bars, the ideal line, each paradigm's fitted Amdahl curve), an
+// efficiency chart, the observations, and per run a Gantt timeline (a lane per worker, tasks coloured by image,
+// PID / thread / core on hover).
+[[nodiscard]] std::string comparison_html(const Comparison& comparison, const RunConditions& conditions);
+
 }  // namespace pipeline
