@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 
@@ -32,6 +33,31 @@ std::vector<std::string> parallel_executors(const Comparison& comparison) {
 double amdahl_speedup(double parallel_fraction, double workers) noexcept {
   const double denominator = (1.0 - parallel_fraction) + parallel_fraction / workers;
   return denominator > 0.0 ? 1.0 / denominator : std::numeric_limits<double>::infinity();
+}
+
+std::vector<StageTotal> stage_totals(const BatchResult& batch) {
+  std::vector<StageTotal> totals;
+  std::vector<double> megapixels;
+  double task_seconds = 0.0;
+  for (const auto& task : batch.tasks) {
+    const TaskRecord& record = task.record;
+    task_seconds += record.seconds();
+    for (const auto& stage : record.stages) {
+      auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == stage.name; });
+      if (found == totals.end()) {
+        totals.push_back({stage.name, 0.0, 0.0, 0.0});
+        megapixels.push_back(0.0);
+        found = std::prev(totals.end());
+      }
+      found->seconds += stage.seconds();
+      megapixels[static_cast<std::size_t>(found - totals.begin())] += static_cast<double>(record.pixels) / 1e6;
+    }
+  }
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    totals[i].share = task_seconds > 0.0 ? totals[i].seconds / task_seconds : 0.0;
+    totals[i].ms_per_megapixel = megapixels[i] > 0.0 ? 1e3 * totals[i].seconds / megapixels[i] : 0.0;
+  }
+  return totals;
 }
 
 std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison) {
@@ -161,6 +187,15 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
                                  executor, logical_cpus, helped ? "helped" : "did not help", beyond->seconds.median,
                                  beyond->batch.workers, within->seconds.median, within->batch.workers));
     }
+  }
+  // With stage timings: which stage of the baseline cost the most.
+  const auto stages = stage_totals(comparison.baseline().batch);
+  if (!stages.empty()) {
+    const auto top = std::max_element(stages.begin(), stages.end(),
+                                      [](const StageTotal& a, const StageTotal& b) { return a.seconds < b.seconds; });
+    said.push_back(fmt::format("Stage by stage in the sequential run, {} cost the most: {:.2f} ms/MP, {:.0f}% of the task "
+                               "time.",
+                               top->name, top->ms_per_megapixel, 100.0 * top->share));
   }
   return said;
 }

@@ -9,6 +9,40 @@
 #include <fmt/ranges.h>
 
 namespace pipeline {
+namespace {
+
+// Where the time goes, stage by stage and run by run; empty when no run recorded stages (no --profile-filters).
+std::string format_stage_table(const Comparison& comparison) {
+  std::vector<std::string> names;
+  std::vector<std::vector<StageTotal>> per_run;
+  for (const auto& run : comparison.runs) {
+    per_run.push_back(stage_totals(run.batch));
+    for (const auto& total : per_run.back()) {
+      if (std::find(names.begin(), names.end(), total.name) == names.end()) names.push_back(total.name);
+    }
+  }
+  if (names.empty()) return {};
+  std::string out = "\nWhere the time goes, stage by stage (each filter run on its own and timed; summed over the "
+                    "tasks of the median run; ms per megapixel and share of task time):\n";
+  out += fmt::format("  {:<16}", "Stage");
+  for (const auto& run : comparison.runs) {
+    out += fmt::format(" | {:>18}", fmt::format("{} x{}", run.batch.executor, run.batch.workers));
+  }
+  out += '\n';
+  for (const auto& name : names) {
+    out += fmt::format("  {:<16}", name);
+    for (const auto& totals : per_run) {
+      const auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == name; });
+      out += found == totals.end() ? fmt::format(" | {:>18}", "-")
+                                   : fmt::format(" | {:>18}", fmt::format("{:.2f} ms/MP {:>3.0f}%", found->ms_per_megapixel,
+                                                                          100.0 * found->share));
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace
 
 DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch) {
   DatasetInfo info{std::move(source), batch.size(), 0.0};
@@ -38,20 +72,22 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   line(fmt::format("Times: median of {} measured run(s) per row, after {} warm-up run(s); Spread = slowest / fastest",
                    conditions.repeats, conditions.warmup));
   line("");
-  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>12} | {:>4} | {:>7} | {:>5} | {}", "Paradigm",
-                   "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "Start-up (s)", "PIDs", "Threads", "Cores",
-                   "Identical"));
-  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<14}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "", "", "",
-                   "", "", "", "", "", ""));
+  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>12} | {:>4} | {:>7} | {:>5} | {}",
+                   "Paradigm", "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "e", "Start-up (s)", "PIDs",
+                   "Threads", "Cores", "Identical"));
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<14}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "",
+                   "", "", "", "", "", "", "", "", ""));
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.runs.front();
     const bool oversubscribed = oversubscribed_run(run);
     const std::string spread = run.seconds.min > 0.0
                                    ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
                                    : std::string("-");
-    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
+    const double e = karp_flatt(run.speedup, run.batch.workers);
+    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
                      run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
-                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0, run.startup_s,
+                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0,
+                     std::isfinite(e) ? fmt::format("{:.3f}", e) : std::string("-"), run.startup_s,
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
@@ -90,14 +126,14 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : std::string("unbounded"),
                        fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x, 4 * fit.largest_workers));
     }
-    std::string karp_flatt_line = "Karp-Flatt serial fraction e (rising with p = overhead growing with workers):";
-    for (const auto& run : comparison.runs) {
-      const double e = karp_flatt(run.speedup, run.batch.workers);
-      if (std::isfinite(e)) karp_flatt_line += fmt::format(" {} x{} {:.3f};", run.batch.executor, run.batch.workers, e);
-    }
-    karp_flatt_line.pop_back();
-    line(karp_flatt_line);
+    line("e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
+         "overhead growing with the workers, not a fixed serial part.");
   }
+  out += format_stage_table(comparison);
+  line("");
+  line(fmt::format("Timelines (the median run of each configuration; {} {} a task each, {} idle, {} pool starting, {} failed):",
+                   "█", "▓", "░", "·", "✗"));
+  for (const auto& run : comparison.runs) out += format_timeline(run.batch);
   const auto said = observations(comparison, cpus);
   if (!said.empty()) {
     line("");

@@ -16,6 +16,10 @@ using nlohmann::json;
 json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
 json task_json(const TaskRecord& record) {
+  json stages = json::array();
+  for (const auto& stage : record.stages) {
+    stages.push_back({{"name", stage.name}, {"start_s", stage.start_s}, {"end_s", stage.end_s}});
+  }
   return {{"image", record.image},
           {"worker", record.worker},
           {"pid", record.pid},
@@ -27,14 +31,24 @@ json task_json(const TaskRecord& record) {
           {"bytes_sent", record.bytes_sent},
           {"bytes_received", record.bytes_received},
           {"transfer_s", record.transfer_s},
+          {"pixels", record.pixels},
+          {"stages", std::move(stages)},
           {"error", record.ok() ? json(nullptr) : json(record.error)}};
 }
 
 json run_json(const ComparisonRun& run) {
   json tasks = json::array();
   for (const auto& task : run.batch.tasks) tasks.push_back(task_json(task.record));
+  json stages = json::array();
+  for (const auto& total : stage_totals(run.batch)) {
+    stages.push_back({{"name", total.name},
+                      {"seconds", total.seconds},
+                      {"share", total.share},
+                      {"ms_per_megapixel", total.ms_per_megapixel}});
+  }
   return {{"executor", run.batch.executor},
           {"workers", run.batch.workers},
+          {"transport", run.batch.transport.empty() ? json(nullptr) : json(run.batch.transport)},
           {"seconds", run.seconds.median},
           {"seconds_min", run.seconds.min},
           {"seconds_max", run.seconds.max},
@@ -47,6 +61,7 @@ json run_json(const ComparisonRun& run) {
           {"mismatched_images", run.mismatched_images},
           {"failed_tasks", run.batch.failure_count()},
           {"observed", {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
+          {"stage_totals", std::move(stages)},
           {"tasks", std::move(tasks)}};
 }
 

@@ -1,4 +1,5 @@
 // The comparison as CSV and as Markdown: the same figures as the terminal report, in formats other tools read.
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -64,6 +65,32 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                            fit.predicted_at_2x, 2 * fit.largest_workers);
       } else {
         out += ": no faster than sequential at any worker count; Amdahl's model does not describe it";
+      }
+      out += "\n";
+    }
+  }
+  std::vector<std::vector<StageTotal>> per_run;
+  std::vector<std::string> stage_names;
+  for (const auto& run : comparison.runs) {
+    per_run.push_back(stage_totals(run.batch));
+    for (const auto& total : per_run.back()) {
+      if (std::find(stage_names.begin(), stage_names.end(), total.name) == stage_names.end()) {
+        stage_names.push_back(total.name);
+      }
+    }
+  }
+  if (!stage_names.empty()) {
+    out += "\nWhere the time goes (each stage timed on its own; ms per megapixel, share of task time):\n\n| Stage |";
+    for (const auto& run : comparison.runs) out += fmt::format(" {} x{} |", run.batch.executor, run.batch.workers);
+    out += "\n|---|";
+    for (std::size_t i = 0; i < comparison.runs.size(); ++i) out += "---:|";
+    out += "\n";
+    for (const auto& name : stage_names) {
+      out += fmt::format("| {} |", name);
+      for (const auto& totals : per_run) {
+        const auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == name; });
+        out += found == totals.end() ? std::string(" - |")
+                                     : fmt::format(" {:.2f} ({:.0f}%) |", found->ms_per_megapixel, 100.0 * found->share);
       }
       out += "\n";
     }

@@ -35,6 +35,16 @@ struct TransferCost {
 };
 [[nodiscard]] std::vector<TransferCost> transfer_costs(const Comparison& comparison);
 
+// Where one run's task time went, stage by stage (TaskRecord::stages: filters with --profile-filters, or a file
+// task's decode / filters / encode), summed over its tasks, in the order the stages ran.
+struct StageTotal {
+  std::string name;
+  double seconds = 0.0;          // summed over tasks
+  double share = 0.0;            // of the summed task time (the rest: between stages, e.g. conversions)
+  double ms_per_megapixel = 0.0;  // over the pixels of the tasks that ran the stage
+};
+[[nodiscard]] std::vector<StageTotal> stage_totals(const BatchResult& batch);
+
 // Sentences stating what this run measured: the fastest paradigm at each worker count and by how much, whether
 // threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
 // and what each run was seen to use.

@@ -35,6 +35,15 @@ struct RunConditions {
 // the conditions and followed by the failures and mismatches, if any.
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions);
 
+// A compact timeline of one run drawn from its task records, one row per worker, time across `columns` cells:
+//
+//   threads x2   0 ms ........................................ 27.1 ms
+//     worker 0 |████▓▓▓▓████▓▓▓▓░░████| 96% busy  pid 4242 tid 4244
+//
+// A cell is busy (█ and ▓ alternate from task to task) when a task covered at least half of it; ░ is idle, and ✗
+// marks a failed task.
+[[nodiscard]] std::string format_timeline(const BatchResult& batch, int columns = 60);
+
 // The JSON report, schema "image-pipeline/report/1" (README, "JSON report"). Later versions add fields, never
 // rename these.
 [[nodiscard]] std::string comparison_json(const Comparison& comparison, const RunConditions& conditions);
