@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing image-pipeline needs, from Debian 12's own packages.
 # Does nothing when everything is already there; uses sudo when not run as root.
+# --bench: also what the benchmarks compare against (GNU parallel, libvips' command-line tools).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,9 @@ packages=(
   libboost1.81-dev   # not the unversioned libboost-dev (1.74, no Boost.Process v2, conflicts with 1.81)
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
 )
+if [ "${1:-}" = --bench ]; then
+  packages+=(parallel libvips-tools)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
