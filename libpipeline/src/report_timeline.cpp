@@ -30,8 +30,7 @@ std::string format_timeline(const BatchResult& batch, int columns) {
   columns = std::max(columns, 8);
   const double origin = batch.start_s;
   const double span = batch.end_s - batch.start_s;
-  std::string out = fmt::format("{} x{}   0 ms {} {:.1f} ms\n", batch.executor, batch.workers,
-                                std::string(static_cast<std::size_t>(columns) - 10, '.'), span * 1e3);
+  std::string out = fmt::format("{} x{}\n", batch.executor, batch.workers);
   if (!(span > 0.0)) return out;
 
   std::map<int, Lane> lanes;
@@ -76,6 +75,9 @@ std::string format_timeline(const BatchResult& batch, int columns) {
     for (const auto& [pid, tid] : lane.os_ids) ids += fmt::format("{}pid {} tid {}", ids.empty() ? "" : "; ", pid, tid);
     out += fmt::format("  worker {:<2}|{}| {:>3.0f}% busy  {}\n", worker, bar, 100.0 * lane.busy_s / span, ids);
   }
+  // The time axis under the bars: 0 at the first cell, the run's length at the last.
+  const std::string end = fmt::format("{:.1f} ms", span * 1e3);
+  out += fmt::format("{:12}0{:>{}}\n", "", end, static_cast<std::size_t>(columns) - 1);
   return out;
 }
 
