@@ -1,11 +1,16 @@
 // The thread pool executor: order, records, failures confined to their image, identity with the sequential run,
-// and real use of several threads (made deterministic with a rendezvous, not left to timing).
+// real use of several threads (made deterministic with a rendezvous, not left to timing), one pool kept across
+// runs, and file jobs (decode, chain, write on the pool's threads).
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,15 +22,23 @@
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
+#include "pipeline/image_io.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
+#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
 using pipeline::Image;
+namespace fs = std::filesystem;
 
 namespace {
+
+const bool vips_ready = [] {
+  pipeline::initialize_vips();
+  return true;
+}();
 
 // Large images first, so with several workers the small ones finish before them.
 pipeline::Batch uneven_batch() {
@@ -68,6 +81,49 @@ class Rendezvous final : public pipeline::Filter {
   std::shared_ptr<State> state_;
   int needed_;
 };
+
+// Counts how many applies run at the same time, and the most ever seen.
+class ConcurrencyProbe final : public pipeline::Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "concurrency-probe"; }
+  [[nodiscard]] Image apply(const Image& input) const override {
+    const int now = ++state_->inside;
+    int seen = state_->most.load();
+    while (now > seen && !state_->most.compare_exchange_weak(seen, now)) {
+    }
+    Image out = pipeline::to_gray8(input);
+    --state_->inside;
+    return out;
+  }
+  [[nodiscard]] int most() const { return state_->most.load(); }
+
+ private:
+  struct State {
+    std::atomic<int> inside{0};
+    std::atomic<int> most{0};
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Writes `count` PNG inputs of uneven sizes into `folder` and returns their jobs, outputs going to `out`.
+std::vector<pipeline::FileJob> png_jobs(const fs::path& folder, const fs::path& out, int count) {
+  fs::create_directories(folder);
+  fs::create_directories(out);
+  std::vector<pipeline::FileJob> jobs;
+  for (int i = 0; i < count; ++i) {
+    const std::string stem = "in-" + std::to_string(i);
+    const int bands = 1 + i % 4;  // grey, grey+alpha, RGB, RGBA
+    pipeline::write_png_atomic(pipeline::test::noise_image(5 + 13 * (i % 5), 3 + 7 * (i % 3), bands, 900 + i),
+                               folder / (stem + ".png"));
+    jobs.push_back({folder / (stem + ".png"), out / (stem + ".out.png")});
+  }
+  return jobs;
+}
 
 void check_records(const pipeline::BatchResult& result, const pipeline::Batch& batch, int workers) {
   REQUIRE(result.tasks.size() == batch.size());
@@ -231,4 +287,158 @@ TEST_CASE("an empty batch on the thread pool gives an empty result", "[threads]"
   const auto result = pipeline::ThreadPoolExecutor(4).run(chain, pipeline::Batch{});
   CHECK(result.tasks.empty());
   CHECK(result.start_s <= result.end_s);
+}
+
+TEST_CASE("the thread pool keeps its threads and their worker indices from one run to the next", "[threads]") {
+  pipeline::Batch batch;
+  for (int i = 0; i < 8; ++i) batch.push_back({"tiny-" + std::to_string(i), pipeline::test::noise_image(3, 2, 1, i)});
+  for (const int workers : {2, 3}) {
+    INFO(workers << " workers");
+    pipeline::ThreadPoolExecutor executor(workers);
+    executor.start();
+    std::vector<std::map<int, std::int64_t>> tid_of_worker(3);
+    for (auto& run_tids : tid_of_worker) {
+      // A fresh rendezvous per run makes every run use every thread.
+      const pipeline::FilterChain chain({std::make_shared<Rendezvous>(workers)});
+      const auto result = executor.run(chain, batch);
+      CHECK(result.failure_count() == 0);
+      CHECK(result.ready_s == result.start_s);  // started before: no start-up inside the run
+      check_records(result, batch, workers);
+      for (const auto& task : result.tasks) run_tids[task.record.worker] = task.record.tid;
+      CHECK(static_cast<int>(run_tids.size()) == workers);
+    }
+    CHECK(tid_of_worker[1] == tid_of_worker[0]);
+    CHECK(tid_of_worker[2] == tid_of_worker[0]);
+  }
+}
+
+TEST_CASE("a thread pool that was not started starts itself on the first run, and only then", "[threads]") {
+  const auto chain = pipeline::parse_filter_chain("grayscale");
+  const auto batch = uneven_batch();
+  pipeline::ThreadPoolExecutor executor(2);
+  const auto first = executor.run(chain, batch);
+  CHECK(first.failure_count() == 0);
+  CHECK(first.ready_s >= first.start_s);
+  const auto second = executor.run(chain, batch);
+  CHECK(second.ready_s == second.start_s);
+  executor.start();  // idempotent: the same threads
+  const auto third = executor.run(chain, batch);
+  std::set<std::int64_t> tids_second;
+  std::set<std::int64_t> tids_third;
+  for (const auto& task : second.tasks) tids_second.insert(task.record.tid);
+  for (const auto& task : third.tasks) tids_third.insert(task.record.tid);
+  std::set<std::int64_t> all = tids_second;
+  all.insert(tids_third.begin(), tids_third.end());
+  CHECK(all.size() <= 2);
+}
+
+TEST_CASE("run_files on the thread pool writes the same files and records as the sequential executor", "[threads][files]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder temp;
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  const auto sequential_jobs = png_jobs(temp.path() / "in", temp.path() / "sequential", 9);
+  std::vector<pipeline::FileJob> thread_jobs;
+  for (const auto& job : sequential_jobs) thread_jobs.push_back({job.input, temp.path() / "threads" / job.output.filename()});
+  fs::create_directories(temp.path() / "threads");
+
+  const auto sequential = pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.png_compression = 1});
+  REQUIRE(sequential.failure_count() == 0);
+  for (const int workers : {1, 2, 4}) {
+    INFO(workers << " workers");
+    pipeline::ThreadPoolExecutor executor(workers);
+    const auto threads = executor.run_files(chain, thread_jobs, {.png_compression = 1});
+    CHECK(threads.executor == "threads");
+    CHECK(threads.failure_count() == 0);
+    REQUIRE(threads.tasks.size() == sequential.tasks.size());
+    for (std::size_t i = 0; i < thread_jobs.size(); ++i) {
+      const auto& record = threads.tasks[i].record;
+      INFO(record.image);
+      CHECK(record.image == sequential.tasks[i].record.image);
+      CHECK(record.pixels == sequential.tasks[i].record.pixels);
+      CHECK(record.tid != ::gettid());  // decoded, filtered and written on a pool thread
+      CHECK(record.worker < workers);
+      std::vector<std::string> stages;
+      for (const auto& stage : record.stages) stages.push_back(stage.name);
+      CHECK(stages == std::vector<std::string>{"decode", "filters", "encode"});
+      CHECK(threads.tasks[i].output.empty());  // file jobs keep no image in the result
+      CHECK(file_bytes(thread_jobs[i].output) == file_bytes(sequential_jobs[i].output));
+      CHECK(pipeline::decode_image(thread_jobs[i].output) == chain.apply(pipeline::decode_image(thread_jobs[i].input)));
+    }
+    fs::remove_all(temp.path() / "threads");
+    fs::create_directories(temp.path() / "threads");
+  }
+}
+
+TEST_CASE("an unreadable input file fails alone on the thread pool and leaves no output", "[threads][files]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder temp;
+  auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 6);
+  std::ofstream(temp.path() / "in" / "broken.png", std::ios::binary) << "\x89PNG\r\n\x1a\n but then nothing of a PNG";
+  jobs.insert(jobs.begin() + 2, {temp.path() / "in" / "broken.png", temp.path() / "out" / "broken.out.png"});
+  jobs.insert(jobs.begin() + 4, {temp.path() / "in" / "absent.png", temp.path() / "out" / "absent.out.png"});
+  const auto chain = pipeline::parse_filter_chain("grayscale,sobel");
+  const auto result = pipeline::ThreadPoolExecutor(3).run_files(chain, jobs, {});
+  REQUIRE(result.tasks.size() == jobs.size());
+  CHECK(result.failure_count() == 2);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& record = result.tasks[i].record;
+    INFO(jobs[i].input);
+    CHECK(record.image == jobs[i].input.filename().string());
+    if (i == 2 || i == 4) {
+      CHECK_FALSE(record.ok());
+      CHECK_FALSE(fs::exists(jobs[i].output));
+    } else {
+      CHECK(record.ok());
+      CHECK(pipeline::decode_image(jobs[i].output) == chain.apply(pipeline::decode_image(jobs[i].input)));
+    }
+  }
+  CHECK_THAT(result.tasks[2].record.error, Contains("broken.png"));
+  CHECK_THAT(result.tasks[4].record.error, Contains("absent.png"));
+  // No temporary file is left behind by the failed jobs either.
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(temp.path() / "out")) ++files;
+  CHECK(files == jobs.size() - 2);
+}
+
+TEST_CASE("run_files holds at most one image per worker and reports each job once, one report at a time",
+          "[threads][files]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder temp;
+  const auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 24);
+  for (const int workers : {1, 3}) {
+    INFO(workers << " workers");
+    const auto probe = std::make_shared<ConcurrencyProbe>();
+    const pipeline::FilterChain chain({probe});
+    std::atomic<int> reporting{0};
+    std::atomic<bool> overlapped{false};
+    std::map<std::string, int> reports;
+    pipeline::RunOptions options;
+    options.on_task_done = [&](const pipeline::TaskRecord& record) {
+      if (++reporting > 1) overlapped = true;
+      ++reports[record.image];  // unguarded on purpose: the executor serialises these calls
+      --reporting;
+    };
+    const auto result = pipeline::ThreadPoolExecutor(workers).run_files(chain, jobs, {}, options);
+    CHECK(result.failure_count() == 0);
+    CHECK(probe->most() >= 1);
+    CHECK(probe->most() <= workers);
+    CHECK_FALSE(overlapped);
+    CHECK(reports.size() == jobs.size());
+    CHECK(std::all_of(reports.begin(), reports.end(), [](const auto& entry) { return entry.second == 1; }));
+  }
+}
+
+TEST_CASE("a progress callback that throws reaches the caller once every job is done", "[threads][files]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder temp;
+  const auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 8);
+  pipeline::RunOptions options;
+  options.on_task_done = [](const pipeline::TaskRecord&) { throw std::runtime_error("progress display broke"); };
+  pipeline::ThreadPoolExecutor executor(2);
+  CHECK_THROWS_WITH(executor.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {}, options),
+                    Contains("progress display broke"));
+  for (const auto& job : jobs) CHECK(fs::exists(job.output));  // nothing abandoned half-way
+  // The pool survives it.
+  const auto again = executor.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
+  CHECK(again.failure_count() == 0);
 }
