@@ -25,7 +25,7 @@ bool has_image_extension(const std::filesystem::path& path) {
 
 }  // namespace
 
-FolderDataset load_image_folder(const std::filesystem::path& folder, std::optional<std::size_t> max_images) {
+ImageFileListing list_image_files(const std::filesystem::path& folder) {
   std::error_code error;
   if (!std::filesystem::exists(folder, error)) {
     throw DatasetError(fmt::format("input folder '{}' does not exist", folder.string()));
@@ -44,26 +44,35 @@ FolderDataset load_image_folder(const std::filesystem::path& folder, std::option
   }
   std::sort(files.begin(), files.end());
 
-  FolderDataset dataset;
-  std::size_t taken = 0;
-  for (const auto& file : files) {
-    if (max_images && taken >= *max_images) break;
-    const std::string name = file.filename().string();
+  ImageFileListing listing;
+  for (auto& file : files) {
     if (!is_loadable_image(file) && !has_image_extension(file)) {
+      const std::string name = file.filename().string();
       spdlog::info("skipping '{}': not an image libvips can read", name);
-      dataset.skipped.push_back(name);
+      listing.skipped.push_back(name);
       continue;
     }
-    ++taken;
+    listing.images.push_back(std::move(file));
+  }
+  if (listing.images.empty()) {
+    throw DatasetError(fmt::format("input folder '{}' holds no images{}", folder.string(),
+                                   listing.skipped.empty() ? "" : fmt::format(" ({} other files skipped)", listing.skipped.size())));
+  }
+  return listing;
+}
+
+FolderDataset load_image_folder(const std::filesystem::path& folder, std::optional<std::size_t> max_images) {
+  ImageFileListing listing = list_image_files(folder);
+  FolderDataset dataset;
+  dataset.skipped = std::move(listing.skipped);
+  const std::size_t count = std::min(listing.images.size(), max_images.value_or(listing.images.size()));
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string name = listing.images[i].filename().string();
     try {
-      dataset.images.push_back({name, decode_image(file)});
+      dataset.images.push_back({name, decode_image(listing.images[i])});
     } catch (const std::exception& failure) {
       dataset.failures.push_back({name, failure.what()});
     }
-  }
-  if (taken == 0) {
-    throw DatasetError(fmt::format("input folder '{}' holds no images{}", folder.string(),
-                                   dataset.skipped.empty() ? "" : fmt::format(" ({} other files skipped)", dataset.skipped.size())));
   }
   return dataset;
 }

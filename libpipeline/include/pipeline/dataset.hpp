@@ -29,9 +29,19 @@ struct FolderDataset {
   std::vector<std::string> skipped;   // files that are not images at all (neither content nor extension)
 };
 
-// Decodes every image in `folder` (not recursive, hidden files ignored), sorted by name, at most `max_images`
-// of them (the first by name). A file counts as an image if libvips recognises its content or its extension is
-// an image format's; one that then fails to decode is a LoadFailure, and the rest still load.
+struct ImageFileListing {
+  std::vector<std::filesystem::path> images;  // the image files, sorted by name
+  std::vector<std::string> skipped;           // names of files that are not images at all, sorted
+};
+
+// The image files of `folder` (not recursive, hidden files ignored), sorted by name, without decoding them. A file
+// counts as an image if libvips recognises its content (from its first bytes) or its extension is an image
+// format's; the others are skipped, by name, with an info log. Requires initialize_vips(). Throws DatasetError for
+// a missing or unreadable folder or one with no images.
+[[nodiscard]] ImageFileListing list_image_files(const std::filesystem::path& folder);
+
+// Decodes every image list_image_files() finds in `folder`, at most `max_images` of them (the first by name).
+// One that fails to decode is a LoadFailure, and the rest still load.
 // Requires initialize_vips(). Throws DatasetError for a missing or unreadable folder or one with no images.
 [[nodiscard]] FolderDataset load_image_folder(const std::filesystem::path& folder,
                                               std::optional<std::size_t> max_images = std::nullopt);

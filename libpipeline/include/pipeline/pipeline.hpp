@@ -9,6 +9,7 @@
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
+#include "pipeline/folder_run.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/machine.hpp"

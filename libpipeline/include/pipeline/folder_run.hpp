@@ -1,0 +1,88 @@
+#pragma once
+// Streaming a folder: every image file of one folder decoded, filtered and written as PNG into another by any
+// executor, with only the images being worked on in memory (Executor::run_files); and what such a run did.
+//
+//   const auto plan = pipeline::plan_folder_run("photos", "out");   // lists the images, creates "out"
+//   pipeline::ThreadPoolExecutor threads(4);
+//   const pipeline::FolderRunSummary summary = pipeline::run_folder(chain, plan, threads);
+//   std::cout << pipeline::format_folder_summary(summary);
+//   for (const auto& failure : summary.failures) std::cerr << failure.file << ": " << failure.reason << '\n';
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pipeline/executor.hpp"
+#include "pipeline/filter.hpp"
+#include "pipeline/task.hpp"
+
+namespace pipeline {
+
+struct FolderPlan {
+  std::filesystem::path input;
+  std::filesystem::path output;
+  // One job per image file of `input`, sorted by name, each writing output / output_file_names()'s name for it
+  // ("photo.jpg" -> "photo.png"; inputs sharing a stem keep their extension).
+  std::vector<FileJob> jobs;
+  std::vector<std::string> skipped;  // files of `input` that are not images at all (list_image_files)
+};
+
+// Lists the images of `input` as list_image_files() does (without decoding them) and creates `output`.
+// Requires initialize_vips(). Throws DatasetError for a missing or unreadable input folder or one with no images,
+// an output folder that is the input folder (outputs would mix with the inputs and be taken as inputs next time),
+// or an output folder that cannot be created.
+[[nodiscard]] FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output);
+
+struct FolderRunFailure {
+  std::string file;    // the input's file name
+  std::string reason;  // why: unreadable, a filter failed, cannot be written
+};
+
+// Time spent in each part of the tasks, summed over all tasks: with several workers the sum exceeds the wall time.
+struct StageSeconds {
+  double decode = 0.0;
+  double filters = 0.0;  // the whole chain (every filter, when profiled one by one)
+  double encode = 0.0;   // PNG encoding and the atomic write
+};
+
+// Peak resident memory (max RSS) in megabytes (10^6 bytes), from getrusage.
+struct PeakMemory {
+  double self_mb = 0.0;  // this process so far (RUSAGE_SELF): its threads and the images they hold
+  // The largest child process that has ended and been waited for (RUSAGE_CHILDREN): a process pool's largest
+  // worker once the executor is destroyed (its workers are reaped then); 0 if no child has ended yet.
+  double largest_child_mb = 0.0;
+};
+
+[[nodiscard]] PeakMemory peak_memory();
+
+struct FolderRunSummary {
+  std::filesystem::path input;
+  std::filesystem::path output;
+  std::string executor;
+  int workers = 1;
+  std::size_t images = 0;     // image files found (one job each)
+  std::size_t succeeded = 0;  // written
+  std::vector<FolderRunFailure> failures;  // in input order
+  std::vector<std::string> skipped;        // files that are not images
+  double megapixels = 0.0;                 // of the images written
+  double seconds = 0.0;                    // wall time of the whole run, the workers' start-up included
+  double startup_seconds = 0.0;            // the part of `seconds` spent starting workers
+  StageSeconds stages;
+  PeakMemory memory;  // as the run ended
+
+  [[nodiscard]] double megapixels_per_second() const noexcept { return seconds > 0.0 ? megapixels / seconds : 0.0; }
+};
+
+// What `result` (a run of plan.jobs) did.
+[[nodiscard]] FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult& result);
+
+// Runs every job of `plan` with executor.run_files() and summarises it. A failing image is one of
+// summary.failures, never an exception; throws only if the executor itself cannot work (e.g. cannot start).
+[[nodiscard]] FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
+                                          const FileJobOptions& file_options = {}, const RunOptions& options = {});
+
+// The summary for people, several lines: images, megapixels, seconds, MP/s, the time by stage, peak memory, and
+// each failure by name with its reason (on one line each).
+[[nodiscard]] std::string format_folder_summary(const FolderRunSummary& summary);
+
+}  // namespace pipeline

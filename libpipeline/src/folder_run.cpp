@@ -1,0 +1,147 @@
+#include "pipeline/folder_run.hpp"
+
+#include <sys/resource.h>
+
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "pipeline/dataset.hpp"
+#include "pipeline/output_folder.hpp"
+
+namespace pipeline {
+namespace {
+
+// ru_maxrss is in kilobytes (KiB) on Linux.
+double kib_to_mb(long kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
+
+// libvips' messages span several lines; a summary keeps one line per failure.
+std::string one_line(const std::string& text) {
+  std::string line;
+  for (const char c : text) {
+    if (c == '\n' || c == '\r') {
+      if (!line.empty() && line.back() != ' ') line += "; ";
+    } else {
+      line += c;
+    }
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
+  return line;
+}
+
+std::string percent_of(double part, double whole) {
+  return whole > 0.0 ? fmt::format(" ({:.0f}%)", 100.0 * part / whole) : "";
+}
+
+}  // namespace
+
+FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output) {
+  ImageFileListing listing = list_image_files(input);  // first: a missing input is the error to report
+  std::error_code error;
+  if (std::filesystem::exists(output, error) && std::filesystem::equivalent(input, output, error)) {
+    throw DatasetError(fmt::format("the output folder '{}' is the input folder: choose another one, so outputs "
+                                   "never replace or mix with the inputs",
+                                   output.string()));
+  }
+  std::filesystem::create_directories(output, error);
+  if (error || !std::filesystem::is_directory(output)) {
+    throw DatasetError(fmt::format("cannot create output folder '{}': {}", output.string(),
+                                   error ? error.message() : "a file of that name exists"));
+  }
+
+  FolderPlan plan;
+  plan.input = input;
+  plan.output = output;
+  plan.skipped = std::move(listing.skipped);
+  std::vector<std::string> names;
+  names.reserve(listing.images.size());
+  for (const auto& file : listing.images) names.push_back(file.filename().string());
+  const std::vector<std::string> outputs = output_file_names(names);
+  plan.jobs.reserve(listing.images.size());
+  for (std::size_t i = 0; i < listing.images.size(); ++i) plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i]});
+  return plan;
+}
+
+PeakMemory peak_memory() {
+  PeakMemory memory;
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) memory.self_mb = kib_to_mb(usage.ru_maxrss);
+  if (::getrusage(RUSAGE_CHILDREN, &usage) == 0) memory.largest_child_mb = kib_to_mb(usage.ru_maxrss);
+  return memory;
+}
+
+FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult& result) {
+  FolderRunSummary summary;
+  summary.input = plan.input;
+  summary.output = plan.output;
+  summary.executor = result.executor;
+  summary.workers = result.workers;
+  summary.images = result.tasks.size();
+  summary.skipped = plan.skipped;
+  summary.seconds = result.seconds();
+  summary.startup_seconds = result.startup_seconds();
+  std::uint64_t pixels = 0;
+  for (const TaskResult& task : result.tasks) {
+    const TaskRecord& record = task.record;
+    for (const StageTiming& stage : record.stages) {
+      if (stage.name == "decode") {
+        summary.stages.decode += stage.seconds();
+      } else if (stage.name == "encode") {
+        summary.stages.encode += stage.seconds();
+      } else {
+        summary.stages.filters += stage.seconds();  // "filters", or each filter's own name when profiled
+      }
+    }
+    if (record.ok()) {
+      ++summary.succeeded;
+      pixels += record.pixels;
+    } else {
+      summary.failures.push_back({record.image, record.error});
+    }
+  }
+  summary.megapixels = static_cast<double>(pixels) / 1e6;
+  summary.memory = peak_memory();
+  return summary;
+}
+
+FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
+                            const FileJobOptions& file_options, const RunOptions& options) {
+  return summarize_folder_run(plan, executor.run_files(chain, plan.jobs, file_options, options));
+}
+
+std::string format_folder_summary(const FolderRunSummary& summary) {
+  std::string text = fmt::format("{} -> {}: {} x{}\n", summary.input.string(), summary.output.string(),
+                                 summary.executor, summary.workers);
+  text += fmt::format("Images:      {} found, {} written, {} failed", summary.images, summary.succeeded,
+                      summary.failures.size());
+  if (!summary.skipped.empty()) {
+    constexpr std::size_t shown = 5;
+    std::string names;
+    for (std::size_t i = 0; i < summary.skipped.size() && i < shown; ++i) names += (i > 0 ? ", " : "") + summary.skipped[i];
+    if (summary.skipped.size() > shown) names += fmt::format(" and {} more", summary.skipped.size() - shown);
+    text += fmt::format("; {} other file(s) skipped, not images: {}", summary.skipped.size(), names);
+  }
+  text += '\n';
+  text += fmt::format("Throughput:  {:.1f} MP in {:.2f} s = {:.1f} MP/s", summary.megapixels, summary.seconds,
+                      summary.megapixels_per_second());
+  // Threads start in well under a millisecond; worker processes take long enough to be worth a mention.
+  if (summary.startup_seconds >= 0.001) text += fmt::format(" (starting the workers: {:.3f} s)", summary.startup_seconds);
+  text += '\n';
+  const StageSeconds& stages = summary.stages;
+  const double staged = stages.decode + stages.filters + stages.encode;
+  text += fmt::format("Stages:      decode {:.2f} s{}, filters {:.2f} s{}, encode {:.2f} s{} (summed over all tasks)\n",
+                      stages.decode, percent_of(stages.decode, staged), stages.filters,
+                      percent_of(stages.filters, staged), stages.encode, percent_of(stages.encode, staged));
+  text += fmt::format("Peak memory: {:.1f} MB this process (max RSS)", summary.memory.self_mb);
+  if (summary.memory.largest_child_mb > 0.0) {
+    text += fmt::format(", {:.1f} MB the largest worker process (max RSS)", summary.memory.largest_child_mb);
+  }
+  text += '\n';
+  if (!summary.failures.empty()) {
+    text += "Failed:\n";
+    for (const auto& failure : summary.failures) text += fmt::format("  {}: {}\n", failure.file, one_line(failure.reason));
+  }
+  return text;
+}
+
+}  // namespace pipeline
