@@ -1,4 +1,5 @@
-// image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them.
+// image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them;
+// `image-pipeline run IN_DIR OUT_DIR` streams a folder through the chain instead (run_command.hpp).
 // Thin by design: options in, library calls, report out.
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include "pipeline/report.hpp"
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
+#include "run_command.hpp"
 
 namespace {
 
@@ -189,26 +191,48 @@ int run(const Options& options) {
   return clean ? EXIT_SUCCESS : exit_failures;
 }
 
+void set_up_logging(bool verbose, bool quiet) {
+  auto logger = spdlog::stderr_color_mt("image-pipeline");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%l] %v");
+  spdlog::set_level(quiet ? spdlog::level::err : verbose ? spdlog::level::debug : spdlog::level::info);
+}
+
+// The comparison's options mean nothing to `run`, which has its own after the word `run`: refuse them rather
+// than ignore them.
+void refuse_comparison_options_with_run(const CLI::App& app) {
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->count() > 0) {
+      throw CLI::ValidationError(option->get_name(), "belongs to the comparison, not to 'run'; run's own options go "
+                                                     "after 'run' (see 'image-pipeline run --help')");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   pipeline::tune_allocator_for_images();
   CLI::App app{"Runs a batch of images through a filter chain sequentially, with threads and with processes, "
-               "and compares the paradigms."};
+               "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead."};
   Options options;
   add_options(app, options);
+  image_pipeline::RunCommandOptions run_options;
+  CLI::App* run_command = image_pipeline::add_run_command(app, run_options);
+  app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
+    if (run_command->parsed()) refuse_comparison_options_with_run(app);
   } catch (const CLI::ParseError& error) {
     // CLI11 prints the message (or the help / version); its own error codes are folded into the usual 2.
     return app.exit(error) == 0 ? EXIT_SUCCESS : exit_usage;
   }
 
-  auto logger = spdlog::stderr_color_mt("image-pipeline");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("[%l] %v");
-  spdlog::set_level(options.quiet ? spdlog::level::err : options.verbose ? spdlog::level::debug : spdlog::level::info);
-
+  if (run_command->parsed()) {
+    set_up_logging(run_options.verbose, run_options.quiet);
+    return image_pipeline::run_folder_command(run_options);
+  }
+  set_up_logging(options.verbose, options.quiet);
   try {
     return run(options);
   } catch (const pipeline::FilterSpecError& error) {

@@ -1,0 +1,118 @@
+#include "run_command.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "pipeline/dataset.hpp"
+#include "pipeline/executors.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/folder_run.hpp"
+#include "pipeline/machine.hpp"
+#include "progress_bar.hpp"
+
+namespace image_pipeline {
+namespace {
+
+constexpr int exit_failures = 1;
+constexpr int exit_usage = 2;
+
+// The default paradigm: measured fastest for folder runs on this kind of machine (README, "Streaming a folder").
+constexpr const char* default_executor = "threads";
+
+int logical_cpus() {
+  const unsigned cpus = pipeline::describe_machine().logical_cpus;
+  return cpus > 0 ? static_cast<int>(cpus) : 1;
+}
+
+int run(const RunCommandOptions& options) {
+  pipeline::initialize_vips(options.vips);
+  const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
+  const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
+
+  pipeline::ProcessPoolOptions process_options;
+  process_options.vips = options.vips;
+  if (options.worker_program) process_options.worker_program = *options.worker_program;
+  std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, options.workers, process_options);
+  spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
+               executor->workers());
+
+  ProgressBar bar({.total = plan.jobs.size(), .label = {}, .unit = "images"},
+                  ProgressBar::stderr_is_terminal() && !options.quiet);
+  std::size_t done = 0;
+  std::uint64_t pixels = 0;
+  pipeline::RunOptions run_options;
+  run_options.on_task_done = [&](const pipeline::TaskRecord& record) {
+    ++done;
+    pixels += record.pixels;
+    bar.update(done, pixels);
+  };
+  pipeline::FolderRunSummary summary =
+      pipeline::run_folder(chain, plan, *executor, {.png_compression = options.png_compression}, run_options);
+  bar.finish();
+  // Worker processes count in the peak memory only once they have ended and been reaped: stop them first.
+  executor.reset();
+  summary.memory = pipeline::peak_memory();
+
+  std::cout << pipeline::format_folder_summary(summary) << std::flush;
+  if (!summary.failures.empty()) {
+    spdlog::error("{} of {} image(s) failed (named above); the others were written to {}", summary.failures.size(),
+                  summary.images, options.output);
+    return exit_failures;
+  }
+  return EXIT_SUCCESS;
+}
+
+}  // namespace
+
+CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
+  options.executor = default_executor;
+  options.workers = logical_cpus();
+  options.filters = std::string(pipeline::default_filter_spec);
+  CLI::App* command = app.add_subcommand(
+      "run", "Streams every image of IN_DIR through the filter chain into OUT_DIR as PNG, in parallel, and sums up");
+  command->add_option("IN_DIR", options.input, "Folder of images (any format libvips reads; not recursive)")
+      ->required();
+  command->add_option("OUT_DIR", options.output, "Folder for the results (created; must not be IN_DIR)")->required();
+  command->add_option("-e,--executor", options.executor, "Paradigm: sequential, threads or processes")
+      ->check(CLI::IsMember(pipeline::executor_names()))
+      ->capture_default_str();
+  command->add_option("-w,--workers", options.workers, "Threads or processes to run (default: the logical CPUs)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
+      ->capture_default_str();
+  command->add_option("--png-compression", options.png_compression, "PNG compression level of the outputs")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  command->add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  command->add_option("--worker-program", options.worker_program,
+                      "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)");
+  command->add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
+  command->add_flag("-q,--quiet", options.quiet, "Log errors only, and no progress bar");
+  return command;
+}
+
+int run_folder_command(const RunCommandOptions& options) {
+  try {
+    return run(options);
+  } catch (const pipeline::FilterSpecError& error) {
+    std::cerr << "--filters: " << error.what() << "\nRun 'image-pipeline run --help' for more information.\n";
+    return exit_usage;
+  } catch (const pipeline::DatasetError& error) {
+    spdlog::error("{}", error.what());
+    return exit_usage;
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return exit_failures;
+  }
+}
+
+}  // namespace image_pipeline

@@ -1,0 +1,36 @@
+#pragma once
+// `image-pipeline run IN_DIR OUT_DIR`: every image of a folder through the chain into another folder, streamed
+// (each image decoded, filtered and written by a worker; only the images being worked on are in memory), with a
+// progress bar at a terminal and a summary at the end.
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "pipeline/vips.hpp"
+
+namespace image_pipeline {
+
+struct RunCommandOptions {
+  std::string input;
+  std::string output;
+  std::string executor;  // set by add_run_command to the default
+  int workers = 0;       // set by add_run_command to the logical CPUs
+  std::string filters;
+  int png_compression = 6;
+  pipeline::VipsSettings vips;
+  std::optional<std::string> worker_program;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+// Adds the `run` subcommand to `app`, its options landing in `options` (which must outlive the parse).
+CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options);
+
+// Runs it; returns the exit status: 0 every image written, 1 some image failed (or the run could not work),
+// 2 unusable input (missing folder, no images, the output folder the input folder, a bad filter spec).
+// Logging must be set up (spdlog's default logger).
+[[nodiscard]] int run_folder_command(const RunCommandOptions& options);
+
+}  // namespace image_pipeline

@@ -1,0 +1,258 @@
+// `image-pipeline run IN_DIR OUT_DIR` as a user runs it: what lands in OUT_DIR, the summary, exit statuses, and a
+// progress bar only where a person is watching (a terminal), never in a pipe or a log.
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/vips.hpp"
+#include "test_images.hpp"
+
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs the CLI with stdout and stderr each captured apart (neither is a terminal).
+Outcome run_cli(const std::string& arguments) {
+  const pipeline::test::TempFolder capture;
+  const fs::path err = capture.path() / "stderr";
+  const std::string command = std::string("'") + IMAGE_PIPELINE_CLI + "' " + arguments + " 2>'" + err.string() + "'";
+  Outcome outcome;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  outcome.err = read_file(err);
+  return outcome;
+}
+
+// Runs the CLI with a pseudo-terminal as its stdin, stdout and stderr, as in a person's shell; returns all it wrote.
+Outcome run_cli_at_terminal(const std::vector<std::string>& arguments) {
+  int terminal = -1;
+  winsize size{};
+  size.ws_col = 100;
+  size.ws_row = 30;
+  const pid_t child = ::forkpty(&terminal, nullptr, nullptr, &size);
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
+    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    ::execv(IMAGE_PIPELINE_CLI, argv.data());
+    ::_exit(127);
+  }
+  Outcome outcome;
+  char buffer[4096];
+  while (true) {
+    pollfd ready{terminal, POLLIN, 0};
+    if (::poll(&ready, 1, 120'000) <= 0) break;  // a hung child fails the checks below instead of the test run
+    const ssize_t n = ::read(terminal, buffer, sizeof(buffer));
+    if (n <= 0) break;  // EIO once the child has exited and the terminal has no writer left
+    outcome.out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(terminal);
+  int status = 0;
+  if (::waitpid(child, &status, WNOHANG) == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
+std::set<std::string> files_in(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+// Good images of every kind the decoder normalises: RGB, grey, RGBA, 16-bit grey, and a non-image file.
+const std::vector<std::string> good_stems{"b-colour", "c-grey", "d-alpha", "e-grey16", "f-wide"};
+
+void make_inputs(const fs::path& in) {
+  pipeline::initialize_vips();
+  fs::create_directories(in);
+  pipeline::write_png_atomic(pipeline::test::noise_image(37, 21, 3, 1), in / "b-colour.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(16, 16, 1, 2), in / "c-grey.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(9, 30, 4, 3), in / "d-alpha.png");
+  pipeline::Image grey16(11, 7, 1, pipeline::SampleFormat::u16);
+  for (std::size_t i = 0; i < grey16.bytes().size(); ++i) grey16.bytes()[i] = static_cast<std::uint8_t>(i * 37);
+  pipeline::write_png_atomic(grey16, in / "e-grey16.png");
+  pipeline::write_png_atomic(pipeline::test::noise_image(120, 3, 3, 5), in / "f-wide.png");
+  std::ofstream(in / "notes.txt") << "not an image";
+}
+
+// Every output is the chain applied to its decoded input, as the library computes it in memory.
+void check_outputs(const fs::path& in, const fs::path& out, const std::string& spec) {
+  const auto chain = pipeline::parse_filter_chain(spec);
+  for (const auto& stem : good_stems) {
+    INFO(stem);
+    REQUIRE(fs::exists(out / (stem + ".png")));
+    CHECK(pipeline::decode_image(out / (stem + ".png")) == chain.apply(pipeline::decode_image(in / (stem + ".png"))));
+  }
+}
+
+void check_executor_writes_the_library_result(const std::string& executor) {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  make_inputs(in);
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor + " --workers 2");
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 0);
+  std::set<std::string> expected;
+  for (const auto& stem : good_stems) expected.insert(stem + ".png");
+  CHECK(files_in(out) == expected);
+  check_outputs(in, out, std::string(pipeline::default_filter_spec));
+  CHECK_THAT(outcome.out, Contains(executor + (executor == "sequential" ? " x1" : " x2")));
+  CHECK_THAT(outcome.out, Contains("5 found, 5 written, 0 failed"));
+  CHECK_THAT(outcome.out, Contains("notes.txt"));
+  CHECK_THAT(outcome.out, Contains("MP/s") && Contains("decode") && Contains("filters") && Contains("encode"));
+  CHECK_THAT(outcome.out, Contains("Peak memory"));
+  CHECK(outcome.err.find('\r') == std::string::npos);  // stderr is a file here: no progress bar
+}
+
+}  // namespace
+
+TEST_CASE("run with the sequential executor writes what the library computes", "[cli][run]") {
+  check_executor_writes_the_library_result("sequential");
+}
+
+TEST_CASE("run with the thread pool writes what the library computes", "[cli][run]") {
+  check_executor_writes_the_library_result("threads");
+}
+
+TEST_CASE("run with the process pool writes what the library computes", "[cli][run][processes]") {
+  check_executor_writes_the_library_result("processes");
+}
+
+TEST_CASE("run with its defaults writes every image with the default chain", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "out"));
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 0);
+  check_outputs(temp.path() / "in", temp.path() / "out", std::string(pipeline::default_filter_spec));
+}
+
+TEST_CASE("run applies the chain given with --filters", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "out") +
+                               " --filters grayscale,brightness=0.5 --png-compression 0 -q");
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 0);
+  CHECK(outcome.err.empty());  // -q: errors only
+  check_outputs(temp.path() / "in", temp.path() / "out", "grayscale,brightness=0.5");
+}
+
+TEST_CASE("run names a corrupt image with its reason, exits 1 and writes every other image", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  make_inputs(in);
+  std::ofstream(in / "a-broken.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 this is not really a JPEG";
+  for (const std::string executor : {"sequential", "threads"}) {
+    INFO(executor);
+    fs::remove_all(out);
+    const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor);
+    INFO(outcome.out << outcome.err);
+    CHECK(outcome.status == 1);
+    CHECK_THAT(outcome.out, Contains("6 found, 5 written, 1 failed"));
+    CHECK_THAT(outcome.out, Contains("Failed:\n  a-broken.jpg: "));
+    CHECK_THAT(outcome.err, Contains("1 of 6 image(s) failed"));
+    CHECK_FALSE(fs::exists(out / "a-broken.png"));
+    check_outputs(in, out, std::string(pipeline::default_filter_spec));
+  }
+}
+
+TEST_CASE("run with a missing input folder exits 2 with a clear message and creates nothing", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  const auto outcome = run_cli("run " + quoted(temp.path() / "absent") + " " + quoted(temp.path() / "out"));
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.err, Contains("absent") && Contains("does not exist"));
+  CHECK_FALSE(fs::exists(temp.path() / "out"));
+}
+
+TEST_CASE("run refuses to write into its input folder", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto before = files_in(temp.path() / "in");
+  const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "in" / "."));
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.err, Contains("is the input folder"));
+  CHECK(files_in(temp.path() / "in") == before);
+}
+
+TEST_CASE("run's usage errors exit 2", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const std::string folders = " " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "out");
+  CHECK(run_cli("run").status == 2);                                         // no folders
+  CHECK(run_cli("run " + quoted(temp.path() / "in")).status == 2);            // no output folder
+  CHECK(run_cli("run" + folders + " --executor gpu").status == 2);
+  CHECK(run_cli("run" + folders + " --workers 0").status == 2);
+  CHECK(run_cli("run" + folders + " --png-compression 10").status == 2);
+  CHECK(run_cli("run" + folders + " --repeats 3").status == 2);              // the comparison's, not run's
+  const auto bad_chain = run_cli("run" + folders + " --filters grayscale,nope");
+  CHECK(bad_chain.status == 2);
+  CHECK_THAT(bad_chain.err, Contains("nope") && Contains("sharpen"));
+  const auto mixed = run_cli("--workers 2 run" + folders);  // a comparison option before `run`
+  CHECK(mixed.status == 2);
+  CHECK_THAT(mixed.out + mixed.err, Contains("--workers") && Contains("run"));
+  CHECK_FALSE(fs::exists(temp.path() / "out"));
+}
+
+TEST_CASE("run's help lists its options and exits 0", "[cli][run]") {
+  const auto help = run_cli("run --help");
+  CHECK(help.status == 0);
+  CHECK_THAT(help.out, Contains("IN_DIR") && Contains("OUT_DIR") && Contains("--executor") && Contains("--workers"));
+  const auto main_help = run_cli("--help");
+  CHECK_THAT(main_help.out, Contains("run"));
+}
+
+TEST_CASE("run draws a progress bar at a terminal, and none with -q", "[cli][run][terminal]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto shown = run_cli_at_terminal({"run", (temp.path() / "in").string(), (temp.path() / "out").string()});
+  INFO(shown.out);
+  CHECK(shown.status == 0);
+  CHECK_THAT(shown.out, Contains("\r[") && Contains("/5 images"));
+  CHECK_THAT(shown.out, Contains("5 found, 5 written, 0 failed"));  // the summary after it
+  const auto quiet = run_cli_at_terminal({"run", (temp.path() / "in").string(), (temp.path() / "out2").string(), "-q"});
+  INFO(quiet.out);
+  CHECK(quiet.status == 0);
+  CHECK(quiet.out.find("images  ") == std::string::npos);
+  CHECK_THAT(quiet.out, Contains("5 found, 5 written, 0 failed"));
+}
