@@ -13,6 +13,8 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -20,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
@@ -32,7 +35,7 @@ namespace {
 // Images this wide are "marked": the test filters misbehave on them only.
 constexpr int marked_width = 13;
 
-enum class Misdeed { kill_once, kill_always, exit_9, throw_error };
+enum class Misdeed { kill_once, kill_always, exit_9, throw_error, leave_temporary_and_die };
 
 // Grey conversion, except on a marked image, where it does its misdeed.
 class MisbehavingFilter final : public pipeline::Filter {
@@ -55,6 +58,18 @@ class MisbehavingFilter final : public pipeline::Filter {
         case Misdeed::kill_always: ::raise(SIGKILL); break;
         case Misdeed::exit_9: std::_Exit(9);  // 9, like SIGKILL's number: must not be mistaken for it
         case Misdeed::throw_error: throw std::runtime_error("marked image refused");
+        case Misdeed::leave_temporary_and_die: {
+          // As if killed while write_png_atomic wrote "marked.out.png" into the folder named by the marker:
+          // its temporary file (write_png_atomic's naming) stays behind. Only the first attempt.
+          const std::filesystem::path folder(marker_);
+          const int fd = ::open((folder.parent_path() / "died-once").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+          if (fd >= 0) {
+            ::close(fd);
+            std::ofstream(folder / (".marked.out.png." + std::to_string(::getpid()) + ".0.tmp.png")) << "half a PNG";
+            ::raise(SIGKILL);
+          }
+          break;
+        }
       }
     }
     return pipeline::to_gray8(input);
@@ -66,25 +81,66 @@ class MisbehavingFilter final : public pipeline::Filter {
   std::string marker_;
 };
 
+// A filter whose output is four bytes per pixel, larger than the one grey byte per pixel the pool leaves room
+// for in the shared segment: it must come back inline, intact.
+class FatOutputFilter final : public pipeline::Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "fat-output"; }
+  [[nodiscard]] Image apply(const Image& input) const override {
+    const Image grey = pipeline::to_gray8(input);
+    Image out(input.width(), input.height(), 4, pipeline::SampleFormat::u8);
+    for (std::size_t i = 0; i < grey.size_bytes(); ++i) {
+      for (std::size_t b = 0; b < 4; ++b) out.bytes()[4 * i + b] = static_cast<std::uint8_t>(grey.bytes()[i] + 60 * b);
+    }
+    return out;
+  }
+};
+
 void register_test_filters() {
-  const std::array<std::pair<const char*, Misdeed>, 4> filters{{{"kill-once", Misdeed::kill_once},
+  const std::array<std::pair<const char*, Misdeed>, 5> filters{{{"kill-once", Misdeed::kill_once},
                                                                  {"kill-always", Misdeed::kill_always},
                                                                  {"exit-9", Misdeed::exit_9},
-                                                                 {"throw-on-marked", Misdeed::throw_error}}};
+                                                                 {"throw-on-marked", Misdeed::throw_error},
+                                                                 {"leave-temporary-and-die", Misdeed::leave_temporary_and_die}}};
   for (const auto& [name, misdeed] : filters) {
     pipeline::register_filter(name, [name = std::string(name), misdeed = misdeed](const std::optional<std::string>& arg) {
       return std::make_shared<MisbehavingFilter>(name, misdeed, arg.value_or(""));
     });
   }
+  pipeline::register_filter("fat-output", [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
 }
 
-// A worker that says hello and then answers every task with garbage: started as `<this program> --garbage-worker`.
+// Reads one whole frame from stdin into `frame`; false at the end of stdin.
+bool read_whole_frame(std::vector<std::uint8_t>& frame) {
+  const auto read_exactly = [](std::uint8_t* data, std::size_t size) {
+    for (std::size_t done = 0; done < size;) {
+      const ssize_t n = ::read(STDIN_FILENO, data + done, size - done);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  };
+  frame.resize(pipeline::wire::header_bytes);
+  if (!read_exactly(frame.data(), frame.size())) return false;
+  const auto header = pipeline::wire::decode_header(frame);
+  frame.resize(pipeline::wire::header_bytes + header.payload_bytes);
+  return read_exactly(frame.data() + pipeline::wire::header_bytes, header.payload_bytes);
+}
+
+// A worker that follows the protocol up to its chain, then answers every task with garbage: started as
+// `<this program> --garbage-worker`.
 int serve_garbage() {
-  std::vector<std::uint8_t> buffer(1 << 16);
-  bool greeted = false;
-  while (::read(STDIN_FILENO, buffer.data(), buffer.size()) > 0) {
-    const auto reply = greeted ? std::vector<std::uint8_t>(40, 0xAB) : pipeline::wire::encode_hello({pipeline::wire::protocol_version, ::getpid()});
-    greeted = true;
+  std::vector<std::uint8_t> frame;
+  while (read_whole_frame(frame)) {
+    const auto view = pipeline::wire::split_frame(frame);
+    std::vector<std::uint8_t> reply(40, 0xAB);
+    if (view.type == pipeline::wire::FrameType::handshake) {
+      reply = pipeline::wire::encode_hello({pipeline::wire::protocol_version, ::getpid()});
+    } else if (view.type == pipeline::wire::FrameType::chain) {
+      reply = pipeline::wire::encode_ready(pipeline::wire::decode_chain(view.payload).run);
+    } else if (view.type == pipeline::wire::FrameType::segment) {
+      continue;
+    }
     if (::write(STDOUT_FILENO, reply.data(), reply.size()) < 0) return 1;
   }
   return 0;
@@ -133,13 +189,18 @@ int main(int argc, char** argv) {
 }
 
 TEST_CASE("a worker killed mid-batch is replaced and its image retried, the batch complete and correct", "[crash]") {
+  const auto transport = GENERATE(pipeline::Transport::shared_memory, pipeline::Transport::pipe);
+  INFO(pipeline::to_string(transport));
   pipeline::test::TempFolder folder;
   const std::string marker = (folder.path() / "died-once").string();
   const auto chain = pipeline::parse_filter_chain("kill-once=" + marker);
   const auto batch = batch_with_marked_image();
   LogCapture log;
 
-  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.transport = transport;
+  pipeline::ProcessPoolExecutor processes(2, options);
+  const auto result = processes.run(chain, batch);
 
   CHECK(std::filesystem::exists(marker));  // the first attempt did die
   REQUIRE(result.tasks.size() == batch.size());
@@ -150,7 +211,66 @@ TEST_CASE("a worker killed mid-batch is replaced and its image retried, the batc
   }
   CHECK_THAT(log.text(), Catch::Contains("killed by signal 9 (SIGKILL)") && Catch::Contains("img-2") &&
                              Catch::Contains("retrying"));
+
+  // The replacement stays in the pool: the next run has both workers, and none of them is the dead one.
+  const auto again = processes.run(pipeline::parse_filter_chain("grayscale"), batch);
+  CHECK(again.failure_count() == 0);
+  const auto pids = processes.worker_pids();
+  CHECK(std::count(pids.begin(), pids.end(), 0) == 0);
+  for (const auto& task : again.tasks) CHECK(std::count(pids.begin(), pids.end(), task.record.pid) == 1);
+  processes.stop();
   CHECK(no_children_left());
+}
+
+TEST_CASE("an output larger than the room left for it in the segment comes back inline, intact", "[crash]") {
+  const auto chain = pipeline::parse_filter_chain("fat-output");
+  pipeline::Batch batch;
+  batch.push_back({"large", pipeline::test::noise_image(1024, 1024, 3, 1)});  // 1 MiB of room, 4 MiB of output
+  batch.push_back({"small", pipeline::test::noise_image(16, 16, 3, 2)});
+  const auto result = pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].output == chain.apply(batch[i].image));
+  }
+  // Inline: the output's samples crossed the pipe inside the result frame.
+  CHECK(result.tasks[0].record.bytes_received > 4u * 1024 * 1024);
+}
+
+TEST_CASE("a worker killed during a file job is replaced, the job retried, and its output complete", "[crash][files]") {
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder folder;
+  const auto out = folder.path() / "out";
+  std::filesystem::create_directories(out);
+  std::vector<pipeline::FileJob> jobs;
+  const auto batch = batch_with_marked_image();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto input = folder.path() / (batch[i].name + ".png");
+    pipeline::write_png_atomic(batch[i].image, input);
+    jobs.push_back({input, out / (i == 2 ? std::string("marked.out.png") : batch[i].name + ".out.png")});
+  }
+  // Dies on the marked image the first time, as if in the middle of writing its output.
+  const auto chain = pipeline::parse_filter_chain("leave-temporary-and-die=" + out.string());
+  LogCapture log;
+  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run_files(chain, jobs, {});
+
+  CHECK(std::filesystem::exists(folder.path() / "died-once"));
+  REQUIRE(result.tasks.size() == jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    INFO(jobs[i].input);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(pipeline::decode_image(jobs[i].output) == pipeline::to_gray8(batch[i].image));
+  }
+  // The dead worker's temporary file is gone: the folder holds the outputs and nothing else.
+  std::size_t entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    INFO(entry.path());
+    CHECK(entry.path().extension() == ".png");
+    CHECK(entry.path().filename().string().front() != '.');
+    ++entries;
+  }
+  CHECK(entries == jobs.size());
+  CHECK_THAT(log.text(), Catch::Contains("killed by signal 9 (SIGKILL)") && Catch::Contains("img-2.png"));
 }
 
 TEST_CASE("an image that kills every worker fails after its retry, the others are correct", "[crash]") {

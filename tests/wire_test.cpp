@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <functional>
 
 #include "pipeline/wire.hpp"
 #include "test_images.hpp"
@@ -38,9 +39,8 @@ TEST_CASE("the frame header is little-endian magic, type and payload length", "[
   for (std::size_t i = 9; i < 16; ++i) CHECK(frame[i] == 0);
 }
 
-TEST_CASE("a handshake survives the round trip", "[wire]") {
+TEST_CASE("a handshake survives the round trip, with either transport", "[wire]") {
   wire::Handshake sent;
-  sent.chain_spec = "grayscale,blur,brightness=1.5";
   sent.vips = {3, 17};
   sent.log_level = 1;
   sent.max_frame_bytes = 123456789;
@@ -49,11 +49,63 @@ TEST_CASE("a handshake survives the round trip", "[wire]") {
   REQUIRE(view.type == wire::FrameType::handshake);
   const auto got = wire::decode_handshake(view.payload);
   CHECK(got.version == wire::protocol_version);
-  CHECK(got.chain_spec == sent.chain_spec);
   CHECK(got.vips.concurrency == 3);
   CHECK(got.vips.cache_max_operations == 17);
   CHECK(got.log_level == 1);
   CHECK(got.max_frame_bytes == 123456789);
+  CHECK(got.transport == pipeline::Transport::pipe);
+  CHECK(got.segment_fd == -1);
+  CHECK(got.segment_bytes == 0);
+
+  sent.transport = pipeline::Transport::shared_memory;
+  sent.segment_fd = 3;
+  sent.segment_bytes = 1 << 20;
+  const auto shared = wire::decode_handshake(payload_of(wire::encode_handshake(sent)));
+  CHECK(shared.transport == pipeline::Transport::shared_memory);
+  CHECK(shared.segment_fd == 3);
+  CHECK(shared.segment_bytes == 1 << 20);
+}
+
+TEST_CASE("a handshake whose transport and segment disagree is rejected", "[wire]") {
+  // Layout after the version: u16 reserved, 3 x u32 settings, u64 max frame, then u8 transport at offset 24.
+  constexpr std::size_t transport_at = 2 + 2 + 12 + 8;
+  wire::Handshake pipe;
+  pipe.segment_fd = 3;  // a segment with the pipe transport
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))), Catch::Contains("pipe transport"));
+
+  wire::Handshake shared;
+  shared.transport = pipeline::Transport::shared_memory;
+  shared.segment_fd = 1;  // stdout is never the segment
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(shared))), Catch::Contains("segment fd"));
+
+  auto payload = payload_of(wire::encode_handshake({}));
+  payload[transport_at] = 7;
+  CHECK_THROWS_WITH(wire::decode_handshake(payload), Catch::Contains("unknown transport 7"));
+}
+
+TEST_CASE("a chain frame carries the run, the profiling flag and the spec", "[wire]") {
+  const wire::Chain sent{42, true, "grayscale,blur,brightness=1.5"};
+  const auto view = wire::split_frame(wire::encode_chain(sent));
+  REQUIRE(view.type == wire::FrameType::chain);
+  const auto got = wire::decode_chain(view.payload);
+  CHECK(got.run == 42);
+  CHECK(got.profile_stages);
+  CHECK(got.spec == sent.spec);
+  CHECK_FALSE(wire::decode_chain(payload_of(wire::encode_chain({1, false, "blur"}))).profile_stages);
+
+  auto payload = payload_of(wire::encode_chain(sent));
+  payload[8] = 0x03;  // flags: bit 1 means nothing yet
+  CHECK_THROWS_WITH(wire::decode_chain(payload), Catch::Contains("unknown flags"));
+}
+
+TEST_CASE("ready and segment frames carry their number", "[wire]") {
+  const auto ready = wire::split_frame(wire::encode_ready(77));
+  CHECK(ready.type == wire::FrameType::ready);
+  CHECK(wire::decode_ready(ready.payload) == 77);
+  const auto segment = wire::split_frame(wire::encode_segment(8 << 20));
+  CHECK(segment.type == wire::FrameType::segment);
+  CHECK(wire::decode_segment(segment.payload) == 8 << 20);
+  CHECK_THROWS_WITH(wire::decode_segment(payload_of(wire::encode_segment(0))), Catch::Contains("0 bytes"));
 }
 
 TEST_CASE("a handshake of another protocol version is read only as far as its version", "[wire]") {
@@ -78,7 +130,48 @@ TEST_CASE("a task keeps its index, name and every sample of any layout", "[wire]
     CHECK(task.index == 77);
     CHECK(task.name == "photo.jpg");
     CHECK(task.image == image);
+    CHECK_FALSE(task.in_segment);
+    CHECK(task.output == wire::SegmentArea{});
   }
+}
+
+TEST_CASE("a task in the segment says where its samples are and where the output may go", "[wire]") {
+  const wire::SegmentImage input{{640, 480, 3, SampleFormat::u8}, 0};
+  const wire::SegmentArea output{921600, 307200};
+  const auto frame = wire::encode_segment_task(9, "big.png", input, output);
+  CHECK(frame.size() < 100);  // the samples are not in the frame
+  const auto task = wire::decode_task(wire::split_frame(frame).payload, 921600 + 307200);
+  CHECK(task.index == 9);
+  CHECK(task.name == "big.png");
+  CHECK(task.image.empty());
+  REQUIRE(task.in_segment);
+  CHECK(*task.in_segment == input);
+  CHECK(task.output == output);
+}
+
+TEST_CASE("an image or output area outside the mapped segment is rejected", "[wire]") {
+  const wire::ImageShape shape{100, 10, 1, SampleFormat::u8};  // 1000 bytes
+  const auto payload_for = [&](std::uint64_t offset, wire::SegmentArea output) {
+    return payload_of(wire::encode_segment_task(0, "n", {shape, offset}, output));
+  };
+  CHECK_NOTHROW(wire::decode_task(payload_for(0, {1000, 1000}), 2000));
+  // No segment mapped at all (the pipe transport).
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {}), 0), Catch::Contains("no segment"));
+  // The samples run past the end by one byte.
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(1001, {}), 2000), Catch::Contains("outside"));
+  // An offset so large that offset + size wraps around.
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(~std::uint64_t{0} - 10, {}), 2000), Catch::Contains("outside"));
+  // The output area past the end, or wrapping.
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {1000, 1001}), 2000), Catch::Contains("output area"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {8, ~std::uint64_t{0}}), 2000), Catch::Contains("output area"));
+
+  wire::Result result;
+  result.record.pid = 1;
+  result.output_in_segment = wire::SegmentImage{shape, 1500};
+  const auto result_payload = payload_of(wire::encode_result(result));
+  CHECK_NOTHROW(wire::decode_result(result_payload, 2500));
+  CHECK_THROWS_WITH(wire::decode_result(result_payload, 2499), Catch::Contains("outside"));
+  CHECK_THROWS_WITH(wire::decode_result(result_payload), Catch::Contains("no segment"));
 }
 
 TEST_CASE("a prefix followed by the samples is the whole frame", "[wire]") {
@@ -96,7 +189,7 @@ TEST_CASE("a prefix followed by the samples is the whole frame", "[wire]") {
   CHECK(result_joined == wire::encode_result(result));
 }
 
-TEST_CASE("a result carries the worker's record and output", "[wire]") {
+TEST_CASE("a result carries the worker's record, stages included, and output", "[wire]") {
   wire::Result sent;
   sent.index = 3;
   sent.record.pid = 1234;
@@ -105,6 +198,8 @@ TEST_CASE("a result carries the worker's record and output", "[wire]") {
   sent.record.cpu_end = -1;
   sent.record.start_s = 100.25;
   sent.record.end_s = 101.5;
+  sent.record.pixels = 36;
+  sent.record.stages = {{"grayscale", 100.25, 100.5}, {"brightness=1.5", 100.5, 101.5}};
   sent.output = pipeline::test::noise_image(9, 4, 1, 3);
   const auto got = wire::decode_result(wire::split_frame(wire::encode_result(sent)).payload);
   CHECK(got.index == 3);
@@ -114,8 +209,91 @@ TEST_CASE("a result carries the worker's record and output", "[wire]") {
   CHECK(got.record.cpu_end == -1);
   CHECK(got.record.start_s == 100.25);
   CHECK(got.record.end_s == 101.5);
+  CHECK(got.record.pixels == 36);
+  REQUIRE(got.record.stages.size() == 2);
+  CHECK(got.record.stages[1].name == "brightness=1.5");
+  CHECK(got.record.stages[1].start_s == 100.5);
+  CHECK(got.record.stages[1].end_s == 101.5);
   CHECK(got.record.ok());
   CHECK(got.output == sent.output);
+  CHECK_FALSE(got.output_in_segment);
+}
+
+TEST_CASE("a result whose output is in the segment says where", "[wire]") {
+  wire::Result sent;
+  sent.index = 1;
+  sent.record.pid = 5;
+  sent.output_in_segment = wire::SegmentImage{{20, 10, 1, SampleFormat::u8}, 4096};
+  const auto got = wire::decode_result(payload_of(wire::encode_result(sent)), 8192);
+  CHECK(got.output.empty());
+  REQUIRE(got.output_in_segment);
+  CHECK(*got.output_in_segment == *sent.output_in_segment);
+
+  sent.output = Image(1, 1);  // both inline and in the segment: no such frame
+  CHECK_THROWS_AS(wire::encode_result(sent), wire::ProtocolError);
+}
+
+TEST_CASE("impossible stages are rejected, and an absurd stage count allocates nothing", "[wire]") {
+  wire::Result result;
+  result.record.pid = 1;
+  result.output = Image(1, 1);
+  result.record.stages = {{"blur", 2.0, 1.0}};
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result))), Catch::Contains("stage 'blur'"));
+
+  result.record.stages.clear();
+  auto payload = payload_of(wire::encode_result(result));
+  // Layout: u64 index, i64 pid, i64 tid, 2 x i32 cpu, 2 x f64 times, u64 pixels, then the u32 stage count.
+  put_u32(payload, 8 + 8 + 8 + 8 + 16 + 8, 0xFFFFFFFF);
+  CHECK_THROWS_WITH(wire::decode_result(payload), Catch::Contains("stages cannot fit"));
+
+  result.record.pixels = static_cast<std::uint64_t>(pipeline::max_image_pixels) + 1;
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result))), Catch::Contains("pixel limit"));
+}
+
+TEST_CASE("a file task carries both paths and the compression", "[wire]") {
+  const wire::FileTask sent{12, "/in/photo 1.jpg", "/out/photo 1.png", 9};
+  const auto view = wire::split_frame(wire::encode_file_task(sent));
+  REQUIRE(view.type == wire::FrameType::file_task);
+  const auto got = wire::decode_file_task(view.payload);
+  CHECK(got.index == 12);
+  CHECK(got.input == sent.input);
+  CHECK(got.output == sent.output);
+  CHECK(got.png_compression == 9);
+}
+
+TEST_CASE("a file task with an impossible compression or path is rejected", "[wire]") {
+  CHECK_THROWS_AS(wire::encode_file_task({0, "a", "b", 10}), wire::ProtocolError);
+  auto payload = payload_of(wire::encode_file_task({0, "a", "b", 6}));
+  // Layout: u64 index, u32 + "a", u32 + "b", then the u8 compression.
+  const std::size_t compression_at = 8 + 5 + 5;
+  payload[compression_at] = 10;
+  CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("compression 10"));
+
+  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", 6}))), Catch::Contains("empty path"));
+  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, std::string("a\0b", 3), "b", 6}))),
+                    Catch::Contains("NUL"));
+}
+
+TEST_CASE("a file result carries the worker's record", "[wire]") {
+  wire::FileResult sent;
+  sent.index = 4;
+  sent.record.pid = 99;
+  sent.record.start_s = 1.0;
+  sent.record.end_s = 2.0;
+  sent.record.pixels = 640 * 480;
+  sent.record.stages = {{"decode", 1.0, 1.25}, {"filters", 1.25, 1.5}, {"encode", 1.5, 2.0}};
+  sent.record.error = "";
+  const auto view = wire::split_frame(wire::encode_file_result(sent));
+  REQUIRE(view.type == wire::FrameType::file_result);
+  const auto got = wire::decode_file_result(view.payload);
+  CHECK(got.index == 4);
+  CHECK(got.record.pid == 99);
+  CHECK(got.record.pixels == 640 * 480);
+  REQUIRE(got.record.stages.size() == 3);
+  CHECK(got.record.stages[2].name == "encode");
+
+  sent.record.error = "in/x.jpg: cannot decode";
+  CHECK(wire::decode_file_result(payload_of(wire::encode_file_result(sent))).record.error == sent.record.error);
 }
 
 TEST_CASE("a failed result carries its error and no image", "[wire]") {
@@ -125,15 +303,33 @@ TEST_CASE("a failed result carries its error and no image", "[wire]") {
   const auto got = wire::decode_result(wire::split_frame(wire::encode_result(sent)).payload);
   CHECK(got.record.error == sent.record.error);
   CHECK(got.output.empty());
+
+  sent.output = Image(2, 2);  // an error and an image: which is it?
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(sent))), Catch::Contains("failed task with an output"));
 }
 
 TEST_CASE("every truncation of a frame is rejected", "[wire]") {
   wire::Result result;
   result.record.pid = 1;
   result.output = pipeline::test::noise_image(3, 3, 1, 4);
+  result.record.stages = {{"blur", 1.0, 2.0}};
+  wire::FileResult file_result{7, result.record};
+  wire::Handshake shared;
+  shared.transport = pipeline::Transport::shared_memory;
+  shared.segment_fd = 3;
+  constexpr std::uint64_t segment = 1 << 16;
   const std::vector<std::vector<std::uint8_t>> frames{
-      wire::encode_handshake({}), wire::encode_hello({wire::protocol_version, 1}), wire::encode_error("x"),
-      wire::encode_task(1, "n", pipeline::test::noise_image(4, 3, 2, 5)), wire::encode_result(result)};
+      wire::encode_handshake(shared),
+      wire::encode_hello({wire::protocol_version, 1}),
+      wire::encode_error("x"),
+      wire::encode_task(1, "n", pipeline::test::noise_image(4, 3, 2, 5)),
+      wire::encode_result(result),
+      wire::encode_chain({1, true, "blur"}),
+      wire::encode_ready(1),
+      wire::encode_segment(segment),
+      wire::encode_segment_task(2, "s", {{4, 3, 2, SampleFormat::u8}, 0}, {4096, 4096}),
+      wire::encode_file_task({3, "in.jpg", "out.png", 6}),
+      wire::encode_file_result(file_result)};
   for (const auto& frame : frames) {
     for (std::size_t size = 0; size < frame.size(); ++size) {
       const std::span<const std::uint8_t> cut(frame.data(), size);
@@ -141,13 +337,29 @@ TEST_CASE("every truncation of a frame is rejected", "[wire]") {
     }
   }
   // The payload decoders on their own: short payloads never read past the end.
-  const auto task_payload = payload_of(frames[3]);
-  for (std::size_t size = 0; size < task_payload.size(); ++size) {
-    CHECK_THROWS_AS(wire::decode_task(std::span(task_payload.data(), size)), wire::ProtocolError);
-  }
-  const auto result_payload = payload_of(frames[4]);
-  for (std::size_t size = 0; size < result_payload.size(); ++size) {
-    CHECK_THROWS_AS(wire::decode_result(std::span(result_payload.data(), size)), wire::ProtocolError);
+  const std::vector<std::function<void(std::span<const std::uint8_t>)>> decoders{
+      [](auto p) { (void)wire::decode_handshake(p); },
+      [](auto p) { (void)wire::decode_hello(p); },
+      [](auto p) { (void)wire::decode_error(p); },
+      [](auto p) { (void)wire::decode_task(p, segment); },
+      [](auto p) { (void)wire::decode_result(p, segment); },
+      [](auto p) { (void)wire::decode_chain(p); },
+      [](auto p) { (void)wire::decode_ready(p); },
+      [](auto p) { (void)wire::decode_segment(p); },
+      [](auto p) { (void)wire::decode_task(p, segment); },
+      [](auto p) { (void)wire::decode_file_task(p); },
+      [](auto p) { (void)wire::decode_file_result(p); }};
+  REQUIRE(decoders.size() == frames.size());
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    INFO("frame type " << wire::to_string(wire::split_frame(frames[f]).type));
+    const auto payload = payload_of(frames[f]);
+    CHECK_NOTHROW(decoders[f](payload));
+    for (std::size_t size = 0; size < payload.size(); ++size) {
+      CHECK_THROWS_AS(decoders[f](std::span(payload.data(), size)), wire::ProtocolError);
+    }
+    auto longer = payload;
+    longer.push_back(0);
+    CHECK_THROWS_AS(decoders[f](longer), wire::ProtocolError);
   }
 }
 
@@ -181,10 +393,11 @@ TEST_CASE("garbage is not mistaken for a frame", "[wire]") {
 
 TEST_CASE("an image whose pixel count disagrees with its geometry is rejected", "[wire]") {
   const Image image = pipeline::test::noise_image(4, 4, 1, 8);
-  // Layout after the header: u64 index, u32 name length, name "n", then u32 width at offset 13.
-  const std::size_t width_at = 8 + 4 + 1;
+  // Layout after the header: u64 index, u32 name length, name "n", the output area (2 x u64), then u32 width.
+  const std::size_t width_at = 8 + 4 + 1 + 16;
   const std::size_t bands_at = width_at + 8;
   const std::size_t format_at = bands_at + 1;
+  const std::size_t placement_at = format_at + 1;
 
   auto payload = payload_of(wire::encode_task(0, "n", image));
   put_u32(payload, width_at, 5);
@@ -201,6 +414,10 @@ TEST_CASE("an image whose pixel count disagrees with its geometry is rejected", 
   payload = payload_of(wire::encode_task(0, "n", image));
   payload[format_at] = 9;
   CHECK_THROWS_WITH(wire::decode_task(payload), Catch::Contains("sample format"));
+
+  payload = payload_of(wire::encode_task(0, "n", image));
+  payload[placement_at] = 2;
+  CHECK_THROWS_WITH(wire::decode_task(payload), Catch::Contains("placement"));
 
   payload = payload_of(wire::encode_task(0, "n", image));
   put_u32(payload, width_at, 0);

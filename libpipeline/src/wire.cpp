@@ -9,7 +9,11 @@
 namespace pipeline::wire {
 namespace {
 
-constexpr std::size_t image_meta_bytes = 4 + 4 + 1 + 1 + 2 + 8;
+// width, height, bands, format, placement, reserved, pixel bytes.
+constexpr std::size_t image_meta_bytes = 4 + 4 + 1 + 1 + 1 + 1 + 8;
+constexpr std::uint8_t placement_inline = 0;
+constexpr std::uint8_t placement_segment = 1;
+constexpr std::uint32_t flag_profile_stages = 1;
 
 // Little-endian by construction (shifts), whatever the host's byte order.
 class Writer {
@@ -105,25 +109,53 @@ std::vector<std::uint8_t> finish_frame(Writer& writer, std::uint64_t trailing_by
   return bytes;
 }
 
-void write_image_meta(Writer& writer, const Image& image) {
-  writer.u32(static_cast<std::uint32_t>(image.width()));
-  writer.u32(static_cast<std::uint32_t>(image.height()));
-  writer.u8(static_cast<std::uint8_t>(image.bands()));
-  writer.u8(static_cast<std::uint8_t>(image.format()));
-  writer.u16(0);
-  writer.u64(image.size_bytes());
+void write_shape(Writer& writer, const ImageShape& shape, std::uint8_t placement) {
+  writer.u32(static_cast<std::uint32_t>(shape.width));
+  writer.u32(static_cast<std::uint32_t>(shape.height));
+  writer.u8(static_cast<std::uint8_t>(shape.bands));
+  writer.u8(static_cast<std::uint8_t>(shape.format));
+  writer.u8(placement);
+  writer.u8(0);
+  writer.u64(shape.size_bytes());
 }
 
-// `allow_empty`: a failed task's result carries the empty image (all fields zero).
-Image read_image(Reader& reader, bool allow_empty) {
+// The image's fields up to its samples, which the caller sends (or appends) itself.
+void write_inline_image_meta(Writer& writer, const Image& image) {
+  write_shape(writer, ImageShape::of(image), placement_inline);
+}
+
+void write_segment_image(Writer& writer, const SegmentImage& image) {
+  if (image.shape.size_bytes() == 0) throw ProtocolError("an empty image cannot be placed in the segment");
+  write_shape(writer, image.shape, placement_segment);
+  writer.u64(image.offset);
+}
+
+// [offset, offset + bytes) within a segment of `segment_bytes`, without overflow.
+void check_in_segment(Reader& reader, std::uint64_t offset, std::uint64_t bytes, std::uint64_t segment_bytes,
+                      std::string_view what) {
+  if (segment_bytes == 0) reader.fail(fmt::format("{} in the shared segment, but no segment is mapped", what));
+  if (offset > segment_bytes || bytes > segment_bytes - offset) {
+    reader.fail(fmt::format("{} [{}, +{}) lies outside the {}-byte segment", what, offset, bytes, segment_bytes));
+  }
+}
+
+// An image's samples: inline in `image`, or in the segment (`in_segment`). `allow_empty`: a failed task's
+// result carries the empty image (all fields zero).
+struct ReadImage {
+  Image image;
+  std::optional<SegmentImage> in_segment;
+};
+
+ReadImage read_image(Reader& reader, bool allow_empty, std::uint64_t segment_bytes) {
   const std::uint32_t width = reader.u32();
   const std::uint32_t height = reader.u32();
   const std::uint8_t bands = reader.u8();
   const std::uint8_t format = reader.u8();
-  reader.reserved(reader.u16(), "image reserved");
+  const std::uint8_t placement = reader.u8();
+  reader.reserved(reader.u8(), "image reserved");
   const std::uint64_t pixel_bytes = reader.u64();
 
-  if (width == 0 && height == 0 && bands == 0 && format == 0 && pixel_bytes == 0) {
+  if (width == 0 && height == 0 && bands == 0 && format == 0 && placement == placement_inline && pixel_bytes == 0) {
     if (!allow_empty) reader.fail("empty image");
     return {};
   }
@@ -133,6 +165,9 @@ Image read_image(Reader& reader, bool allow_empty) {
   }
   if (bands < 1 || bands > 4) reader.fail(fmt::format("image band count {} outside 1..4", bands));
   if (format > static_cast<std::uint8_t>(SampleFormat::u16)) reader.fail(fmt::format("unknown sample format {}", format));
+  if (placement != placement_inline && placement != placement_segment) {
+    reader.fail(fmt::format("unknown image placement {}", placement));
+  }
   const std::uint64_t pixels = std::uint64_t{width} * height;  // < 2^62: no overflow
   if (pixels > static_cast<std::uint64_t>(max_image_pixels)) {
     reader.fail(fmt::format("image of {}x{} exceeds the {}-pixel limit", width, height, max_image_pixels));
@@ -143,26 +178,113 @@ Image read_image(Reader& reader, bool allow_empty) {
     reader.fail(fmt::format("{} pixel bytes for a {}x{}x{} image of {}-byte samples, expected {}", pixel_bytes, width,
                             height, bands, bytes_per_sample(sample_format), expected));
   }
+  const ImageShape shape{static_cast<int>(width), static_cast<int>(height), bands, sample_format};
+  if (placement == placement_segment) {
+    const std::uint64_t offset = reader.u64();
+    check_in_segment(reader, offset, pixel_bytes, segment_bytes, "image");
+    return {Image(), SegmentImage{shape, offset}};
+  }
   const auto data = reader.take(pixel_bytes, "pixels");
-  return Image(static_cast<int>(width), static_cast<int>(height), bands, sample_format,
-               std::vector<std::uint8_t>(data.begin(), data.end()));
+  return {Image(shape.width, shape.height, shape.bands, shape.format, std::vector<std::uint8_t>(data.begin(), data.end())),
+          std::nullopt};
 }
 
-void write_result_fields(Writer& writer, const Result& result) {
-  const TaskRecord& record = result.record;
-  writer.u64(result.index);
+void write_record(Writer& writer, const TaskRecord& record) {
   writer.i64(record.pid);
   writer.i64(record.tid);
   writer.i32(record.cpu_start);
   writer.i32(record.cpu_end);
   writer.f64(record.start_s);
   writer.f64(record.end_s);
+  writer.u64(record.pixels);
+  if (record.stages.size() > std::numeric_limits<std::uint32_t>::max()) throw ProtocolError("too many stages");
+  writer.u32(static_cast<std::uint32_t>(record.stages.size()));
+  for (const StageTiming& stage : record.stages) {
+    writer.text(std::string_view(stage.name).substr(0, max_text_bytes));
+    writer.f64(stage.start_s);
+    writer.f64(stage.end_s);
+  }
   // An over-long message is cut rather than refused: the error itself must reach the parent.
   writer.text(std::string_view(record.error).substr(0, max_text_bytes));
-  write_image_meta(writer, result.output);
+}
+
+std::size_t record_bytes(const TaskRecord& record) {
+  std::size_t bytes = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 4 + 4 + record.error.size();
+  for (const StageTiming& stage : record.stages) bytes += 4 + stage.name.size() + 16;
+  return bytes;
+}
+
+bool ordered_times(double start_s, double end_s) {
+  return std::isfinite(start_s) && std::isfinite(end_s) && end_s >= start_s;
+}
+
+TaskRecord read_record(Reader& reader) {
+  TaskRecord record;
+  record.pid = reader.i64();
+  record.tid = reader.i64();
+  record.cpu_start = reader.i32();
+  record.cpu_end = reader.i32();
+  record.start_s = reader.f64();
+  record.end_s = reader.f64();
+  if (record.pid <= 0) reader.fail(fmt::format("impossible pid {}", record.pid));
+  if (!ordered_times(record.start_s, record.end_s)) reader.fail("task times are not finite or end before they start");
+  record.pixels = reader.u64();
+  if (record.pixels > static_cast<std::uint64_t>(max_image_pixels)) {
+    reader.fail(fmt::format("{} pixels exceed the {}-pixel limit", record.pixels, max_image_pixels));
+  }
+  const std::uint32_t stages = reader.u32();
+  // Each stage takes at least 20 bytes: a count the payload cannot hold is refused before any allocation.
+  constexpr std::size_t min_stage_bytes = 4 + 8 + 8;
+  if (stages > reader.remaining() / min_stage_bytes) {
+    reader.fail(fmt::format("{} stages cannot fit in the {} bytes that remain", stages, reader.remaining()));
+  }
+  record.stages.reserve(stages);
+  for (std::uint32_t i = 0; i < stages; ++i) {
+    StageTiming stage;
+    stage.name = reader.text("stage name");
+    stage.start_s = reader.f64();
+    stage.end_s = reader.f64();
+    if (!ordered_times(stage.start_s, stage.end_s)) {
+      reader.fail(fmt::format("stage '{}' times are not finite or end before they start", stage.name));
+    }
+    record.stages.push_back(std::move(stage));
+  }
+  record.error = reader.text("error text");
+  return record;
+}
+
+void write_area(Writer& writer, const SegmentArea& area) {
+  writer.u64(area.offset);
+  writer.u64(area.bytes);
+}
+
+void write_task_fields(Writer& writer, std::uint64_t index, std::string_view name) {
+  writer.u64(index);
+  writer.text(name);
+}
+
+void write_result_fields(Writer& writer, const Result& result) {
+  writer.u64(result.index);
+  write_record(writer, result.record);
+  if (result.output_in_segment) {
+    if (!result.output.empty()) throw ProtocolError("a result's output cannot be both inline and in the segment");
+    write_segment_image(writer, *result.output_in_segment);
+  } else {
+    write_inline_image_meta(writer, result.output);
+  }
 }
 
 }  // namespace
+
+ImageShape ImageShape::of(const Image& image) noexcept {
+  return {image.width(), image.height(), image.bands(), image.format()};
+}
+
+std::uint64_t ImageShape::size_bytes() const noexcept {
+  if (width <= 0 || height <= 0 || bands <= 0) return 0;
+  return static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) * static_cast<std::uint64_t>(bands) *
+         bytes_per_sample(format);
+}
 
 std::string_view to_string(FrameType type) noexcept {
   switch (type) {
@@ -171,6 +293,11 @@ std::string_view to_string(FrameType type) noexcept {
     case FrameType::error: return "error";
     case FrameType::task: return "task";
     case FrameType::result: return "result";
+    case FrameType::chain: return "chain";
+    case FrameType::ready: return "ready";
+    case FrameType::segment: return "segment";
+    case FrameType::file_task: return "file task";
+    case FrameType::file_result: return "file result";
   }
   return "unknown";
 }
@@ -179,14 +306,18 @@ std::vector<std::uint8_t> encode_handshake(const Handshake& handshake) {
   if (handshake.vips.concurrency < 1 || handshake.vips.cache_max_operations < 0 || handshake.log_level < 0) {
     throw ProtocolError("handshake: negative or zero settings cannot be sent");
   }
-  Writer writer = start_frame(FrameType::handshake, 32 + handshake.chain_spec.size());
+  Writer writer = start_frame(FrameType::handshake, 48);
   writer.u16(handshake.version);
   writer.u16(0);
   writer.u32(static_cast<std::uint32_t>(handshake.vips.concurrency));
   writer.u32(static_cast<std::uint32_t>(handshake.vips.cache_max_operations));
   writer.u32(static_cast<std::uint32_t>(handshake.log_level));
   writer.u64(handshake.max_frame_bytes);
-  writer.text(handshake.chain_spec);
+  writer.u8(handshake.transport == Transport::shared_memory ? 1 : 0);
+  writer.u8(0);
+  writer.u16(0);
+  writer.i32(handshake.segment_fd);
+  writer.u64(handshake.segment_bytes);
   return finish_frame(writer);
 }
 
@@ -205,26 +336,57 @@ std::vector<std::uint8_t> encode_error(std::string_view message) {
   return finish_frame(writer);
 }
 
-std::vector<std::uint8_t> encode_task_prefix(std::uint64_t index, std::string_view name, const Image& image) {
-  Writer writer = start_frame(FrameType::task, 12 + name.size() + image_meta_bytes);
-  writer.u64(index);
-  writer.text(name);
-  write_image_meta(writer, image);
+std::vector<std::uint8_t> encode_chain(const Chain& chain) {
+  Writer writer = start_frame(FrameType::chain, 16 + chain.spec.size());
+  writer.u64(chain.run);
+  writer.u32(chain.profile_stages ? flag_profile_stages : 0);
+  writer.text(chain.spec);
+  return finish_frame(writer);
+}
+
+std::vector<std::uint8_t> encode_ready(std::uint64_t run) {
+  Writer writer = start_frame(FrameType::ready, 8);
+  writer.u64(run);
+  return finish_frame(writer);
+}
+
+std::vector<std::uint8_t> encode_segment(std::uint64_t segment_bytes) {
+  Writer writer = start_frame(FrameType::segment, 8);
+  writer.u64(segment_bytes);
+  return finish_frame(writer);
+}
+
+std::vector<std::uint8_t> encode_task_prefix(std::uint64_t index, std::string_view name, const Image& image,
+                                             SegmentArea output) {
+  Writer writer = start_frame(FrameType::task, 12 + name.size() + 16 + image_meta_bytes);
+  write_task_fields(writer, index, name);
+  write_area(writer, output);
+  write_inline_image_meta(writer, image);
   return finish_frame(writer, image.size_bytes());
 }
 
-std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image) {
-  auto bytes = encode_task_prefix(index, name, image);
+std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image,
+                                      SegmentArea output) {
+  auto bytes = encode_task_prefix(index, name, image, output);
   bytes.insert(bytes.end(), image.bytes().begin(), image.bytes().end());
   return bytes;
 }
 
+std::vector<std::uint8_t> encode_segment_task(std::uint64_t index, std::string_view name, const SegmentImage& input,
+                                              SegmentArea output) {
+  Writer writer = start_frame(FrameType::task, 12 + name.size() + 16 + image_meta_bytes + 8);
+  write_task_fields(writer, index, name);
+  write_area(writer, output);
+  write_segment_image(writer, input);
+  return finish_frame(writer);
+}
+
 std::uint64_t task_frame_bytes(std::string_view name, const Image& image) noexcept {
-  return header_bytes + 8 + 4 + name.size() + image_meta_bytes + image.size_bytes();
+  return header_bytes + 8 + 4 + name.size() + 16 + image_meta_bytes + image.size_bytes();
 }
 
 std::vector<std::uint8_t> encode_result_prefix(const Result& result) {
-  Writer writer = start_frame(FrameType::result, 64 + result.record.error.size() + image_meta_bytes);
+  Writer writer = start_frame(FrameType::result, 8 + record_bytes(result.record) + image_meta_bytes + 8);
   write_result_fields(writer, result);
   return finish_frame(writer, result.output.size_bytes());
 }
@@ -233,6 +395,28 @@ std::vector<std::uint8_t> encode_result(const Result& result) {
   auto bytes = encode_result_prefix(result);
   bytes.insert(bytes.end(), result.output.bytes().begin(), result.output.bytes().end());
   return bytes;
+}
+
+std::vector<std::uint8_t> encode_file_task(const FileTask& task) {
+  if (task.png_compression < 0 || task.png_compression > 9) {
+    throw ProtocolError(fmt::format("PNG compression {} outside 0..9", task.png_compression));
+  }
+  Writer writer = start_frame(FrameType::file_task, 24 + task.input.size() + task.output.size());
+  writer.u64(task.index);
+  writer.text(task.input);
+  writer.text(task.output);
+  writer.u8(static_cast<std::uint8_t>(task.png_compression));
+  writer.u8(0);
+  writer.u16(0);
+  writer.u32(0);
+  return finish_frame(writer);
+}
+
+std::vector<std::uint8_t> encode_file_result(const FileResult& result) {
+  Writer writer = start_frame(FrameType::file_result, 8 + record_bytes(result.record));
+  writer.u64(result.index);
+  write_record(writer, result.record);
+  return finish_frame(writer);
 }
 
 FrameHeader decode_header(std::span<const std::uint8_t> bytes, std::uint64_t max_frame_bytes) {
@@ -245,7 +429,8 @@ FrameHeader decode_header(std::span<const std::uint8_t> bytes, std::uint64_t max
     reader.fail(fmt::format("bad magic 0x{:08x} (expected 0x{:08x}): not a pipeline worker frame", found_magic, magic));
   }
   const std::uint32_t type = reader.u32();
-  if (type < static_cast<std::uint32_t>(FrameType::handshake) || type > static_cast<std::uint32_t>(FrameType::result)) {
+  if (type < static_cast<std::uint32_t>(FrameType::handshake) ||
+      type > static_cast<std::uint32_t>(FrameType::file_result)) {
     reader.fail(fmt::format("unknown frame type {}", type));
   }
   FrameHeader header{static_cast<FrameType>(type), reader.u64()};
@@ -278,7 +463,22 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
   if (handshake.max_frame_bytes < header_bytes) {
     reader.fail(fmt::format("maximum frame size {} is too small", handshake.max_frame_bytes));
   }
-  handshake.chain_spec = reader.text("chain spec");
+  const std::uint8_t transport = reader.u8();
+  reader.reserved(reader.u8(), "handshake reserved");
+  reader.reserved(reader.u16(), "handshake reserved");
+  handshake.segment_fd = reader.i32();
+  handshake.segment_bytes = reader.u64();
+  if (transport == 0) {
+    handshake.transport = Transport::pipe;
+    if (handshake.segment_fd != -1 || handshake.segment_bytes != 0) {
+      reader.fail("the pipe transport with a shared segment");
+    }
+  } else if (transport == 1) {
+    handshake.transport = Transport::shared_memory;
+    if (handshake.segment_fd <= 2) reader.fail(fmt::format("segment fd {} is not an inherited descriptor", handshake.segment_fd));
+  } else {
+    reader.fail(fmt::format("unknown transport {}", transport));
+  }
   reader.finish();
   return handshake;
 }
@@ -302,34 +502,88 @@ std::string decode_error(std::span<const std::uint8_t> payload) {
   return message;
 }
 
-Task decode_task(std::span<const std::uint8_t> payload) {
+Chain decode_chain(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "chain frame");
+  Chain chain;
+  chain.run = reader.u64();
+  const std::uint32_t flags = reader.u32();
+  if ((flags & ~flag_profile_stages) != 0) reader.fail(fmt::format("unknown flags 0x{:x}", flags));
+  chain.profile_stages = (flags & flag_profile_stages) != 0;
+  chain.spec = reader.text("chain spec");
+  reader.finish();
+  return chain;
+}
+
+std::uint64_t decode_ready(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "ready frame");
+  const std::uint64_t run = reader.u64();
+  reader.finish();
+  return run;
+}
+
+std::uint64_t decode_segment(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "segment frame");
+  const std::uint64_t bytes = reader.u64();
+  if (bytes == 0) reader.fail("a segment of 0 bytes");
+  reader.finish();
+  return bytes;
+}
+
+Task decode_task(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes) {
   Reader reader(payload, "task frame");
   Task task;
   task.index = reader.u64();
   task.name = reader.text("image name");
-  task.image = read_image(reader, false);
+  task.output.offset = reader.u64();
+  task.output.bytes = reader.u64();
+  if (task.output != SegmentArea{}) check_in_segment(reader, task.output.offset, task.output.bytes, segment_bytes, "output area");
+  ReadImage input = read_image(reader, false, segment_bytes);
+  task.image = std::move(input.image);
+  task.in_segment = input.in_segment;
   reader.finish();
   return task;
 }
 
-Result decode_result(std::span<const std::uint8_t> payload) {
+Result decode_result(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes) {
   Reader reader(payload, "result frame");
   Result result;
-  TaskRecord& record = result.record;
   result.index = reader.u64();
-  record.pid = reader.i64();
-  record.tid = reader.i64();
-  record.cpu_start = reader.i32();
-  record.cpu_end = reader.i32();
-  record.start_s = reader.f64();
-  record.end_s = reader.f64();
-  if (record.pid <= 0) reader.fail(fmt::format("impossible pid {}", record.pid));
-  if (!std::isfinite(record.start_s) || !std::isfinite(record.end_s) || record.end_s < record.start_s) {
-    reader.fail("task times are not finite or end before they start");
+  result.record = read_record(reader);
+  ReadImage output = read_image(reader, true, segment_bytes);
+  result.output = std::move(output.image);
+  result.output_in_segment = output.in_segment;
+  const bool has_output = !result.output.empty() || result.output_in_segment.has_value();
+  if (result.record.ok() && !has_output) reader.fail("a successful task without an output image");
+  if (!result.record.ok() && has_output) reader.fail("a failed task with an output image");
+  reader.finish();
+  return result;
+}
+
+FileTask decode_file_task(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "file task frame");
+  FileTask task;
+  task.index = reader.u64();
+  task.input = reader.text("input path");
+  task.output = reader.text("output path");
+  if (task.input.empty() || task.output.empty()) reader.fail("an empty path");
+  if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
+    reader.fail("a path with a NUL byte");
   }
-  record.error = reader.text("error text");
-  result.output = read_image(reader, true);
-  if (record.error.empty() && result.output.empty()) reader.fail("a successful task without an output image");
+  const std::uint8_t compression = reader.u8();
+  if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
+  task.png_compression = compression;
+  reader.reserved(reader.u8(), "file task reserved");
+  reader.reserved(reader.u16(), "file task reserved");
+  reader.reserved(reader.u32(), "file task reserved");
+  reader.finish();
+  return task;
+}
+
+FileResult decode_file_result(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "file result frame");
+  FileResult result;
+  result.index = reader.u64();
+  result.record = read_record(reader);
   reader.finish();
   return result;
 }

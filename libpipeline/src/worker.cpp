@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +22,7 @@
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
+#include "shared_memory.hpp"
 
 namespace pipeline {
 namespace {
@@ -98,62 +101,141 @@ void use_stderr_logger() {
   spdlog::set_default_logger(std::move(logger));
 }
 
-// Returns the exit code.
-int serve(const ProtocolFds& fds) {
-  std::vector<std::uint8_t> payload;
-  const auto first = read_frame(fds.in, wire::default_max_frame_bytes, payload);
-  if (!first) {
-    spdlog::debug("stdin closed before the handshake");
+// One session's state: the chain of the current run, and the segment when pixels come through shared memory.
+class Session {
+ public:
+  explicit Session(const ProtocolFds& fds) : fds_(fds) {}
+
+  // Returns the exit code.
+  int serve() {
+    const auto first = read_frame(fds_.in, wire::default_max_frame_bytes, payload_);
+    if (!first) {
+      spdlog::debug("stdin closed before the handshake");
+      return 0;
+    }
+    if (*first != wire::FrameType::handshake) {
+      throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
+    }
+    const wire::Handshake handshake = wire::decode_handshake(payload_);
+    if (handshake.version != wire::protocol_version) {
+      return refuse("the parent speaks protocol version " + std::to_string(handshake.version) + ", this worker version " +
+                    std::to_string(wire::protocol_version));
+    }
+    spdlog::set_level(static_cast<spdlog::level::level_enum>(handshake.log_level));
+    max_frame_bytes_ = handshake.max_frame_bytes;
+    try {
+      initialize_vips(handshake.vips);
+      if (handshake.transport == Transport::shared_memory) {
+        segment_ = detail::SharedSegment::adopt(handshake.segment_fd, handshake.segment_bytes);
+      }
+    } catch (const std::exception& error) {
+      return refuse(std::string("cannot set up: ") + error.what());
+    }
+    write_all(fds_.out, wire::encode_hello({wire::protocol_version, current_pid()}));
+
+    // A worker allocates and frees the same image-sized buffers for every task: keep them in the heap rather
+    // than fault them in afresh each time (memory.hpp). Here, not in main, so a program serving as its own
+    // worker gets it.
+    tune_allocator_for_images();
+    while (const auto type = read_frame(fds_.in, max_frame_bytes_, payload_)) {
+      switch (*type) {
+        case wire::FrameType::chain: on_chain(wire::decode_chain(payload_)); break;
+        case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
+        case wire::FrameType::task: on_task(wire::decode_task(payload_, segment_.size())); break;
+        case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
+        default:
+          throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
+      }
+    }
+    spdlog::debug("stdin closed, exiting");
     return 0;
   }
-  if (*first != wire::FrameType::handshake) {
-    throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
-  }
-  const wire::Handshake handshake = wire::decode_handshake(payload);
-  spdlog::set_level(static_cast<spdlog::level::level_enum>(handshake.log_level));
-  if (handshake.version != wire::protocol_version) {
-    const std::string message = "the parent speaks protocol version " + std::to_string(handshake.version) +
-                                ", this worker version " + std::to_string(wire::protocol_version);
-    write_all(fds.out, wire::encode_error(message));
+
+ private:
+  // Tells the parent why this worker cannot serve at all, and gives the exit code.
+  int refuse(const std::string& message) {
+    write_all(fds_.out, wire::encode_error(message));
     spdlog::error("{}", message);
     return 2;
   }
 
-  FilterChain chain;
-  try {
-    initialize_vips(handshake.vips);
-    chain = parse_filter_chain(handshake.chain_spec);
-  } catch (const std::exception& error) {
-    // Most likely a filter this program does not register: the parent shows the message.
-    write_all(fds.out, wire::encode_error(error.what()));
-    spdlog::error("cannot set up: {}", error.what());
-    return 2;
-  }
-  write_all(fds.out, wire::encode_hello({wire::protocol_version, current_pid()}));
-  spdlog::debug("serving chain '{}'", handshake.chain_spec);
-
-  // A worker allocates and frees the same image-sized buffers for every task: keep them in the heap rather than
-  // fault them in afresh each time (memory.hpp). Here, not in main, so a program serving as its own worker gets it.
-  tune_allocator_for_images();
-  while (const auto type = read_frame(fds.in, handshake.max_frame_bytes, payload)) {
-    if (*type != wire::FrameType::task) {
-      throw wire::ProtocolError("expected a task frame, got a " + std::string(wire::to_string(*type)) + " frame");
+  void on_chain(const wire::Chain& frame) {
+    profile_stages_ = frame.profile_stages;
+    if (!chain_ || frame.spec != chain_spec_) {
+      chain_.reset();
+      try {
+        chain_ = parse_filter_chain(frame.spec);
+        chain_spec_ = frame.spec;
+      } catch (const std::exception& error) {
+        // Most likely a filter this program does not register: the parent shows the message. This worker
+        // stays, for a chain it can build.
+        spdlog::debug("refusing chain '{}': {}", frame.spec, error.what());
+        write_all(fds_.out, wire::encode_error(error.what()));
+        return;
+      }
     }
-    wire::Task task = wire::decode_task(payload);
-    TaskResult done = run_task(chain, NamedImage{std::move(task.name), std::move(task.image)}, 0);
-    wire::Result result{task.index, std::move(done.record), std::move(done.output)};
+    spdlog::debug("run {}: chain '{}'{}", frame.run, frame.spec, profile_stages_ ? ", profiled" : "");
+    write_all(fds_.out, wire::encode_ready(frame.run));
+  }
+
+  void on_segment(std::uint64_t bytes) {
+    if (segment_.fd() < 0) throw wire::ProtocolError("a segment frame, but this session has no shared segment");
+    try {
+      segment_.remap(bytes);
+    } catch (const std::runtime_error& error) {
+      throw wire::ProtocolError(std::string("segment frame: ") + error.what());
+    }
+  }
+
+  const FilterChain& chain() const {
+    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
+    return *chain_;
+  }
+
+  void on_task(wire::Task task) {
+    const FilterChain& filters = chain();
+    if (task.in_segment) {
+      // The filters take an Image, which owns its samples: one copy out of the segment (memcpy speed, into heap
+      // memory the allocator reuses from task to task).
+      const wire::SegmentImage& at = *task.in_segment;
+      const auto source = segment_.bytes().subspan(static_cast<std::size_t>(at.offset), static_cast<std::size_t>(at.shape.size_bytes()));
+      task.image = Image(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
+                         std::vector<std::uint8_t>(source.begin(), source.end()));
+    }
+    TaskResult done = run_task(filters, NamedImage{std::move(task.name), std::move(task.image)}, 0, profile_stages_);
+    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
+    if (!result.output.empty() && result.output.size_bytes() <= task.output.bytes) {
+      // Written where the parent asked; an output that does not fit (a user filter's unusual layout) goes inline.
+      std::copy(result.output.bytes().begin(), result.output.bytes().end(),
+                segment_.bytes().begin() + static_cast<std::ptrdiff_t>(task.output.offset));
+      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset};
+      result.output = Image();
+    }
     auto prefix = wire::encode_result_prefix(result);
-    if (prefix.size() - wire::header_bytes + result.output.size_bytes() > handshake.max_frame_bytes) {
+    if (prefix.size() - wire::header_bytes + result.output.size_bytes() > max_frame_bytes_) {
       result.record.error = "the output image exceeds the maximum frame size";
       result.output = Image();
       prefix = wire::encode_result_prefix(result);
     }
-    write_all(fds.out, prefix);
-    write_all(fds.out, result.output.bytes());
+    write_all(fds_.out, prefix);
+    write_all(fds_.out, result.output.bytes());
   }
-  spdlog::debug("stdin closed, exiting");
-  return 0;
-}
+
+  void on_file_task(const wire::FileTask& task) {
+    const FilterChain& filters = chain();
+    const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
+    TaskRecord record = run_file_task(filters, job, FileJobOptions{task.png_compression}, 0, profile_stages_);
+    write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
+  }
+
+  ProtocolFds fds_;
+  std::vector<std::uint8_t> payload_;  // reused from frame to frame
+  std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
+  detail::SharedSegment segment_;      // unopened (fd -1, 0 bytes) with the pipe transport
+  std::optional<FilterChain> chain_;
+  std::string chain_spec_;
+  bool profile_stages_ = false;
+};
 
 }  // namespace
 
@@ -175,7 +257,7 @@ int serve_worker(int argc, char** argv) {
   // A write to a parent that has gone must fail with EPIPE, not kill us before we can log it.
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    return serve(take_stdio());
+    return Session(take_stdio()).serve();
   } catch (const ParentGone& error) {
     // Normal when the batch ended while this worker was still starting; the parent logs real trouble itself.
     spdlog::debug("parent gone: {}", error.what());

@@ -31,14 +31,40 @@ std::string describe_wait_status(int status) {
 
 namespace {
 
+// Places `fd` at `target` in the child. Not Boost 1.81's posix::bind_fd: its on_setup has no return statement
+// (undefined behaviour), and binding a descriptor to its own number leaves FD_CLOEXEC set, so exec would close it.
+// fd < 0: nothing to place.
+struct InheritFd {
+  int fd;
+  int target;
+
+  boost::system::error_code on_setup(bp2::posix::default_launcher& launcher, const std::filesystem::path&,
+                                     const char* const*) const {
+    if (fd >= 0) launcher.fd_whitelist.push_back(target);
+    return {};
+  }
+  // In the child, between fork and exec: async-signal-safe calls only.
+  boost::system::error_code on_exec_setup(bp2::posix::default_launcher&, const std::filesystem::path&,
+                                          const char* const*) const {
+    if (fd < 0) return {};
+    // dup2 gives the new descriptor FD_CLOEXEC cleared; onto itself it changes nothing, so clear it by hand.
+    const int result = fd == target ? ::fcntl(fd, F_SETFD, 0) : ::dup2(fd, target);
+    if (result == -1) return {errno, boost::system::system_category()};
+    return {};
+  }
+};
+
 bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& program,
                     const std::vector<std::string>& arguments, boost::asio::writable_pipe& input,
-                    boost::asio::readable_pipe& output) {
-  // The launcher closes every other descriptor in the child, so no worker holds another's pipe open (which
-  // would keep that worker from ever seeing the end of its stdin).
+                    boost::asio::readable_pipe& output, int segment_fd) {
+  // No worker may hold another's pipe open (that worker would never see the end of its stdin): the parent's
+  // pipe ends are close-on-exec, and the launcher closes the descriptors above the ones it keeps. (Boost 1.81's
+  // Linux close_all skips the gaps between kept descriptors, so close-on-exec is what really guarantees it; the
+  // segments are close-on-exec too.)
   bp2::default_process_launcher launcher;
   boost::system::error_code error;
-  bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments, bp2::process_stdio{input, output, {}});
+  bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
+                                  bp2::process_stdio{input, output, {}}, InheritFd{segment_fd, worker_segment_fd});
   if (error) {
     // A child whose exec failed has exited already; the launcher leaves it to us to reap.
     if (launcher.pid > 0) {
@@ -54,10 +80,10 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
 }  // namespace
 
 WorkerProcess::WorkerProcess(boost::asio::io_context& io, const std::filesystem::path& program,
-                             const std::vector<std::string>& arguments)
+                             const std::vector<std::string>& arguments, int segment_fd)
     : input_(io),
       output_(io),
-      process_(launch(io, program, arguments, input_, output_)),
+      process_(launch(io, program, arguments, input_, output_, segment_fd)),
       pid_(process_.id()) {
   // An image is megabytes; with the default 64 KiB pipes each one costs a hundred wake-ups of both processes.
   // Best effort: the kernel caps the size (/proc/sys/fs/pipe-max-size) and the pool works with any.

@@ -1,12 +1,16 @@
 #pragma once
-// Worker processes: each image is sent over a pipe to the next free worker, filtered there, and sent back.
+// Worker processes: each image goes to the next free worker process, is filtered there, and comes back.
 //
 //   pipeline::ProcessPoolExecutor processes(4);             // finds image-pipeline-worker by itself
+//   processes.start();                                      // optional: pay the workers' start-up now
 //   pipeline::BatchResult result = processes.run(chain, batch);
+//   pipeline::BatchResult again = processes.run(other_chain, batch);   // the same worker processes
 //
-// Workers are separate programs (fork + exec, never a bare fork: libvips is not fork-safe once used), started
-// afresh for every run() and stopped at its end: their start-up is part of the measured time. A program whose
-// chains use its own filters serves as its own worker (worker.hpp):
+// Workers are separate programs (fork + exec, never a bare fork: libvips is not fork-safe once used). They are
+// started by start() or by the first run that needs them, kept between runs (each run sends its chain, which a
+// worker keeps while it stays the same), and stopped by the destructor or stop(): their stdin closed, a bounded
+// wait, then SIGKILL; every one reaped. A program whose chains use its own filters serves as its own worker
+// (worker.hpp):
 //
 //   int main(int argc, char** argv) {
 //     register_my_filters();
@@ -15,27 +19,44 @@
 //     pipeline::ProcessPoolExecutor processes(4, pipeline::ProcessPoolOptions::self_worker());
 //   }
 //
-// Dispatch is dynamic: the first images go out once every worker has said hello, then each worker gets the next
-// image as soon as it returns one. A worker that dies (signal, exit) or breaks the protocol is logged, replaced,
-// and its image retried up to max_retries times; an image that still fails is reported failed in its record and
-// the batch goes on.
-// run() sets SIGPIPE to ignored in this process if it was at its default (a dead worker must show as a broken
-// pipe, not kill the parent).
+// Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default) each worker shares a
+// memory segment with the parent (shared_memory.hpp in the sources: an anonymous memfd it inherits, so nothing is
+// ever left in /dev/shm): the parent copies an image's samples into it, the worker copies them out, filters, and
+// puts the output into it, and the pipes carry only the frames saying where (wire.hpp). The segment grows when an
+// image does not fit. With Transport::pipe the samples themselves go through the worker's stdin and stdout.
 //
-// Records: pid, tid, cpu_*, start_s and end_s come from the worker (CLOCK_MONOTONIC is one clock for all
-// processes), so [start_s, end_s] is the filtering alone. worker is the worker slot (0..workers-1; a replacement
-// keeps its slot). bytes_sent / bytes_received count whole frames (header included) over all attempts.
-// transfer_s is the parent's round trip for the successful attempt (from starting to send the image to having
-// read the whole result) minus the worker's filtering time: pipe transfer both ways, (de)serialisation in the
-// worker, and the wake-ups in between.
+// Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
+// worker). A run that starts workers sends them work once every one has said hello. A worker that dies (signal,
+// exit) or breaks the protocol is logged, replaced, and its task retried up to max_retries times; a task that still
+// fails is reported failed in its record and the batch goes on. A worker found dead at the start of a run is
+// replaced in that run.
+// run() sets SIGPIPE to ignored in this process if it was at its default (a dead worker must show as a broken
+// pipe, not kill the parent). One run at a time per executor.
+//
+// Records: pid, tid, cpu_*, start_s, end_s, pixels and stages come from the worker (CLOCK_MONOTONIC is one clock
+// for all processes), so [start_s, end_s] is the filtering alone (file jobs: decode, filters and encode). worker
+// is the worker slot (0..workers-1; a replacement keeps its slot).
+// bytes_sent / bytes_received: over all attempts, every frame of the task (header included) that crossed the
+// pipe, plus the samples copied through shared memory (bytes_sent: the input's; bytes_received: the output's),
+// plus the segment frame when the task made the segment grow. The frames of a run (chain, ready) and of a session
+// (handshake, hello) belong to no task. File jobs move only their frames (paths in, record out).
+// transfer_s: the parent's round trip for the successful attempt, from the moment the worker could start it (the
+// parent starts sending, or the worker answers the task queued before it) to having the result in hand (samples
+// copied out of the segment included), minus the worker's time in [start_s, end_s]: copies and pipe transfer both
+// ways, (de)serialisation, and the wake-ups in between.
+//
+// BatchResult: transport is "pipe" or "shm"; ready_s - start_s is the start-up this run paid: 0 when its workers
+// were running already (start() or an earlier run), else until every worker it started was ready for work.
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/executor.hpp"
+#include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
 
@@ -51,33 +72,62 @@ struct ProcessPoolOptions {
   int max_retries = 1;
   // libvips settings each worker initialises itself with.
   VipsSettings vips;
-  // Largest frame either side accepts; an image whose frame would be larger fails without being sent.
+  // Largest frame either side accepts. With the pipe transport an image whose frame would be larger fails without
+  // being sent; with shared memory only an output that comes back inline is held to it.
   std::uint64_t max_frame_bytes = wire::default_max_frame_bytes;
+  // How the samples travel between the parent and the workers.
+  Transport transport = Transport::shared_memory;
 
   // This very program as the worker (/proc/self/exe started with the worker flag): for programs that register
   // their own filters and call maybe_serve_worker() at the top of main.
   [[nodiscard]] static ProcessPoolOptions self_worker();
 };
 
+namespace detail {
+struct PoolState;
+struct RunJobs;
+}  // namespace detail
+
 class ProcessPoolExecutor final : public Executor {
  public:
-  // Throws std::invalid_argument unless workers >= 1 and max_retries >= 0.
+  // Throws std::invalid_argument unless workers >= 1, max_retries >= 0 and max_frame_bytes holds a header.
   explicit ProcessPoolExecutor(int workers, ProcessPoolOptions options = {});
+  // Stops the workers (stop()).
+  ~ProcessPoolExecutor() override;
+  ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
+  ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
+
   [[nodiscard]] std::string name() const override { return "processes"; }
   [[nodiscard]] int workers() const override { return workers_; }
   [[nodiscard]] const ProcessPoolOptions& options() const noexcept { return options_; }
-  // Starts min(workers, batch size) processes. Throws WorkerProgramNotFound, or std::runtime_error when a
-  // worker cannot start or refuses the handshake (e.g. a filter it does not know); every child is reaped first.
+
+  // Starts every one of the `workers` processes that is not running, and returns once each has said hello.
+  // Throws WorkerProgramNotFound, or std::runtime_error when a worker cannot start or refuses the handshake;
+  // every worker is then stopped and reaped.
+  void start() override;
+  // Closes the workers' stdin, waits up to 5 s for them to exit, kills those that did not, and reaps them all.
+  // The next start() or run() starts new ones.
+  void stop() noexcept;
+  // The PID of the worker in each slot, 0 where there is none (never started, stopped, or found dead and not
+  // replaced yet). A worker that died since the last run still shows: runs find that out.
+  [[nodiscard]] std::vector<std::int64_t> worker_pids() const;
 
  protected:
+  // Run min(workers, batch size) workers, starting those that are not running. Throw as start() does, and
+  // std::runtime_error when a worker refuses the chain (a filter its program does not register) or workers keep
+  // dying; the workers are then stopped (the next run starts new ones).
   BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
   BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
                             const RunOptions& options) override;
 
-
  private:
+  BatchResult run_jobs(const detail::RunJobs& jobs);
+  // The worker program (find_worker_program), with SIGPIPE ignored from now on.
+  [[nodiscard]] std::filesystem::path worker_program() const;
+
   int workers_;
   ProcessPoolOptions options_;
+  std::unique_ptr<detail::PoolState> pool_;
 };
 
 }  // namespace pipeline

@@ -1,34 +1,67 @@
 #pragma once
-// The process pool's wire protocol: what the parent and a worker process say over the worker's stdin/stdout.
+// The process pool's wire protocol, version 2: what the parent and a worker process say over the worker's
+// stdin/stdout, and where the pixels are when they travel through shared memory instead.
 //
 // Every message is a frame: a 16-byte header, then `payload_bytes` bytes of payload. All integers are
 // little-endian, unsigned unless marked i (two's complement); f64 is an IEEE 754 binary64 bit pattern sent as a
-// u64; text is u32 byte count + UTF-8 bytes (no terminator), at most max_text_bytes.
+// u64; text is u32 byte count + bytes (UTF-8, or a path's native bytes; no terminator), at most max_text_bytes.
 //
 //   header   u32 magic = 0x45504950 ("PIPE" as bytes)   u32 type   u64 payload_bytes (<= the max frame size)
 //
-//   type 1 handshake, parent -> worker, first frame of a session:
-//            u16 version   u16 reserved = 0   u32 vips concurrency   u32 vips cache max operations
-//            u32 log level (spdlog's numbering)   u64 max frame size   text chain spec (FilterChain::spec())
-//   type 2 hello, worker -> parent, the handshake was accepted:
-//            u16 version   u16 reserved = 0   u32 reserved = 0   i64 worker pid
-//   type 3 error, worker -> parent, the handshake was refused (e.g. an unknown filter): text message
-//   type 4 task, parent -> worker, one image:
-//            u64 task index   text image name   image
-//   type 5 result, worker -> parent, the task's outcome:
-//            u64 task index   i64 pid   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s
-//            text error (empty on success)   image (the empty image when the task failed)
+// A session: handshake, hello; then any number of runs, each a chain frame answered by ready (or error), then
+// tasks or file tasks, each answered by its result, in order: the worker handles one frame at a time, in the
+// order they came, so the parent may send the next task before the previous result is back. The session ends
+// when the parent closes the worker's stdin between frames; the worker then exits with code 0.
 //
-//   image    u32 width   u32 height   u8 bands   u8 format (0 u8, 1 u16)   u16 reserved = 0   u64 pixel bytes,
-//            then the interleaved samples (16-bit samples in host order: both ends run on one machine).
-//            pixel bytes must equal width * height * bands * bytes per sample; the empty image is all zeros.
+//   type 1  handshake, parent -> worker, first frame of a session:
+//             u16 version   u16 reserved = 0   u32 vips concurrency (>= 1)   u32 vips cache max operations
+//             u32 log level (spdlog's numbering, 0..6)   u64 max frame size (>= 16)
+//             u8 transport (0 pipe, 1 shared memory)   u8 reserved = 0   u16 reserved = 0
+//             i32 segment fd   u64 segment bytes
+//             With shared memory, the segment is a file descriptor the worker inherited under number `segment fd`
+//             (> 2), currently `segment bytes` long (0: nothing to map yet); with the pipe, -1 and 0.
+//   type 2  hello, worker -> parent, the handshake was accepted:
+//             u16 version   u16 reserved = 0   u32 reserved = 0   i64 worker pid (> 0)
+//   type 3  error, worker -> parent: text message. Answers a handshake it refuses (then the worker exits with a
+//             non-zero code) or a chain it cannot build, e.g. an unknown filter (the worker stays, waiting for
+//             another chain frame; it refuses tasks until it has a chain).
+//   type 4  task, parent -> worker, one image:
+//             u64 task index   text image name   u64 output offset   u64 output capacity   image
+//             The output area [offset, offset + capacity) of the segment is where the worker may put the result's
+//             image (it must lie in the segment); 0 0 (always so with the pipe) asks for it inline.
+//   type 5  result, worker -> parent, a task's outcome, in task order:
+//             u64 task index   record   image (the result: the empty image when the task failed; otherwise inline,
+//             or in the segment at exactly the task's output offset, within its capacity)
+//   type 6  chain, parent -> worker, at the start of every run:
+//             u64 run id   u32 flags (bit 0: profile stages; the others 0)   text chain spec (FilterChain::spec())
+//             The worker rebuilds the chain from its registered filters (and keeps it while the spec is the same).
+//   type 7  ready, worker -> parent, the chain was accepted:  u64 run id (the chain frame's)
+//   type 8  segment, parent -> worker, the segment has grown:  u64 segment bytes (>= the previous size)
+//             The worker maps the new size before it reads the next frame. Only with shared memory.
+//   type 9  file task, parent -> worker, one file job, decoded, filtered and written by the worker:
+//             u64 task index   text input path   text output path   u8 png compression (0..9)
+//             u8 reserved = 0   u16 reserved = 0   u32 reserved = 0
+//   type 10 file result, worker -> parent, a file task's outcome, in task order:  u64 task index   record
+//
+//   record   i64 pid (> 0)   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s (finite, >= start_s)
+//            u64 pixels (<= max_image_pixels)
+//            u32 stage count, then per stage: text name   f64 start_s   f64 end_s (finite, >= start_s)
+//            text error (empty on success)
+//   image    u32 width   u32 height   u8 bands (1..4)   u8 format (0 u8, 1 u16)
+//            u8 placement (0 inline, 1 segment)   u8 reserved = 0   u64 pixel bytes
+//            then, inline: the pixel bytes, interleaved samples (16-bit ones in host order: both ends run on one
+//            machine); in the segment: u64 offset, the samples being segment bytes [offset, offset + pixel bytes).
+//            pixel bytes must equal width * height * bands * bytes per sample; the empty image is all zeros
+//            (placement inline).
 //
 // A payload must be consumed exactly: a short, long or inconsistent frame, an unknown type, a bad magic, a
-// size over the limits is a ProtocolError, never an out-of-bounds read or an absurd allocation.
-// The functions are pure (byte buffers in and out), so the protocol is testable without processes.
+// size over the limits, an image or area outside the segment as the receiver has it mapped, is a ProtocolError,
+// never an out-of-bounds access or an absurd allocation. The functions are pure (byte buffers in and out, the
+// segment's size a parameter), so the protocol is testable without processes or shared memory.
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -37,12 +70,13 @@
 
 #include "pipeline/image.hpp"
 #include "pipeline/task.hpp"
+#include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
 
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 1;
+inline constexpr std::uint16_t protocol_version = 2;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 // Default cap on one frame's payload: far above any photo, far below an allocation that would hurt.
@@ -54,7 +88,18 @@ class ProtocolError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class FrameType : std::uint32_t { handshake = 1, hello = 2, error = 3, task = 4, result = 5 };
+enum class FrameType : std::uint32_t {
+  handshake = 1,
+  hello = 2,
+  error = 3,
+  task = 4,
+  result = 5,
+  chain = 6,
+  ready = 7,
+  segment = 8,
+  file_task = 9,
+  file_result = 10,
+};
 
 [[nodiscard]] std::string_view to_string(FrameType type) noexcept;
 
@@ -65,10 +110,12 @@ struct FrameHeader {
 
 struct Handshake {
   std::uint16_t version = protocol_version;
-  std::string chain_spec;
   VipsSettings vips;
   int log_level = 3;  // spdlog::level::warn
   std::uint64_t max_frame_bytes = default_max_frame_bytes;
+  Transport transport = Transport::pipe;
+  int segment_fd = -1;             // shared memory: the inherited descriptor's number in the worker
+  std::uint64_t segment_bytes = 0;
 };
 
 struct Hello {
@@ -76,30 +123,89 @@ struct Hello {
   std::int64_t pid = 0;
 };
 
+struct Chain {
+  std::uint64_t run = 0;
+  bool profile_stages = false;
+  std::string spec;
+};
+
+// The geometry of an image whose samples are elsewhere.
+struct ImageShape {
+  int width = 0;
+  int height = 0;
+  int bands = 0;
+  SampleFormat format = SampleFormat::u8;
+
+  [[nodiscard]] static ImageShape of(const Image& image) noexcept;
+  [[nodiscard]] std::uint64_t size_bytes() const noexcept;
+  friend bool operator==(const ImageShape&, const ImageShape&) = default;
+};
+
+// A byte range of the shared segment.
+struct SegmentArea {
+  std::uint64_t offset = 0;
+  std::uint64_t bytes = 0;
+  friend bool operator==(const SegmentArea&, const SegmentArea&) = default;
+};
+
+// An image whose samples are segment bytes [offset, offset + shape.size_bytes()).
+struct SegmentImage {
+  ImageShape shape;
+  std::uint64_t offset = 0;
+  friend bool operator==(const SegmentImage&, const SegmentImage&) = default;
+};
+
 struct Task {
   std::uint64_t index = 0;
   std::string name;
-  Image image;
+  Image image;                           // the samples when they came inline
+  std::optional<SegmentImage> in_segment;  // or where they are in the segment
+  SegmentArea output;                    // where the output may go; {0, 0}: inline
 };
 
-// Only the fields a worker knows travel: pid, tid, cpu_start, cpu_end, start_s, end_s and error. The parent
+// The fields a worker knows: pid, tid, cpu_start, cpu_end, start_s, end_s, pixels, stages and error. The parent
 // fills the rest of the record (image, worker, bytes, transfer time).
 struct Result {
   std::uint64_t index = 0;
   TaskRecord record;
-  Image output;
+  Image output;                                  // inline output (empty when failed or in the segment)
+  std::optional<SegmentImage> output_in_segment;  // or where the output is in the segment
 };
 
-// Whole frames (header + payload).
+struct FileTask {
+  std::uint64_t index = 0;
+  std::string input;   // a path's native bytes
+  std::string output;
+  int png_compression = 6;
+};
+
+struct FileResult {
+  std::uint64_t index = 0;
+  TaskRecord record;
+};
+
+// Whole frames (header + payload). Throw ProtocolError for values the layout cannot carry (a text over
+// max_text_bytes, a negative setting, a segment image with inline samples too).
 [[nodiscard]] std::vector<std::uint8_t> encode_handshake(const Handshake& handshake);
 [[nodiscard]] std::vector<std::uint8_t> encode_hello(const Hello& hello);
 [[nodiscard]] std::vector<std::uint8_t> encode_error(std::string_view message);
-[[nodiscard]] std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image);
+[[nodiscard]] std::vector<std::uint8_t> encode_chain(const Chain& chain);
+[[nodiscard]] std::vector<std::uint8_t> encode_ready(std::uint64_t run);
+[[nodiscard]] std::vector<std::uint8_t> encode_segment(std::uint64_t segment_bytes);
+// An inline task: the samples inside the frame.
+[[nodiscard]] std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image,
+                                                    SegmentArea output = {});
+// A task whose samples are in the segment.
+[[nodiscard]] std::vector<std::uint8_t> encode_segment_task(std::uint64_t index, std::string_view name,
+                                                            const SegmentImage& input, SegmentArea output);
 [[nodiscard]] std::vector<std::uint8_t> encode_result(const Result& result);
+[[nodiscard]] std::vector<std::uint8_t> encode_file_task(const FileTask& task);
+[[nodiscard]] std::vector<std::uint8_t> encode_file_result(const FileResult& result);
 
-// A task or result frame without its trailing samples: send these bytes, then image.bytes(), and the receiver
-// sees exactly encode_task()/encode_result(). Saves copying every image once more on each side.
-[[nodiscard]] std::vector<std::uint8_t> encode_task_prefix(std::uint64_t index, std::string_view name, const Image& image);
+// An inline task or result frame without its trailing samples: send these bytes, then the image's bytes(), and
+// the receiver sees exactly encode_task()/encode_result(). Saves copying every image once more on each side.
+[[nodiscard]] std::vector<std::uint8_t> encode_task_prefix(std::uint64_t index, std::string_view name,
+                                                           const Image& image, SegmentArea output = {});
 [[nodiscard]] std::vector<std::uint8_t> encode_result_prefix(const Result& result);
 
 // The size of the frame encode_task() would produce, to check it against the limit before sending.
@@ -109,12 +215,18 @@ struct Result {
 [[nodiscard]] FrameHeader decode_header(std::span<const std::uint8_t> bytes,
                                         std::uint64_t max_frame_bytes = default_max_frame_bytes);
 
-// Payload decoders: `payload` is everything after the header.
+// Payload decoders: `payload` is everything after the header. `segment_bytes` is the size of the segment as the
+// receiver has it mapped (0: none): every segment image and area must lie inside it.
 [[nodiscard]] Handshake decode_handshake(std::span<const std::uint8_t> payload);
 [[nodiscard]] Hello decode_hello(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::string decode_error(std::span<const std::uint8_t> payload);
-[[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload);
-[[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload);
+[[nodiscard]] Chain decode_chain(std::span<const std::uint8_t> payload);
+[[nodiscard]] std::uint64_t decode_ready(std::span<const std::uint8_t> payload);
+[[nodiscard]] std::uint64_t decode_segment(std::span<const std::uint8_t> payload);
+[[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes = 0);
+[[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes = 0);
+[[nodiscard]] FileTask decode_file_task(std::span<const std::uint8_t> payload);
+[[nodiscard]] FileResult decode_file_result(std::span<const std::uint8_t> payload);
 
 // One whole frame in a buffer: its header decoded and its payload, which must fill the rest of `bytes` exactly.
 struct FrameView {

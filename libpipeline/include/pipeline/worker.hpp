@@ -18,11 +18,13 @@ namespace pipeline {
 // The argument that makes maybe_serve_worker() serve: the pool starts a self worker as `<program> --pipeline-worker`.
 inline constexpr std::string_view worker_flag = "--pipeline-worker";
 
-// Serves one session: reads the handshake, initialises libvips with its settings, rebuilds the chain from its
-// spec (so the filters must be registered before), then filters images until stdin closes. Frames only on
-// stdout (fd 1 is pointed at stderr while serving, so a stray print cannot corrupt the stream); logs to stderr.
-// Returns the process exit code: 0 when stdin closed between frames, non-zero after a refused handshake, a
-// malformed frame or a lost parent. argv may hold worker_flag; other arguments are a usage error.
+// Serves one session (wire.hpp): reads the handshake, initialises libvips with its settings and maps the shared
+// segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
+// rebuilt from its spec (so the filters must be registered before; the last one is kept while the spec stays the
+// same), then images are filtered, or file jobs decoded, filtered and written (run_file_task), one at a time.
+// Frames only on stdout (fd 1 is pointed at stderr while serving, so a stray print cannot corrupt the stream);
+// logs to stderr. Returns the process exit code: 0 when stdin closed between frames, non-zero after a refused
+// handshake, a malformed frame or a lost parent. argv may hold worker_flag; other arguments are a usage error.
 [[nodiscard]] int serve_worker(int argc, char** argv);
 
 // If argv[1] is worker_flag: serves (serve_worker) and returns its exit code, which main should return.

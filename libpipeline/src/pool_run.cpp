@@ -1,0 +1,579 @@
+#include "pool_run.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+namespace pipeline::detail {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using State = Slot::State;
+
+// A worker whose pipe reached end of file is normally exiting already; give it this long before killing it.
+constexpr std::chrono::milliseconds death_grace{2000};
+
+// Tasks in flight per worker. One image: its samples occupy the worker's segment until the result is back (and
+// with the pipe, memory stays one image per worker). Two file jobs: the next is waiting in the worker's stdin when
+// it finishes one, and the pipe holds only paths.
+constexpr std::size_t images_in_flight = 1;
+constexpr std::size_t files_in_flight = 2;
+
+constexpr std::uint64_t page_bytes = 4096;
+// Segments grow in whole MiB, and by a quarter at least, so a batch of growing images remaps rarely.
+constexpr std::uint64_t segment_granule = std::uint64_t{1} << 20;
+
+std::uint64_t round_up(std::uint64_t value, std::uint64_t to) { return (value + to - 1) / to * to; }
+
+// Asio's own completion conditions move at most 64 KiB per system call; the pipes hold 1 MiB (worker_process.cpp),
+// so an image goes over in a few calls instead of a hundred.
+std::size_t in_large_chunks(const error_code& error, std::size_t) { return error ? 0 : std::size_t{1} << 20; }
+
+std::string read_failure(const error_code& error) {
+  return error == asio::error::eof ? "closed its stdout" : "its stdout failed (" + error.message() + ")";
+}
+
+// write_png_atomic (image_io.cpp) writes `.<file name>.<pid>.<n>.tmp.png` beside the output, then renames it
+// over the output: a worker killed in between leaves that temporary file, never a partial output. Removes what
+// the dead worker `pid` left for `output`. The pattern must follow write_png_atomic's naming.
+void remove_temporaries(const std::filesystem::path& output, std::int64_t pid) noexcept {
+  try {
+    const std::string prefix = fmt::format(".{}.{}.", output.filename().string(), pid);
+    constexpr std::string_view suffix = ".tmp.png";
+    std::error_code error;
+    const auto folder = output.has_parent_path() ? output.parent_path() : std::filesystem::path(".");
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() > prefix.size() + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
+        spdlog::warn("removing '{}', left by worker {}", entry.path().string(), pid);
+        std::filesystem::remove(entry.path(), error);
+      }
+    }
+  } catch (const std::exception&) {
+    // Only tidying up: the job itself is retried or reported either way.
+  }
+}
+
+struct TaskProgress {
+  int failures = 0;
+  std::vector<std::string> reasons;  // one per worker that died with the task
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+};
+
+// One run (or a start() without jobs): every worker of the pool driven by its io_context in the calling thread.
+class PoolRun {
+ public:
+  PoolRun(PoolState& pool, const ProcessPoolOptions& options, const std::filesystem::path& program, int workers,
+          const RunJobs* jobs, BatchResult* result)
+      : pool_(pool),
+        options_(options),
+        program_(program),
+        used_(workers),
+        jobs_(jobs),
+        result_(result),
+        run_id_(++pool.runs) {
+    const std::size_t count = jobs_ != nullptr ? jobs_->count() : 0;
+    progress_.resize(count);
+    for (std::size_t i = 0; i < count; ++i) queue_.push_back(i);
+    // Worst case every task kills max_retries + 1 workers; more deaths than that means something else is wrong.
+    max_starts_ = static_cast<std::size_t>(workers) + count * (static_cast<std::size_t>(options.max_retries) + 1);
+    if (jobs_ != nullptr) {
+      limit_ = jobs_->files_mode ? files_in_flight : images_in_flight;
+      chain_frame_ = wire::encode_chain({run_id_, jobs_->options->profile_stages, jobs_->chain->spec()});
+    }
+  }
+
+  void run() {
+    try {
+      begin();
+      pool_.io.restart();
+      pool_.io.run();
+    } catch (...) {
+      abandon();
+      throw;
+    }
+    retired_.clear();  // every handler that referred to them has run
+    if (observer_error_) std::rethrow_exception(observer_error_);
+  }
+
+ private:
+  [[nodiscard]] bool shared_memory() const noexcept { return options_.transport == Transport::shared_memory; }
+  [[nodiscard]] std::size_t job_count() const noexcept { return progress_.size(); }
+
+  void begin() {
+    bool starting_any = false;
+    for (int i = 0; i < used_; ++i) {
+      auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (!slot) {
+        start_slot(i);
+        starting_any = true;
+      } else if (jobs_ != nullptr) {
+        // A worker from an earlier run (or start()): this run's chain first. One that died in between is found
+        // out here, by a broken pipe or end of file, and replaced.
+        slot->state = State::configuring;
+        send(*slot, {chain_frame_, {}, std::nullopt});
+        read_frame(*slot);
+      }
+    }
+    if (jobs_ != nullptr && !starting_any) {
+      // No start-up paid in this run: each worker gets work as soon as it has the chain.
+      dispatching_ = true;
+      result_->ready_s = result_->start_s;
+    }
+    if (!starting_any && jobs_ == nullptr) finish();  // start() with every worker up already
+  }
+
+  void start_slot(int index) {
+    if (++starts_ > max_starts_) {
+      throw std::runtime_error(fmt::format("worker processes keep dying ({} started for {} tasks); giving up",
+                                           starts_ - 1, job_count()));
+    }
+    auto slot = std::make_unique<Slot>();
+    slot->index = index;
+    wire::Handshake handshake{wire::protocol_version, options_.vips, static_cast<int>(spdlog::get_level()),
+                              options_.max_frame_bytes, options_.transport, -1, 0};
+    try {
+      if (shared_memory()) {
+        slot->segment = SharedSegment::create();
+        handshake.segment_fd = worker_segment_fd;
+      }
+      slot->process = std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd());
+    } catch (const std::exception& error) {
+      throw std::runtime_error(fmt::format("cannot start worker program '{}': {}", program_.string(), error.what()));
+    }
+    Slot& s = *slot;
+    pool_.slots[static_cast<std::size_t>(index)] = std::move(slot);
+    spdlog::debug("worker {} started in slot {}", s.process->pid(), index);
+    s.state = State::starting;
+    send(s, {wire::encode_handshake(handshake), {}, std::nullopt});
+    // The worker reads them in order: no need to wait for its hello before saying which chain it will run.
+    if (jobs_ != nullptr) send(s, {chain_frame_, {}, std::nullopt});
+    read_frame(s);
+  }
+
+  // One write at a time per worker, in order: frames never interleave on its stdin.
+  void send(Slot& s, OutgoingFrame frame) {
+    s.outgoing.push_back(std::move(frame));
+    if (s.outgoing.size() == 1) write_next(s);
+  }
+
+  void write_next(Slot& s) {
+    const OutgoingFrame& frame = s.outgoing.front();
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.bytes),
+                                                    asio::buffer(frame.trailing.data(), frame.trailing.size())};
+    asio::async_write(s.process->input(), buffers, in_large_chunks, [this, &s](const error_code& error, std::size_t written) {
+      const OutgoingFrame done = std::move(s.outgoing.front());
+      s.outgoing.pop_front();
+      if (done.task) progress_[*done.task].bytes_sent += written;
+      if (s.state == State::retired) return;
+      if (error) return lost(s, "its stdin broke (" + error.message() + ")", false);
+      if (!s.outgoing.empty()) write_next(s);
+    });
+  }
+
+  // Always one read outstanding per live worker in a run: its death is seen at once, busy or idle.
+  void read_frame(Slot& s) {
+    asio::async_read(s.process->output(), asio::buffer(s.header), [this, &s](const error_code& error, std::size_t) {
+      if (s.state == State::retired || (finishing_ && error == asio::error::operation_aborted)) return;
+      if (error) return lost(s, read_failure(error), false);
+      wire::FrameHeader header;
+      try {
+        header = wire::decode_header(s.header, options_.max_frame_bytes);
+      } catch (const wire::ProtocolError& bad) {
+        return lost(s, bad.what(), true);
+      }
+      s.payload.resize(static_cast<std::size_t>(header.payload_bytes));
+      asio::async_read(s.process->output(), asio::buffer(s.payload), in_large_chunks,
+                       [this, &s, type = header.type](const error_code& error, std::size_t) {
+                         if (s.state == State::retired) return;
+                         if (error) return lost(s, read_failure(error), false);
+                         try {
+                           on_frame(s, type);
+                         } catch (const wire::ProtocolError& bad) {
+                           return lost(s, bad.what(), true);
+                         }
+                         if (s.state != State::retired && !finishing_) read_frame(s);
+                       });
+    });
+  }
+
+  void on_frame(Slot& s, wire::FrameType type) {
+    using wire::FrameType;
+    switch (s.state) {
+      case State::starting:
+        if (type == FrameType::hello) return on_hello(s, wire::decode_hello(s.payload));
+        if (type == FrameType::error) {
+          throw std::runtime_error(fmt::format("worker program '{}' refused the handshake: {}", program_.string(),
+                                               wire::decode_error(s.payload)));
+        }
+        break;
+      case State::configuring:
+        if (type == FrameType::ready) return on_ready(s, wire::decode_ready(s.payload));
+        if (type == FrameType::error) {
+          // Typically a filter the worker program does not register: no worker of it ever will, so the run
+          // cannot go on.
+          throw std::runtime_error(fmt::format("worker program '{}' refused the chain '{}': {}", program_.string(),
+                                               jobs_->chain->spec(), wire::decode_error(s.payload)));
+        }
+        break;
+      case State::busy:
+        if (type == FrameType::result && !jobs_->files_mode) {
+          return on_result(s, wire::decode_result(s.payload, s.segment.size()));
+        }
+        if (type == FrameType::file_result && jobs_->files_mode) {
+          return on_file_result(s, wire::decode_file_result(s.payload));
+        }
+        break;
+      case State::idle:
+      case State::retired: break;
+    }
+    throw wire::ProtocolError(fmt::format("unexpected {} frame", wire::to_string(type)));
+  }
+
+  void on_hello(Slot& s, const wire::Hello& hello) {
+    if (hello.version != wire::protocol_version) {
+      throw std::runtime_error(fmt::format("worker program '{}' speaks protocol version {}, this library {}",
+                                           program_.string(), hello.version, wire::protocol_version));
+    }
+    if (jobs_ != nullptr) {
+      s.state = State::configuring;  // its chain frame is on its way already
+    } else {
+      s.state = State::idle;
+      check_all_up();
+    }
+  }
+
+  void on_ready(Slot& s, std::uint64_t run) {
+    if (run != run_id_) throw wire::ProtocolError(fmt::format("ready for run {} during run {}", run, run_id_));
+    s.state = State::idle;
+    if (!dispatching_) return check_all_up();
+    dispatch(s);
+    maybe_finish();  // the tasks may all be done already: this worker's chain came last
+  }
+
+  // Workers started in this run: the first tasks go out once every one is up, so each gets work even with a
+  // short batch, and the run's start-up ends there.
+  void check_all_up() {
+    for (int i = 0; i < used_; ++i) {
+      const auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (!slot || slot->state == State::starting || slot->state == State::configuring) return;
+    }
+    if (jobs_ == nullptr) return finish();
+    dispatching_ = true;
+    result_->ready_s = monotonic_seconds();
+    for (int i = 0; i < used_; ++i) {
+      auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (slot && slot->state == State::idle) dispatch(*slot);
+    }
+  }
+
+  void dispatch(Slot& s) {
+    while (!queue_.empty() && (s.state == State::idle || s.state == State::busy) && s.in_flight.size() < limit_) {
+      const std::size_t i = queue_.front();
+      queue_.pop_front();
+      if (jobs_->files_mode) {
+        send_file_job(s, i);
+      } else {
+        send_image(s, i);
+      }
+    }
+  }
+
+  void send_file_job(Slot& s, std::size_t i) {
+    const FileJob& job = jobs_->files[i];
+    const wire::FileTask task{i, job.input.native(), job.output.native(), jobs_->file_options.png_compression};
+    if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes ||
+        task.png_compression < 0 || task.png_compression > 9) {
+      return fail_task(i, s, task.png_compression < 0 || task.png_compression > 9
+                                 ? fmt::format("PNG compression must be 0..9, got {}", task.png_compression)
+                                 : "a path longer than the process pool's protocol carries");
+    }
+    s.state = State::busy;
+    s.in_flight.push_back({i, monotonic_seconds(), {}});
+    send(s, {wire::encode_file_task(task), {}, i});
+  }
+
+  void send_image(Slot& s, std::size_t i) {
+    const NamedImage& input = jobs_->images[i];
+    if (input.image.empty()) return fail_task(i, s, "empty image");
+    if (input.name.size() > wire::max_text_bytes) return fail_task(i, s, "an image name longer than the protocol carries");
+    const double sent_at = monotonic_seconds();
+    if (!shared_memory()) {
+      if (wire::task_frame_bytes(input.name, input.image) - wire::header_bytes > options_.max_frame_bytes) {
+        // Never sent: the worker would reject the frame and be counted as a crash.
+        return fail_task(i, s, fmt::format("the image's frame of {} bytes exceeds the process pool's maximum frame size "
+                                           "of {} bytes (ProcessPoolOptions::max_frame_bytes)",
+                                           wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
+      }
+      s.state = State::busy;
+      s.in_flight.push_back({i, sent_at, {}});
+      send(s, {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), i});
+      return;
+    }
+
+    // The samples at the start of the segment, the output area on the next page: room for the filters' usual
+    // output, one grey byte per pixel (a larger one comes back inline).
+    const std::uint64_t input_bytes = input.image.size_bytes();
+    const std::uint64_t output_offset = round_up(input_bytes, page_bytes);
+    const std::uint64_t needed = output_offset + round_up(input.image.pixel_count(), page_bytes);
+    if (needed > s.segment.size()) {
+      try {
+        s.segment.grow(round_up(std::max(needed, s.segment.size() + s.segment.size() / 4), segment_granule));
+      } catch (const std::exception& error) {
+        return fail_task(i, s, fmt::format("cannot grow the shared segment to {} bytes: {}", needed, error.what()));
+      }
+      send(s, {wire::encode_segment(s.segment.size()), {}, i});
+    }
+    std::copy(input.image.bytes().begin(), input.image.bytes().end(), s.segment.bytes().begin());
+    progress_[i].bytes_sent += input_bytes;
+    const wire::SegmentArea output{output_offset, s.segment.size() - output_offset};
+    s.state = State::busy;
+    s.in_flight.push_back({i, sent_at, output});
+    send(s, {wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
+  }
+
+  // The front task in flight is answered; returns it after checking the answer is for it.
+  InFlight answered(Slot& s, std::uint64_t index) {
+    const InFlight front = s.in_flight.front();
+    if (index != front.task) {
+      throw wire::ProtocolError(fmt::format("result for task {} while task {} was due", index, front.task));
+    }
+    s.in_flight.pop_front();
+    return front;
+  }
+
+  void on_result(Slot& s, wire::Result result) {
+    const InFlight task = answered(s, result.index);
+    const std::size_t i = task.task;
+    TaskProgress& progress = progress_[i];
+    progress.bytes_received += wire::header_bytes + s.payload.size();
+    if (result.output_in_segment) {
+      const wire::SegmentImage& at = *result.output_in_segment;
+      if (at.offset != task.output.offset || at.shape.size_bytes() > task.output.bytes) {
+        throw wire::ProtocolError(fmt::format("output at [{}, +{}) outside the task's output area [{}, +{})", at.offset,
+                                              at.shape.size_bytes(), task.output.offset, task.output.bytes));
+      }
+      const auto samples = s.segment.bytes().subspan(static_cast<std::size_t>(at.offset),
+                                                     static_cast<std::size_t>(at.shape.size_bytes()));
+      result.output = Image(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
+                            std::vector<std::uint8_t>(samples.begin(), samples.end()));
+      progress.bytes_received += samples.size();
+    }
+    complete(s, task, std::move(result.record), std::move(result.output));
+  }
+
+  void on_file_result(Slot& s, wire::FileResult result) {
+    const InFlight task = answered(s, result.index);
+    progress_[task.task].bytes_received += wire::header_bytes + s.payload.size();
+    complete(s, task, std::move(result.record), Image());
+  }
+
+  void complete(Slot& s, const InFlight& task, TaskRecord record, Image output) {
+    const double now = monotonic_seconds();
+    const std::size_t i = task.task;
+    record.image = name_of(i);
+    record.worker = s.index;
+    record.bytes_sent = progress_[i].bytes_sent;
+    record.bytes_received = progress_[i].bytes_received;
+    // From when the worker could start it (a queued task waits for the one before) to having it back.
+    record.transfer_s = std::max(0.0, (now - std::max(task.sent_at, s.last_answer_at)) - record.seconds());
+    s.last_answer_at = now;
+    if (s.in_flight.empty()) s.state = State::idle;
+    result_->tasks[i] = TaskResult{std::move(output), std::move(record)};
+    task_done(i);
+    dispatch(s);
+  }
+
+  [[nodiscard]] std::string name_of(std::size_t i) const {
+    return jobs_->files_mode ? jobs_->files[i].input.filename().string() : jobs_->images[i].name;
+  }
+
+  // The worker in `s` is gone or useless: reap it, retry or fail its tasks, and start a replacement if work remains.
+  void lost(Slot& s, const std::string& what, bool broke_protocol) {
+    const State previous = s.state;
+    s.state = State::retired;
+    s.process->close_pipes();
+    const std::int64_t pid = s.process->pid();
+    const Ending ending = broke_protocol ? s.process->kill_and_reap() : s.process->reap(death_grace);
+    // How it ended, from its wait status; when we had to kill it, why.
+    const std::string how = broke_protocol            ? fmt::format("broke the protocol ({}) and was killed", what)
+                            : ending.killed_by_parent ? fmt::format("{} but did not exit, and was killed", what)
+                                                      : ending.description;
+    const std::string reason = fmt::format("worker {} {}", pid, how);
+    retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
+
+    if (previous == State::starting) {
+      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}", program_.string(), reason));
+    }
+    if (jobs_ == nullptr) {
+      throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));
+    }
+    if (!s.in_flight.empty()) {
+      // The first task in flight was the one being worked on; those queued behind it never started and go back
+      // to the front of the queue, in order, without counting as an attempt.
+      for (auto it = s.in_flight.rbegin(); it + 1 != s.in_flight.rend(); ++it) queue_.push_front(it->task);
+      const std::size_t i = s.in_flight.front().task;
+      if (jobs_->files_mode) remove_temporaries(jobs_->files[i].output, pid);
+      TaskProgress& progress = progress_[i];
+      progress.reasons.push_back(reason);
+      ++progress.failures;
+      const bool retry = progress.failures <= options_.max_retries;
+      spdlog::error("worker {} (slot {}) {} while processing '{}'; {}", pid, s.index, how, name_of(i),
+                    retry ? "retrying it on a new worker" : "giving it up");
+      if (retry) {
+        queue_.push_front(i);
+      } else {
+        fail_task(i, s, progress.reasons.size() == 1
+                            ? progress.reasons.front()
+                            : fmt::format("the worker died on each of {} attempts: {}", progress.reasons.size(),
+                                          fmt::join(progress.reasons, "; ")));
+      }
+      s.in_flight.clear();
+    } else {
+      spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
+                   previous == State::configuring ? "idle between runs" : "idle");
+    }
+    if (!finishing_ && done_ < job_count() && !queue_.empty()) start_slot(s.index);
+    maybe_finish();
+  }
+
+  void fail_task(std::size_t i, const Slot& s, std::string error) {
+    TaskRecord& record = result_->tasks[i].record;
+    record.image = name_of(i);
+    record.worker = s.index;
+    record.pid = s.process->pid();
+    record.pixels = jobs_->files_mode ? 0 : jobs_->images[i].image.pixel_count();
+    record.bytes_sent = progress_[i].bytes_sent;
+    record.bytes_received = progress_[i].bytes_received;
+    record.error = std::move(error);
+    task_done(i);
+  }
+
+  void task_done(std::size_t i) {
+    // RunOptions::on_task_done must not throw; if it does, the run still completes and run() rethrows after.
+    if (jobs_->options->on_task_done && !observer_error_) {
+      try {
+        jobs_->options->on_task_done(result_->tasks[i].record);
+      } catch (...) {
+        observer_error_ = std::current_exception();
+      }
+    }
+    ++done_;
+    maybe_finish();
+  }
+
+  // The run ends when every task is done and every worker is ready for the next run: one between its chain frame
+  // and its answer is a round trip away, and a replacement still starting (the tasks were done before it was up)
+  // is ready for the next run once its start-up, which this run paid, is over. Cut off mid-conversation, a worker
+  // could not be kept.
+  void maybe_finish() {
+    if (finishing_ || done_ < job_count()) return;
+    for (int i = 0; i < used_; ++i) {
+      const auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (slot && (slot->state == State::starting || slot->state == State::configuring)) return;
+    }
+    finish();
+  }
+
+  // Every task is done (or every worker up, for start()): the workers stay for the next run. Cancelling their
+  // reads lets io.run() return; nothing is in flight, so no frame is cut.
+  void finish() {
+    finishing_ = true;
+    for (int i = 0; i < used_; ++i) {
+      auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (!slot) continue;
+      if (slot->state == State::idle) {
+        error_code ignored;
+        slot->process->output().cancel(ignored);
+      } else {
+        // Not reached (maybe_finish waits for every worker to be idle); should it be, the worker cannot be kept.
+        slot->state = State::retired;
+        slot->process->close_pipes();
+        (void)slot->process->kill_and_reap();
+        retired_.push_back(std::move(slot));
+      }
+    }
+  }
+
+  // The run failed: no worker is left in an unknown state. All are killed and reaped, and the handlers still
+  // queued run (they see their slot retired and do nothing) before anything they refer to goes away.
+  void abandon() noexcept {
+    finishing_ = true;
+    for (auto& slot : pool_.slots) {
+      if (!slot) continue;
+      slot->state = State::retired;
+      slot->process->close_pipes();
+      (void)slot->process->kill_and_reap();
+      retired_.push_back(std::move(slot));
+    }
+    try {
+      pool_.io.restart();
+      pool_.io.run();
+    } catch (...) {
+      // Handlers of retired slots do not throw; nothing else is left to run.
+    }
+    retired_.clear();
+  }
+
+  PoolState& pool_;
+  const ProcessPoolOptions& options_;
+  const std::filesystem::path& program_;
+  int used_;  // slots [0, used_) take part in this run
+  const RunJobs* jobs_;
+  BatchResult* result_;
+  std::uint64_t run_id_;
+  std::vector<std::uint8_t> chain_frame_;
+  std::size_t limit_ = 1;
+  std::vector<TaskProgress> progress_;
+  std::deque<std::size_t> queue_;  // tasks not yet sent; retries go to the front
+  std::size_t done_ = 0;
+  bool dispatching_ = false;
+  bool finishing_ = false;
+  std::size_t starts_ = 0;
+  std::size_t max_starts_ = 0;
+  std::exception_ptr observer_error_;
+  std::vector<std::unique_ptr<Slot>> retired_;  // dead slots, kept until their handlers ran
+};
+
+}  // namespace
+
+void run_pool(PoolState& pool, const ProcessPoolOptions& options, const std::filesystem::path& program, int workers,
+              const RunJobs* jobs, BatchResult* result) {
+  if (pool.slots.size() < static_cast<std::size_t>(workers)) pool.slots.resize(static_cast<std::size_t>(workers));
+  PoolRun(pool, options, program, workers, jobs, result).run();
+}
+
+void stop_pool(PoolState& pool, std::chrono::milliseconds grace) noexcept {
+  // All stdins closed first, so the workers exit in parallel; then one deadline for all of them.
+  for (auto& slot : pool.slots) {
+    if (slot) slot->process->close_input();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (auto& slot : pool.slots) {
+    if (!slot) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const Ending ending = slot->process->reap(std::max(left, std::chrono::milliseconds(0)));
+    if (ending.killed_by_parent || ending.description != "exited with code 0") {
+      spdlog::warn("worker {} (slot {}) {} at shutdown{}", slot->process->pid(), slot->index, ending.description,
+                   ending.killed_by_parent ? " (it did not exit when its stdin closed)" : "");
+    }
+    slot->process->close_pipes();
+  }
+  pool.slots.clear();
+}
+
+}  // namespace pipeline::detail

@@ -1,0 +1,49 @@
+#pragma once
+// Private to the library: one slot of the process pool: the worker process in it now, the memory it shares with
+// the parent, and where their conversation stands. Slots outlive runs, since the pool keeps its workers.
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "pipeline/wire.hpp"
+#include "shared_memory.hpp"
+#include "worker_process.hpp"
+
+namespace pipeline::detail {
+
+// A frame waiting for the worker's stdin.
+struct OutgoingFrame {
+  std::vector<std::uint8_t> bytes;
+  std::span<const std::uint8_t> trailing;  // samples written straight from the batch after `bytes` (pipe transport)
+  std::optional<std::size_t> task;         // the task these bytes are for, counted in its TaskRecord::bytes_sent
+};
+
+// A task sent to the worker, not yet answered.
+struct InFlight {
+  std::size_t task = 0;
+  double sent_at = 0.0;           // monotonic seconds when the parent began sending it (copying into the segment)
+  wire::SegmentArea output;       // where its output may come back in the segment
+};
+
+struct Slot {
+  // starting: launched, handshake sent, awaiting hello. configuring: chain sent, awaiting ready. idle: ready for
+  // tasks. busy: tasks in flight. retired: dead or stopped, kept only until the handlers that refer to it ran.
+  enum class State { starting, configuring, idle, busy, retired };
+
+  int index = 0;
+  SharedSegment segment;  // unopened with the pipe transport
+  std::unique_ptr<WorkerProcess> process;
+  State state = State::starting;
+  std::array<std::uint8_t, wire::header_bytes> header{};
+  std::vector<std::uint8_t> payload;   // the frame being read, reused from frame to frame
+  std::deque<OutgoingFrame> outgoing;  // in order; the front one is being written (a deque keeps it in place)
+  std::deque<InFlight> in_flight;      // in the order sent, which is the order the worker answers
+  double last_answer_at = 0.0;         // when its last result arrived: a task queued behind another starts then
+};
+
+}  // namespace pipeline::detail
