@@ -199,10 +199,10 @@ void set_up_logging(bool verbose, bool quiet) {
 }
 
 // The comparison's options mean nothing to `run`, which has its own after the word `run`: refuse them rather
-// than ignore them.
+// than ignore them. -v and -q mean the same to both, so they may come before `run` too.
 void refuse_comparison_options_with_run(const CLI::App& app) {
   for (const CLI::Option* option : app.get_options()) {
-    if (option->count() > 0) {
+    if (option->count() > 0 && option->get_name() != "--verbose" && option->get_name() != "--quiet") {
       throw CLI::ValidationError(option->get_name(), "belongs to the comparison, not to 'run'; run's own options go "
                                                      "after 'run' (see 'image-pipeline run --help')");
     }
@@ -229,6 +229,8 @@ int main(int argc, char** argv) {
   }
 
   if (run_command->parsed()) {
+    run_options.verbose = run_options.verbose || options.verbose;
+    run_options.quiet = run_options.quiet || options.quiet;
     set_up_logging(run_options.verbose, run_options.quiet);
     return image_pipeline::run_folder_command(run_options);
   }

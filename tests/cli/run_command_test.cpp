@@ -177,6 +177,19 @@ TEST_CASE("run applies the chain given with --filters", "[cli][run]") {
   check_outputs(temp.path() / "in", temp.path() / "out", "grayscale,brightness=0.5");
 }
 
+TEST_CASE("run is quiet with -q given before or after the word run", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto after = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "a") + " -q");
+  const auto before = run_cli("-q run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "b"));
+  const auto neither = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "c"));
+  CHECK(after.status == 0);
+  CHECK(before.status == 0);
+  CHECK(after.err.empty());
+  CHECK(before.err.empty());
+  CHECK_THAT(neither.err, Contains("[info]"));
+}
+
 TEST_CASE("run names a corrupt image with its reason, exits 1 and writes every other image", "[cli][run]") {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
