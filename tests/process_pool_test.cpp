@@ -166,10 +166,11 @@ TEST_CASE("each worker is a process of its own, and the records say where and ho
   CHECK(pids.size() == 2);
 }
 
-TEST_CASE("the pool keeps its workers between runs, and none outlives the executor", "[processes]") {
+TEST_CASE("the pool keeps its workers between runs, and neither they nor a descriptor outlive the executor", "[processes]") {
   const auto chain = pipeline::parse_filter_chain("blur");
   for (const Transport transport : {Transport::shared_memory, Transport::pipe}) {
     INFO(pipeline::to_string(transport));
+    const auto descriptors = entries_of("/proc/self/fd");
     {
       ProcessPoolExecutor processes(2, with_transport(transport));
       const auto first = processes.run(chain, uneven_batch(5));
@@ -184,6 +185,7 @@ TEST_CASE("the pool keeps its workers between runs, and none outlives the execut
       for (const auto pid : pids) CHECK(::kill(static_cast<pid_t>(pid), 0) == 0);  // alive between runs
     }
     CHECK(no_children_left());
+    CHECK(entries_of("/proc/self/fd") == descriptors);  // pipes, segments, the event loop's own: all closed
   }
 }
 

@@ -85,7 +85,8 @@ TEST_CASE("a handshake whose transport and segment disagree is rejected", "[wire
 
 TEST_CASE("a chain frame carries the run, the profiling flag and the spec", "[wire]") {
   const wire::Chain sent{42, true, "grayscale,blur,brightness=1.5"};
-  const auto view = wire::split_frame(wire::encode_chain(sent));
+  const auto frame = wire::encode_chain(sent);
+  const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::chain);
   const auto got = wire::decode_chain(view.payload);
   CHECK(got.run == 42);
@@ -99,10 +100,12 @@ TEST_CASE("a chain frame carries the run, the profiling flag and the spec", "[wi
 }
 
 TEST_CASE("ready and segment frames carry their number", "[wire]") {
-  const auto ready = wire::split_frame(wire::encode_ready(77));
+  const auto ready_frame = wire::encode_ready(77);
+  const auto ready = wire::split_frame(ready_frame);
   CHECK(ready.type == wire::FrameType::ready);
   CHECK(wire::decode_ready(ready.payload) == 77);
-  const auto segment = wire::split_frame(wire::encode_segment(8 << 20));
+  const auto segment_frame = wire::encode_segment(8 << 20);
+  const auto segment = wire::split_frame(segment_frame);
   CHECK(segment.type == wire::FrameType::segment);
   CHECK(wire::decode_segment(segment.payload) == 8 << 20);
   CHECK_THROWS_WITH(wire::decode_segment(payload_of(wire::encode_segment(0))), Catch::Contains("0 bytes"));
@@ -252,7 +255,8 @@ TEST_CASE("impossible stages are rejected, and an absurd stage count allocates n
 
 TEST_CASE("a file task carries both paths and the compression", "[wire]") {
   const wire::FileTask sent{12, "/in/photo 1.jpg", "/out/photo 1.png", 9};
-  const auto view = wire::split_frame(wire::encode_file_task(sent));
+  const auto frame = wire::encode_file_task(sent);
+  const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::file_task);
   const auto got = wire::decode_file_task(view.payload);
   CHECK(got.index == 12);
@@ -283,7 +287,8 @@ TEST_CASE("a file result carries the worker's record", "[wire]") {
   sent.record.pixels = 640 * 480;
   sent.record.stages = {{"decode", 1.0, 1.25}, {"filters", 1.25, 1.5}, {"encode", 1.5, 2.0}};
   sent.record.error = "";
-  const auto view = wire::split_frame(wire::encode_file_result(sent));
+  const auto frame = wire::encode_file_result(sent);
+  const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::file_result);
   const auto got = wire::decode_file_result(view.payload);
   CHECK(got.index == 4);
