@@ -1,6 +1,7 @@
 // image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them;
 // `image-pipeline run IN_DIR OUT_DIR` streams a folder through the chain instead (run_command.hpp).
 // Thin by design: options in, library calls, report out.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +26,7 @@
 #include "pipeline/report.hpp"
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
+#include "progress_bar.hpp"
 #include "run_command.hpp"
 
 namespace {
@@ -40,6 +42,9 @@ struct Options {
   std::optional<std::string> csv;
   std::optional<std::string> markdown;
   std::optional<std::string> trace;
+  std::optional<std::string> html;
+  bool profile_filters = false;
+  std::string transport = "shm";
   int repeats = 3;
   int warmup = 1;
   std::uint64_t seed = 42;
@@ -83,6 +88,13 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--csv", options.csv, "Write one CSV row per run to this file");
   app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file");
   app.add_option("--trace", options.trace, "Write Chrome trace-event JSON (Perfetto) of every task to this file");
+  app.add_option("--html", options.html, "Write a self-contained HTML page with the table, charts and timelines");
+  app.add_flag("--profile-filters", options.profile_filters,
+               "Time every filter on its own (outputs materialised between them) and show where the time goes; "
+               "slower than the fused chain, which runs without it");
+  app.add_option("--transport", options.transport, "How the process pool moves pixels: shm (shared memory) or pipe")
+      ->check(CLI::IsMember({"shm", "pipe"}))
+      ->capture_default_str();
   app.add_option("-r,--repeats", options.repeats, "Measured runs per configuration (figures use the median)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
@@ -152,14 +164,17 @@ int run(const Options& options) {
   conditions.vips = pipeline::current_vips_settings();
   conditions.warmup = options.warmup;
   conditions.repeats = options.repeats;
+  conditions.profile_stages = options.profile_filters;
 
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
   plan.worker_counts = options.workers;
   plan.warmup = options.warmup;
   plan.repeats = options.repeats;
+  plan.run_options.profile_stages = options.profile_filters;
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
+  process_options.transport = pipeline::parse_transport(options.transport);
   if (options.worker_program) process_options.worker_program = *options.worker_program;
   std::size_t write_failures = 0;
   const auto write_baseline = [&](const pipeline::BatchResult& baseline) {
@@ -169,18 +184,44 @@ int run(const Options& options) {
     write_failures = failures.size();
     spdlog::info("wrote {} image(s) to {}", batch.size() - baseline.failure_count() - write_failures, *options.output);
   };
+  // Progress at a terminal only: every task of every run (warm-ups included), labelled by configuration. The
+  // callback does no more than count unless a redraw is due (at most 10 per second).
+  const std::size_t configurations =
+      1 + options.workers.size() * static_cast<std::size_t>(std::count_if(
+                                       options.executors.begin(), options.executors.end(),
+                                       [](const std::string& name) { return name != "sequential"; }));
+  image_pipeline::ProgressBar bar(
+      {.total = configurations * static_cast<std::size_t>(options.warmup + options.repeats) * batch.size(),
+       .label = {},
+       .unit = "tasks"},
+      image_pipeline::ProgressBar::stderr_is_terminal() && !options.quiet);
+  std::size_t tasks_done = 0;
+  std::uint64_t pixels_done = 0;
+  if (bar.enabled()) {
+    plan.run_options.on_task_done = [&](const pipeline::TaskRecord& record) {
+      ++tasks_done;
+      pixels_done += record.pixels;
+      bar.update(tasks_done, pixels_done);
+    };
+  }
   const auto comparison = pipeline::run_comparison(
       chain, batch, plan,
       [&process_options](const std::string& name, int workers) {
         return pipeline::make_executor(name, workers, process_options);
       },
-      [](const std::string& name, int workers) { spdlog::info("running {} with {} worker(s)", name, workers); },
+      [&bar](const std::string& name, int workers) {
+        bar.clear();
+        spdlog::info("running {} with {} worker(s)", name, workers);
+        bar.set_label(fmt::format("{} x{}", name, workers));
+      },
       write_baseline);
+  bar.finish();
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
   if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison));
   if (options.markdown) write_text_file(*options.markdown, pipeline::comparison_markdown(comparison, conditions));
   if (options.trace) write_text_file(*options.trace, pipeline::comparison_trace(comparison));
+  if (options.html) write_text_file(*options.html, pipeline::comparison_html(comparison, conditions));
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {

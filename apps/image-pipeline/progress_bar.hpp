@@ -35,6 +35,8 @@ class ProgressBar {
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
+  [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+
   // True when stderr is a terminal: the one place a progress bar belongs.
   [[nodiscard]] static bool stderr_is_terminal();
 

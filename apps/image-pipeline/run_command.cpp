@@ -34,6 +34,7 @@ int run(const RunCommandOptions& options) {
 
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
+  process_options.transport = pipeline::parse_transport(options.transport);
   if (options.worker_program) process_options.worker_program = *options.worker_program;
   std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, options.workers, process_options);
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
@@ -92,6 +93,9 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
       ->capture_default_str();
   command->add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
       ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  command->add_option("--transport", options.transport, "How processes get their images: shm (shared memory) or pipe")
+      ->check(CLI::IsMember({"shm", "pipe"}))
       ->capture_default_str();
   command->add_option("--worker-program", options.worker_program,
                       "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)");

@@ -20,6 +20,7 @@ struct RunCommandOptions {
   std::string filters;
   int png_compression = 6;
   pipeline::VipsSettings vips;
+  std::string transport = "shm";  // the process pool's: "pipe" or "shm"
   std::optional<std::string> worker_program;
   bool verbose = false;
   bool quiet = false;

@@ -44,6 +44,24 @@ std::string format_stage_table(const Comparison& comparison) {
 
 }  // namespace
 
+std::string measurement_method(const Comparison& comparison, const RunConditions& conditions) {
+  std::string method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", conditions.repeats,
+                                   conditions.warmup);
+  const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
+                                 [](const ComparisonRun& run) { return run.batch.executor != "sequential"; });
+  if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
+  for (const auto& run : comparison.runs) {
+    if (!run.batch.transport.empty()) {
+      method += fmt::format("; process pool pixels through {}",
+                            run.batch.transport == "shm" ? "shared memory" : run.batch.transport + "s");
+      break;
+    }
+  }
+  method += conditions.profile_stages ? "; filters profiled one by one, outputs materialised (slower than fused)"
+                                      : "; filters fused";
+  return method;
+}
+
 DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch) {
   DatasetInfo info{std::move(source), batch.size(), 0.0};
   for (const auto& image : batch) info.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
@@ -69,8 +87,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        ? std::string("off")
                        : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   line("");
-  line(fmt::format("Times: median of {} measured run(s) per row, after {} warm-up run(s); Spread = slowest / fastest",
-                   conditions.repeats, conditions.warmup));
+  line("Times: " + measurement_method(comparison, conditions) + "; Spread = slowest / fastest");
   line("");
   line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>12} | {:>4} | {:>7} | {:>5} | {}",
                    "Paradigm", "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "e", "Start-up (s)", "PIDs",

@@ -593,7 +593,7 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
   return figure + "</figure>\n";
 }
 
-std::string conditions_html(const RunConditions& conditions) {
+std::string conditions_html(const Comparison& comparison, const RunConditions& conditions) {
   const MachineInfo& machine = conditions.machine;
   std::string out = "<dl class=\"conditions\">\n";
   const auto item = [&out](std::string_view term, const std::string& html) {
@@ -610,9 +610,7 @@ std::string conditions_html(const RunConditions& conditions) {
                                   ? std::string("off")
                                   : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   if (!machine.compiler.empty()) item("Compiler", escape(machine.compiler));
-  item("Timing", fmt::format("median of {} measured run(s) per row, after {} warm-up run(s); Spread = slowest / "
-                             "fastest",
-                             conditions.repeats, conditions.warmup));
+  item("Timing", escape(measurement_method(comparison, conditions)) + "; Spread = slowest / fastest");
   return out + "</dl>\n";
 }
 
@@ -769,7 +767,7 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
                      escape(conditions.dataset.source), conditions.dataset.images, conditions.dataset.megapixels,
                      escape(conditions.filters));
 
-  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(conditions) + "</section>\n";
+  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(comparison, conditions) + "</section>\n";
   out += "<section id=\"results\">\n<h2>Results</h2>\n<div class=\"table-wrap\">\n" +
          table_html(comparison, conditions, colours) + "</div>\n</section>\n";
   if (comparison.runs.empty()) return out + "</main>\n</body>\n</html>\n";

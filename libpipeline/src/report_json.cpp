@@ -111,6 +111,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
       {"filters", conditions.filters},
       {"warmup", conditions.warmup},
       {"repeats", conditions.repeats},
+      {"profile_stages", conditions.profile_stages},
+      {"method", measurement_method(comparison, conditions)},
       {"all_identical_to_sequential", comparison.all_identical()},
       {"runs", std::move(runs)},
       {"analysis", analysis_json(comparison, conditions)}};

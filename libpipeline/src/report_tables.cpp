@@ -40,8 +40,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                      conditions.machine.libvips_version, conditions.vips.concurrency,
                      conditions.vips.cache_max_operations == 0 ? std::string("off")
                                                                : std::to_string(conditions.vips.cache_max_operations));
-  out += fmt::format("- Times: median of {} measured run(s) after {} warm-up run(s)\n\n", conditions.repeats,
-                     conditions.warmup);
+  out += "- Times: " + measurement_method(comparison, conditions) + "\n\n";
   out += "| Paradigm | Workers | Time (s) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (s) | PIDs | Threads | "
          "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& run : comparison.runs) {

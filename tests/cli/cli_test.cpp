@@ -217,3 +217,22 @@ TEST_CASE("the trace has one process per run, one track per worker and one slice
     }
   }
 }
+
+TEST_CASE("the process pool's transport is chosen with --transport, and the report says which", "[cli]") {
+  pipeline::test::TempFolder temp;
+  for (const std::string transport : {"pipe", "shm"}) {
+    const auto json_path = temp.path() / (transport + ".json");
+    const auto outcome = run_cli("-n 3 --size 48x32 --workers 2 --repeats 1 --warmup 0 -q --executors processes "
+                                 "--transport " + transport + " --json '" + json_path.string() + "'");
+    INFO(outcome.output);
+    REQUIRE(outcome.status == 0);
+    const auto json = nlohmann::json::parse(std::ifstream(json_path));
+    REQUIRE(json["runs"].size() == 2);
+    CHECK(json["runs"][0]["transport"].is_null());  // the sequential baseline moves nothing
+    CHECK(json["runs"][1]["transport"] == transport);
+    CHECK(json["all_identical_to_sequential"] == true);
+    CHECK_THAT(json["method"].get<std::string>(),
+               Catch::Contains(transport == "shm" ? "through shared memory" : "through pipes"));
+  }
+  CHECK(run_cli("--transport carrier-pigeon").status == 2);
+}

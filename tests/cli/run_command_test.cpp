@@ -1,12 +1,5 @@
 // `image-pipeline run IN_DIR OUT_DIR` as a user runs it: what lands in OUT_DIR, the summary, exit statuses, and a
 // progress bar only where a person is watching (a terminal), never in a pipe or a log.
-#include <poll.h>
-#include <pty.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -19,75 +12,17 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/vips.hpp"
+#include "cli_process.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
+using pipeline::test::Outcome;
+using pipeline::test::read_file;
+using pipeline::test::run_cli;
+using pipeline::test::run_cli_at_terminal;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Runs the CLI with stdout and stderr each captured apart (neither is a terminal).
-Outcome run_cli(const std::string& arguments) {
-  const pipeline::test::TempFolder capture;
-  const fs::path err = capture.path() / "stderr";
-  const std::string command = std::string("'") + IMAGE_PIPELINE_CLI + "' " + arguments + " 2>'" + err.string() + "'";
-  Outcome outcome;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  outcome.err = read_file(err);
-  return outcome;
-}
-
-// Runs the CLI with a pseudo-terminal as its stdin, stdout and stderr, as in a person's shell; returns all it wrote.
-Outcome run_cli_at_terminal(const std::vector<std::string>& arguments) {
-  int terminal = -1;
-  winsize size{};
-  size.ws_col = 100;
-  size.ws_row = 30;
-  const pid_t child = ::forkpty(&terminal, nullptr, nullptr, &size);
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
-    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    ::execv(IMAGE_PIPELINE_CLI, argv.data());
-    ::_exit(127);
-  }
-  Outcome outcome;
-  char buffer[4096];
-  while (true) {
-    pollfd ready{terminal, POLLIN, 0};
-    if (::poll(&ready, 1, 120'000) <= 0) break;  // a hung child fails the checks below instead of the test run
-    const ssize_t n = ::read(terminal, buffer, sizeof(buffer));
-    if (n <= 0) break;  // EIO once the child has exited and the terminal has no writer left
-    outcome.out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(terminal);
-  int status = 0;
-  if (::waitpid(child, &status, WNOHANG) == 0) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, &status, 0);
-  }
-  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
 
 std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 

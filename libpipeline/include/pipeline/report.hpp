@@ -29,7 +29,12 @@ struct RunConditions {
   VipsSettings vips;
   int warmup = 0;   // as in the ComparisonPlan
   int repeats = 1;
+  bool profile_stages = false;  // --profile-filters: every filter run on its own, timed (no fusion)
 };
+
+// How the figures were measured, in one sentence for every report: repeats and warm-ups, pools started before
+// timing, the process pool's transport, fused or profiled filters.
+[[nodiscard]] std::string measurement_method(const Comparison& comparison, const RunConditions& conditions);
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
 // the conditions and followed by the failures and mismatches, if any.
