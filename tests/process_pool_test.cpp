@@ -177,8 +177,9 @@ TEST_CASE("the pool keeps its workers between runs, and neither they nor a descr
       const auto second = processes.run(chain, uneven_batch(4));
       CHECK(first.failure_count() == 0);
       CHECK(second.failure_count() == 0);
-      CHECK(pids_of(first).size() == 2);
-      CHECK(pids_of(second) == pids_of(first));  // the same processes served both runs
+      CHECK(pids_of(first).size() == 2);  // a run that starts its workers waits for all of them
+      // The same processes served the second run (one of them may have done it all before the other had the chain).
+      for (const auto pid : pids_of(second)) CHECK(pids_of(first).count(pid) == 1);
       CHECK(second.startup_seconds() == 0.0);    // and the second paid no start-up
       const auto pids = processes.worker_pids();
       CHECK(std::set<std::int64_t>(pids.begin(), pids.end()) == pids_of(first));
@@ -300,7 +301,7 @@ TEST_CASE("profiled stages and pixel counts come back from the workers, and each
     // The next run without profiling: the same workers, fused again, no stages.
     const auto plain = processes.run(chain, batch);
     for (const auto& task : plain.tasks) CHECK(task.record.stages.empty());
-    CHECK(pids_of(plain) == pids_of(profiled));
+    for (const auto pid : pids_of(plain)) CHECK(pids_of(profiled).count(pid) == 1);
   }
 }
 
