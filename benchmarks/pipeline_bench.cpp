@@ -3,8 +3,11 @@
 // alike; ratios are computed from those medians, in one run.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
 #include "pipeline/memory.hpp"
+#include "pipeline/process_pool_executor.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 
@@ -63,14 +67,6 @@ double time_chain(const pipeline::FilterChain& chain, const pipeline::Batch& bat
   return seconds;
 }
 
-double time_executor(const std::string& name, int workers, const pipeline::FilterChain& chain,
-                     const pipeline::Batch& batch) {
-  auto executor = pipeline::make_executor(name, workers);
-  const auto result = executor->run(chain, batch);
-  if (result.failure_count() != 0) throw std::runtime_error(fmt::format("{} x{}: a task failed", name, workers));
-  return result.seconds();
-}
-
 void filters_section(int repeats, const pipeline::Batch& photos) {
   const double mp = megapixels(photos);
   pipeline::Batch grey;
@@ -95,54 +91,117 @@ void filters_section(int repeats, const pipeline::Batch& photos) {
   }
 }
 
-void executors_section(int repeats, const pipeline::Batch& batch, const std::vector<int>& worker_counts) {
+// One configuration of the executors section: an executor built and started once, before any timing, and run
+// again for every repeat, as the comparison does (a pool's start-up is not what these figures measure). "fresh"
+// builds a new process pool for every run instead, starting its workers inside the timed run: the pool as it was
+// before it kept its workers, for reference.
+struct ExecutorCase {
+  std::string label;      // "threads", "processes pipe", "processes shm", "processes pipe fresh"
+  std::string executor;   // make_executor name
+  std::optional<pipeline::Transport> transport;
+  bool fresh = false;
+  int workers = 1;
+  std::unique_ptr<pipeline::Executor> started;
+  std::vector<double> transfer_ms_per_mb;  // per measured run: transfer_s summed over tasks per MB moved
+};
+
+std::unique_ptr<pipeline::Executor> make_case_executor(const ExecutorCase& c) {
+  if (!c.transport) return pipeline::make_executor(c.executor, c.workers);
+  pipeline::ProcessPoolOptions options;
+  options.transport = *c.transport;
+  return pipeline::make_executor(c.executor, c.workers, options);
+}
+
+double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipeline::Batch& batch) {
+  std::unique_ptr<pipeline::Executor> fresh;
+  pipeline::Executor& executor = c.fresh ? *(fresh = make_case_executor(c)) : *c.started;
+  const auto result = executor.run(chain, batch);
+  if (result.failure_count() != 0) throw std::runtime_error(fmt::format("{} x{}: a task failed", c.label, c.workers));
+  double transfer_s = 0;
+  double megabytes = 0;
+  for (const auto& task : result.tasks) {
+    transfer_s += task.record.transfer_s;
+    megabytes += static_cast<double>(task.record.bytes_sent + task.record.bytes_received) / 1e6;
+  }
+  if (megabytes > 0) c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
+  return result.seconds();
+}
+
+void executors_section(int repeats, const pipeline::Batch& batch, const std::vector<int>& worker_counts, bool fresh_pools) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
-  struct Case {
-    std::string executor;
-    int workers;
-  };
-  std::vector<Case> cases{{"sequential", 1}};
+  std::vector<ExecutorCase> cases;
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}});
   for (const int workers : worker_counts) {
-    for (const auto& name : pipeline::executor_names()) {
-      if (name != "sequential") cases.push_back({name, workers});
-    }
+    cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}});
+    cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, workers, {}, {}});
+    cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}});
+    if (fresh_pools) cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}});
+  }
+  for (auto& c : cases) {
+    if (c.fresh) continue;
+    c.started = make_case_executor(c);
+    c.started->start();
   }
   std::vector<std::function<double()>> runs;
-  for (const auto& c : cases) runs.push_back([&, c] { return time_executor(c.executor, c.workers, chain, batch); });
+  for (auto& c : cases) runs.push_back([&c, &chain, &batch] { return run_case(c, chain, batch); });
   const auto results = interleaved(runs, repeats);
+
   const double mp = megapixels(batch);
-  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {})\n\n", batch.size(), mp, repeats);
-  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | min..max s |\n|---|---:|---:|---:|---:|---:|\n");
+  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {}; pools started before timing{})\n\n",
+             batch.size(), mp, repeats, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
+  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms/MB | min..max s |\n"
+             "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::map<std::pair<std::string, int>, double> medians;
+  for (std::size_t i = 0; i < cases.size(); ++i) medians[{cases[i].label, cases[i].workers}] = results[i].median;
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    medians[{cases[i].executor, cases[i].workers}] = results[i].median;
-    fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {:.3f}..{:.3f} |\n", cases[i].executor, cases[i].workers,
-               results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, results[i].min,
-               results[i].max);
+    const auto& c = cases[i];
+    const auto threads = medians.find({"threads", c.workers});
+    const std::string versus_threads = c.executor == "processes" && threads != medians.end()
+                                           ? fmt::format("{:.2f}", results[i].median / threads->second)
+                                           : "";
+    const std::string transfer = c.transfer_ms_per_mb.empty()
+                                     ? ""
+                                     : fmt::format("{:.3f}", stats_of(c.transfer_ms_per_mb).median);
+    fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {} | {} | {:.3f}..{:.3f} |\n", c.label, c.workers,
+               results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, versus_threads,
+               transfer, results[i].min, results[i].max);
   }
+  fmt::print("\n");
   for (const int workers : worker_counts) {
-    const auto threads = medians.find({"threads", workers});
-    const auto processes = medians.find({"processes", workers});
-    if (threads != medians.end() && processes != medians.end()) {
-      fmt::print("processes / threads time at {} workers: {:.3f}\n", workers, processes->second / threads->second);
+    const double threads = medians[{"threads", workers}];
+    const double pipe = medians[{"processes pipe", workers}];
+    const double shm = medians[{"processes shm", workers}];
+    fmt::print("{} workers: speedup threads {:.2f}x, processes pipe {:.2f}x, shm {:.2f}x; processes / threads time: "
+               "pipe {:.3f}, shm {:.3f}; shm / pipe time {:.3f}",
+               workers, results[0].median / threads, results[0].median / pipe, results[0].median / shm, pipe / threads,
+               shm / threads, shm / pipe);
+    if (fresh_pools) {
+      fmt::print("; a new pipe pool per run (as before) / shm kept: {:.2f}x", medians[{"processes pipe fresh", workers}] / shm);
     }
+    fmt::print("\n");
   }
 }
 
 void overhead_section(int repeats, std::size_t tiny_count) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const auto tiny = pipeline::synthetic_dataset({.count = tiny_count, .seed = 3, .size = std::pair{64, 64}});
-  std::vector<std::pair<std::string, int>> cases{{"sequential", 1}};
-  for (const auto& name : pipeline::executor_names()) {
-    if (name != "sequential") cases.push_back({name, 2});
+  std::vector<ExecutorCase> cases;
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}});
+  cases.push_back({"threads", "threads", std::nullopt, false, 2, {}, {}});
+  cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, 2, {}, {}});
+  cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}});
+  for (auto& c : cases) {
+    c.started = make_case_executor(c);
+    c.started->start();
   }
   std::vector<std::function<double()>> runs;
-  for (const auto& c : cases) runs.push_back([&, c] { return time_executor(c.first, c.second, chain, tiny); });
+  for (auto& c : cases) runs.push_back([&c, &chain, &tiny] { return run_case(c, chain, tiny); });
   const auto results = interleaved(runs, repeats);
-  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {})\n\n", tiny_count, repeats);
+  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {}; pools started before timing)\n\n",
+             tiny_count, repeats);
   fmt::print("| executor | workers | microseconds per image (wall) |\n|---|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    fmt::print("| {} | {} | {:.1f} |\n", cases[i].first, cases[i].second,
+    fmt::print("| {} | {} | {:.1f} |\n", cases[i].label, cases[i].workers,
                results[i].median * 1e6 / static_cast<double>(tiny_count));
   }
 }
@@ -178,24 +237,37 @@ int main(int argc, char** argv) {
   std::size_t images = 16;
   std::vector<int> workers{1, 2, 4};
   std::size_t tiny = 1000;
+  bool fresh = true;
   app.add_option("--repeats", repeats, "Measured repeats per case (after one warm-up)")->check(CLI::Range(1, 1000));
   app.add_option("--images", images, "1920x1080 images in the executor batch")->check(CLI::Range(1, 100000));
   app.add_option("--workers", workers, "Worker counts")->check(CLI::Range(1, 1024));
   app.add_option("--tiny", tiny, "Tiny images in the overhead case")->check(CLI::Range(1, 1000000));
+  app.add_flag("--fresh-pools,!--no-fresh-pools", fresh,
+               "Also time a process pool started afresh for every run (the pool before it kept its workers)");
+  std::vector<std::string> sections{"filters", "executors", "overhead", "scaling"};
+  app.add_option("--sections", sections, "Sections to run")
+      ->check(CLI::IsMember({"filters", "executors", "overhead", "scaling"}));
   CLI11_PARSE(app, argc, argv);
 
-  pipeline::tune_allocator_for_images();
+  // Whether it took effect is printed: page faults on fresh image buffers cost more here than some filters.
+  const bool allocator_tuned = pipeline::tune_allocator_for_images();
   pipeline::initialize_vips();
   const auto photos = pipeline::synthetic_dataset({.count = images, .seed = 1, .size = std::pair{1920, 1080}});
-  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off)\n", pipeline::libvips_version());
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{})\n",
+             pipeline::libvips_version(), allocator_tuned ? "yes" : "no",
+             tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "");
   try {
-    filters_section(repeats, photos);
+    const auto wanted = [&sections](const char* name) {
+      return std::find(sections.begin(), sections.end(), name) != sections.end();
+    };
+    if (wanted("filters")) filters_section(repeats, photos);
     std::fflush(stdout);
-    executors_section(repeats, photos, workers);
+    if (wanted("executors")) executors_section(repeats, photos, workers, fresh);
     std::fflush(stdout);
-    overhead_section(repeats, tiny);
+    if (wanted("overhead")) overhead_section(repeats, tiny);
     std::fflush(stdout);
-    scaling_section(repeats);
+    if (wanted("scaling")) scaling_section(repeats);
   } catch (const std::exception& error) {
     std::fflush(stdout);
     fmt::print(stderr, "pipeline-bench: {}\n", error.what());
