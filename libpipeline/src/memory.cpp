@@ -1,5 +1,9 @@
 #include "pipeline/memory.hpp"
 
+// Any libc header defines __GLIBC__; without one first, the test below is always false and the tuning silently
+// never happens (it did not, until this include).
+#include <features.h>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
