@@ -118,5 +118,11 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
     const auto not_helped = pipeline::observations(comparison_of({measured("threads", 2, 0.5), measured("threads", 4, 0.6)}), 2);
     CHECK_THAT(helped.back(), Contains("threads with more workers than the 2 logical CPUs helped"));
     CHECK_THAT(not_helped.back(), Contains("did not help"));
+    auto noisy_two = measured("threads", 2, 0.5);
+    noisy_two.seconds = {0.5, 0.45, 0.7};
+    auto noisy_four = measured("threads", 4, 0.48);
+    noisy_four.seconds = {0.48, 0.40, 0.9};
+    const auto unclear = pipeline::observations(comparison_of({noisy_two, noisy_four}), 2);
+    CHECK_THAT(unclear.back(), Contains("made no clear difference"));
   }
 }

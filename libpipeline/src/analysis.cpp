@@ -181,11 +181,16 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
         if (slot == nullptr || run->seconds.median < slot->seconds.median) slot = run;
       }
       if (within == nullptr || beyond == nullptr) continue;
+      // Only a difference larger than the runs' own spread is a finding: overlapping ranges are noise.
+      const bool overlap = beyond->seconds.min <= within->seconds.max && within->seconds.min <= beyond->seconds.max;
       const bool helped = beyond->seconds.median < within->seconds.median;
+      const char* verdict = overlap ? "made no clear difference (the two runs' fastest-to-slowest ranges overlap)"
+                            : helped ? "helped"
+                                     : "did not help";
       said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {:.3f} s at {} workers vs "
                                  "{:.3f} s at {}.",
-                                 executor, logical_cpus, helped ? "helped" : "did not help", beyond->seconds.median,
-                                 beyond->batch.workers, within->seconds.median, within->batch.workers));
+                                 executor, logical_cpus, verdict, beyond->seconds.median, beyond->batch.workers,
+                                 within->seconds.median, within->batch.workers));
     }
   }
   // With stage timings: which stage of the baseline cost the most.
