@@ -29,7 +29,7 @@ done
 build="$root/build/bench"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIPELINE_BUILD_BENCHMARKS=ON -DPIPELINE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target image-pipeline image-pipeline-worker >/dev/null
-cli="$build/apps/image-pipeline/image-pipeline"
+cli="$build/apps/image-pipeline"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
