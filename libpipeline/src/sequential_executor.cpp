@@ -1,37 +1,39 @@
 #include "pipeline/sequential_executor.hpp"
 
 namespace pipeline {
+namespace {
 
-BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
-                                           const RunOptions& options) {
+// Every task in the calling thread, in order; `run_one(i)` makes task i's result. Images and file jobs differ in
+// that alone.
+template <typename RunOne>
+BatchResult run_in_order(const std::string& executor, std::size_t count, const RunOptions& options, RunOne run_one) {
   BatchResult result;
-  result.executor = name();
+  result.executor = executor;
   result.workers = 1;
-  result.tasks.reserve(batch.size());
+  result.tasks.reserve(count);
   result.start_s = monotonic_seconds();
   result.ready_s = result.start_s;
-  for (const NamedImage& image : batch) {
-    result.tasks.push_back(run_task(chain, image, 0, options.profile_stages));
+  for (std::size_t i = 0; i < count; ++i) {
+    result.tasks.push_back(run_one(i));
     if (options.on_task_done) options.on_task_done(result.tasks.back().record);
   }
   result.end_s = monotonic_seconds();
   return result;
 }
 
+}  // namespace
+
+BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                                           const RunOptions& options) {
+  return run_in_order(name(), batch.size(), options,
+                      [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); });
+}
+
 BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
-  BatchResult result;
-  result.executor = name();
-  result.workers = 1;
-  result.tasks.reserve(jobs.size());
-  result.start_s = monotonic_seconds();
-  result.ready_s = result.start_s;
-  for (const FileJob& job : jobs) {
-    result.tasks.push_back({Image(), run_file_task(chain, job, file_options, 0, options.profile_stages)});
-    if (options.on_task_done) options.on_task_done(result.tasks.back().record);
-  }
-  result.end_s = monotonic_seconds();
-  return result;
+  return run_in_order(name(), jobs.size(), options, [&](std::size_t i) {
+    return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, 0, options.profile_stages)};
+  });
 }
 
 }  // namespace pipeline
