@@ -26,6 +26,7 @@
 #include "pipeline/report.hpp"
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
+#include "exit_status.hpp"
 #include "progress_bar.hpp"
 #include "run_command.hpp"
 
@@ -56,8 +57,8 @@ struct Options {
   bool quiet = false;
 };
 
-constexpr int exit_failures = 1;  // the run completed, but some image failed or outputs differ
-constexpr int exit_usage = 2;     // bad options (CLI11's own convention) or an unusable dataset
+using image_pipeline::exit_failures;
+using image_pipeline::exit_usage;
 
 std::pair<int, int> parse_size(const std::string& text) {
   int width = 0;
@@ -278,17 +279,7 @@ int main(int argc, char** argv) {
   set_up_logging(options.verbose, options.quiet);
   try {
     return run(options);
-  } catch (const pipeline::FilterSpecError& error) {
-    std::cerr << "--filters: " << error.what() << "\nRun with --help for more information.\n";
-    return exit_usage;
-  } catch (const CLI::ValidationError& error) {
-    std::cerr << error.what() << "\nRun with --help for more information.\n";
-    return exit_usage;
-  } catch (const pipeline::DatasetError& error) {
-    spdlog::error("{}", error.what());
-    return exit_usage;
-  } catch (const std::exception& error) {
-    spdlog::error("{}", error.what());
-    return exit_failures;
+  } catch (...) {
+    return image_pipeline::exit_status_of_current_exception("Run with --help for more information.");
   }
 }

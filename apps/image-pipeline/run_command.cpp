@@ -11,13 +11,11 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
+#include "exit_status.hpp"
 #include "progress_bar.hpp"
 
 namespace image_pipeline {
 namespace {
-
-constexpr int exit_failures = 1;
-constexpr int exit_usage = 2;
 
 // The default paradigm: measured fastest for folder runs on this kind of machine (README, "Streaming a folder").
 constexpr const char* default_executor = "threads";
@@ -107,15 +105,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
 int run_folder_command(const RunCommandOptions& options) {
   try {
     return run(options);
-  } catch (const pipeline::FilterSpecError& error) {
-    std::cerr << "--filters: " << error.what() << "\nRun 'image-pipeline run --help' for more information.\n";
-    return exit_usage;
-  } catch (const pipeline::DatasetError& error) {
-    spdlog::error("{}", error.what());
-    return exit_usage;
-  } catch (const std::exception& error) {
-    spdlog::error("{}", error.what());
-    return exit_failures;
+  } catch (...) {
+    return exit_status_of_current_exception("Run 'image-pipeline run --help' for more information.");
   }
 }
 
