@@ -60,6 +60,26 @@ std::vector<StageTotal> stage_totals(const BatchResult& batch) {
   return totals;
 }
 
+const StageTotal* StageTable::find(std::size_t run, const std::string& stage) const {
+  const auto& totals = per_run.at(run);
+  const auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == stage; });
+  return found == totals.end() ? nullptr : &*found;
+}
+
+StageTable stage_table(const Comparison& comparison) {
+  StageTable table;
+  for (const auto& run : comparison.runs) {
+    table.per_run.push_back(stage_totals(run.batch));
+    for (const auto& total : table.per_run.back()) {
+      if (std::find(table.stages.begin(), table.stages.end(), total.name) == table.stages.end()) {
+        table.stages.push_back(total.name);
+      }
+    }
+  }
+  if (table.stages.empty()) table.per_run.clear();
+  return table;
+}
+
 std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison) {
   std::vector<AmdahlFit> fits;
   for (const auto& executor : parallel_executors(comparison)) {

@@ -13,15 +13,8 @@ namespace {
 
 // Where the time goes, stage by stage and run by run; empty when no run recorded stages (no --profile-filters).
 std::string format_stage_table(const Comparison& comparison) {
-  std::vector<std::string> names;
-  std::vector<std::vector<StageTotal>> per_run;
-  for (const auto& run : comparison.runs) {
-    per_run.push_back(stage_totals(run.batch));
-    for (const auto& total : per_run.back()) {
-      if (std::find(names.begin(), names.end(), total.name) == names.end()) names.push_back(total.name);
-    }
-  }
-  if (names.empty()) return {};
+  const StageTable table = stage_table(comparison);
+  if (table.stages.empty()) return {};
   std::string out = "\nWhere the time goes, stage by stage (each filter run on its own and timed; summed over the "
                     "tasks of the median run; ms per megapixel and share of task time):\n";
   out += fmt::format("  {:<16}", "Stage");
@@ -29,13 +22,13 @@ std::string format_stage_table(const Comparison& comparison) {
     out += fmt::format(" | {:>18}", fmt::format("{} x{}", run.batch.executor, run.batch.workers));
   }
   out += '\n';
-  for (const auto& name : names) {
+  for (const auto& name : table.stages) {
     out += fmt::format("  {:<16}", name);
-    for (const auto& totals : per_run) {
-      const auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == name; });
-      out += found == totals.end() ? fmt::format(" | {:>18}", "-")
-                                   : fmt::format(" | {:>18}", fmt::format("{:.2f} ms/MP {:>3.0f}%", found->ms_per_megapixel,
-                                                                          100.0 * found->share));
+    for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+      const StageTotal* total = table.find(r, name);
+      out += total == nullptr ? fmt::format(" | {:>18}", "-")
+                              : fmt::format(" | {:>18}", fmt::format("{:.2f} ms/MP {:>3.0f}%", total->ms_per_megapixel,
+                                                                     100.0 * total->share));
     }
     out += '\n';
   }

@@ -68,28 +68,19 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
       out += "\n";
     }
   }
-  std::vector<std::vector<StageTotal>> per_run;
-  std::vector<std::string> stage_names;
-  for (const auto& run : comparison.runs) {
-    per_run.push_back(stage_totals(run.batch));
-    for (const auto& total : per_run.back()) {
-      if (std::find(stage_names.begin(), stage_names.end(), total.name) == stage_names.end()) {
-        stage_names.push_back(total.name);
-      }
-    }
-  }
-  if (!stage_names.empty()) {
+  const StageTable table = stage_table(comparison);
+  if (!table.stages.empty()) {
     out += "\nWhere the time goes (each stage timed on its own; ms per megapixel, share of task time):\n\n| Stage |";
     for (const auto& run : comparison.runs) out += fmt::format(" {} x{} |", run.batch.executor, run.batch.workers);
     out += "\n|---|";
     for (std::size_t i = 0; i < comparison.runs.size(); ++i) out += "---:|";
     out += "\n";
-    for (const auto& name : stage_names) {
+    for (const auto& name : table.stages) {
       out += fmt::format("| {} |", name);
-      for (const auto& totals : per_run) {
-        const auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == name; });
-        out += found == totals.end() ? std::string(" - |")
-                                     : fmt::format(" {:.2f} ({:.0f}%) |", found->ms_per_megapixel, 100.0 * found->share);
+      for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+        const StageTotal* total = table.find(r, name);
+        out += total == nullptr ? std::string(" - |")
+                                : fmt::format(" {:.2f} ({:.0f}%) |", total->ms_per_megapixel, 100.0 * total->share);
       }
       out += "\n";
     }

@@ -45,6 +45,16 @@ struct StageTotal {
 };
 [[nodiscard]] std::vector<StageTotal> stage_totals(const BatchResult& batch);
 
+// Every run's stage totals as one table: a row per stage name (in first-seen order over the runs), a column per
+// run. Empty when no run recorded stages.
+struct StageTable {
+  std::vector<std::string> stages;
+  std::vector<std::vector<StageTotal>> per_run;  // comparison.runs order
+  // Run r's total for `stage`, or nullptr when that run did not record it.
+  [[nodiscard]] const StageTotal* find(std::size_t run, const std::string& stage) const;
+};
+[[nodiscard]] StageTable stage_table(const Comparison& comparison);
+
 // Sentences stating what this run measured: the fastest paradigm at each worker count and by how much, whether
 // threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
 // and what each run was seen to use.
