@@ -58,12 +58,12 @@ void check_outputs(const fs::path& in, const fs::path& out, const std::string& s
   }
 }
 
-void check_executor_writes_the_library_result(const std::string& executor) {
+void check_executor_writes_the_library_result(const std::string& executor, const std::string& extra = {}) {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
   make_inputs(in);
-  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor + " --workers 2");
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor + " --workers 2" + extra);
   INFO(outcome.out << outcome.err);
   CHECK(outcome.status == 0);
   std::set<std::string> expected;
@@ -90,6 +90,10 @@ TEST_CASE("run with the thread pool writes what the library computes", "[cli][ru
 
 TEST_CASE("run with the process pool writes what the library computes", "[cli][run][processes]") {
   check_executor_writes_the_library_result("processes");
+}
+
+TEST_CASE("run with the process pool over pipes writes what the library computes", "[cli][run][processes]") {
+  check_executor_writes_the_library_result("processes", " --transport pipe");
 }
 
 TEST_CASE("run with its defaults writes every image with the default chain", "[cli][run]") {
