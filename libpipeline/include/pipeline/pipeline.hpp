@@ -19,6 +19,7 @@
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/sequential_executor.hpp"
+#include "pipeline/shared_image_memory.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/thread_pool_executor.hpp"
 #include "pipeline/version.hpp"

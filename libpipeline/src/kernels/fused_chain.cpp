@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/row_kernels.hpp"
@@ -112,8 +113,16 @@ class StencilSink final : public RowSink {
 }  // namespace
 
 Image run_fused(const Image& input, std::span<const FusedStage> stages) {
+  Image out = Image::uninitialized(input.width(), input.height());
+  run_fused_into(input, stages, out);
+  return out;
+}
+
+void run_fused_into(const Image& input, std::span<const FusedStage> stages, Image& out) {
+  if (!out.is_gray8() || out.width() != input.width() || out.height() != input.height()) {
+    throw std::invalid_argument("run_fused_into: the output must be 8-bit grey of the input's size");
+  }
   const int width = input.width();
-  Image out(width, input.height());
   ImageSink image_sink(out);
 
   // Build the sinks back to front, composing runs of lookups into one table; grayscale stages are no-ops
@@ -149,7 +158,6 @@ Image run_fused(const Image& input, std::span<const FusedStage> stages) {
     }
   }
   next->finish();
-  return out;
 }
 
 }  // namespace pipeline::kernels

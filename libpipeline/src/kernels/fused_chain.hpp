@@ -23,5 +23,8 @@ struct FusedStage {
 
 // Applies `stages` in order to `input` (any layout: the first non-grayscale stage converts as grayscale does).
 [[nodiscard]] Image run_fused(const Image& input, std::span<const FusedStage> stages);
+// The same, written into `output`, which must be 8-bit grey of the input's size (every sample is written): the
+// caller owns the memory, e.g. shared memory the result must end up in.
+void run_fused_into(const Image& input, std::span<const FusedStage> stages, Image& output);
 
 }  // namespace pipeline::kernels
