@@ -1,5 +1,6 @@
 #include "pipeline/filter.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -61,6 +62,30 @@ Image FilterChain::apply(const Image& input) const {
     source = &current;
   }
   return current;
+}
+
+Image FilterChain::apply_into(const Image& input, Image& output, std::vector<StageTiming>* stages) const {
+  const bool fits = output.is_gray8() && output.width() == input.width() && output.height() == input.height();
+  if (stages == nullptr && fits && !filters_.empty()) {
+    std::vector<kernels::FusedStage> run;
+    for (const auto& filter : filters_) {
+      auto stage = as_fused_stage(*filter);
+      if (!stage) break;
+      run.push_back(*stage);
+    }
+    if (run.size() == filters_.size()) {
+      kernels::run_fused_into(input, run, output);
+      return Image();
+    }
+  }
+  // Some other filter, or profiling: the result is made as usual, then copied in if it fits.
+  Image result = stages != nullptr ? apply_profiled(input, *stages) : apply(input);
+  if (result.width() != output.width() || result.height() != output.height() || result.bands() != output.bands() ||
+      result.format() != output.format()) {
+    return result;
+  }
+  std::copy(result.bytes().begin(), result.bytes().end(), output.bytes().begin());
+  return Image();
 }
 
 Image FilterChain::apply_profiled(const Image& input, std::vector<StageTiming>& stages) const {

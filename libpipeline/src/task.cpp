@@ -35,6 +35,11 @@ std::string describe_exception() {
 }  // namespace
 
 TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker, bool profile_stages) {
+  Image none;
+  return run_task_into(chain, input, none, worker, profile_stages);
+}
+
+TaskResult run_task_into(const FilterChain& chain, const NamedImage& input, Image& into, int worker, bool profile_stages) {
   TaskResult result;
   TaskRecord& record = result.record;
   record.image = input.name;
@@ -45,7 +50,11 @@ TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worke
   record.pixels = input.image.pixel_count();
   record.start_s = monotonic_seconds();
   try {
-    result.output = profile_stages ? chain.apply_profiled(input.image, record.stages) : chain.apply(input.image);
+    if (into.empty()) {
+      result.output = profile_stages ? chain.apply_profiled(input.image, record.stages) : chain.apply(input.image);
+    } else {
+      result.output = chain.apply_into(input.image, into, profile_stages ? &record.stages : nullptr);
+    }
   } catch (...) {
     record.error = describe_exception();
     result.output = Image();

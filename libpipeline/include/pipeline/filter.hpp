@@ -48,6 +48,11 @@ class FilterChain {
   // The same pixels, each filter applied on its own (its output materialised) and timed into `stages`, one
   // entry per filter appended in order: where the time goes, at the price of fusion.
   [[nodiscard]] Image apply_profiled(const Image& input, std::vector<StageTiming>& stages) const;
+  // The same pixels as apply() (apply_profiled() when `stages` is given), written into `output` when it has the
+  // result's geometry (8-bit grey of the input's size, with the built-in filters), and then the empty image is
+  // returned. A result of another geometry is returned instead and `output` is left as it was. For outputs that
+  // must land in given memory: built-in filters write there directly, without an intermediate image.
+  [[nodiscard]] Image apply_into(const Image& input, Image& output, std::vector<StageTiming>* stages = nullptr) const;
 
   // "grayscale,blur,sobel,sharpen,brightness=1.2": parse_filter_chain() of this gives an equivalent chain.
   [[nodiscard]] std::string spec() const;

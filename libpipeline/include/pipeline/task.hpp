@@ -52,6 +52,10 @@ struct TaskResult {
 // on its own, its output materialised, and is timed into record.stages (slower: no fusion).
 [[nodiscard]] TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker,
                                   bool profile_stages = false);
+// The same, the output written into `into` when it has the output's geometry (FilterChain::apply_into): then
+// the result's output is empty and `into` holds it. Used where the output must land in given memory.
+[[nodiscard]] TaskResult run_task_into(const FilterChain& chain, const NamedImage& input, Image& into, int worker,
+                                       bool profile_stages = false);
 
 // A file-to-file task: decode `input`, run the chain, write `output` as PNG atomically.
 struct FileJob {
