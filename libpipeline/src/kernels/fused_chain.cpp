@@ -10,39 +10,44 @@
 namespace pipeline::kernels {
 namespace {
 
-// Receives the rows of its input top to bottom (push), and emits each output row as soon as the rows it needs
-// have arrived (one row behind), edge rows replicated.
+// Receives the rows of its input top to bottom and emits each output row as soon as the rows it needs have
+// arrived (one row behind), edge rows replicated. Rows are not copied from stage to stage: each stage offers the
+// buffer its next input row must be written into (input()), the stage before writes the row there, then calls
+// push(); a 3x3 stage's buffer is a slot of its ring of rows, the image sink's is the output row itself.
 class RowSink {
  public:
   virtual ~RowSink() = default;
-  virtual void push(const std::uint8_t* row) = 0;  // `row` is width bytes, valid only during the call
-  virtual void finish() = 0;                       // after the last row
+  // Where the next row goes: width bytes (a stencil's also has x = -1 and x = width, which it fills itself).
+  virtual std::uint8_t* input() = 0;
+  virtual void push() = 0;    // the row at input() is complete
+  virtual void finish() = 0;  // after the last row
 };
 
-// Pointwise tables, then the next sink. Consecutive lookups are composed into one table beforehand.
+// A pointwise table, applied in place in the next sink's buffer. Consecutive lookups are composed into one table
+// beforehand.
 class LookupSink final : public RowSink {
  public:
   LookupSink(int width, const std::array<std::uint8_t, 256>& table, RowSink& next)
-      : table_(table), next_(next), row_(static_cast<std::size_t>(width)) {}
-  void push(const std::uint8_t* row) override {
-    lookup_bytes(row, row_.data(), row_.size(), table_.data());
-    next_.push(row_.data());
+      : table_(table), next_(next), width_(static_cast<std::size_t>(width)) {}
+  std::uint8_t* input() override { return next_.input(); }
+  void push() override {
+    lookup_bytes_in_place(next_.input(), width_, table_.data());
+    next_.push();
   }
   void finish() override { next_.finish(); }
 
  private:
   std::array<std::uint8_t, 256> table_;
   RowSink& next_;
-  std::vector<std::uint8_t> row_;
+  std::size_t width_;
 };
 
-// Writes rows into the output image.
+// Rows are written straight into the output image.
 class ImageSink final : public RowSink {
  public:
   explicit ImageSink(Image& out) : out_(out) {}
-  void push(const std::uint8_t* row) override {
-    std::memcpy(out_.row(y_++), row, static_cast<std::size_t>(out_.width()));
-  }
+  std::uint8_t* input() override { return out_.row(y_); }
+  void push() override { ++y_; }
   void finish() override {}
 
  private:
@@ -51,53 +56,68 @@ class ImageSink final : public RowSink {
 };
 
 // The 3x3 stencils over a ring of three edge-padded input rows, slot(y) holding input row y (y = -1 .. height).
+// Blur keeps its ring as horizontally blurred float rows instead, and one padded byte row to receive input in.
 class StencilSink final : public RowSink {
  public:
   StencilSink(FusedStage::Kind kind, int width, RowSink& next)
-      : kind_(kind), width_(width), stride_(static_cast<std::size_t>(width) + 2), rows_(3 * stride_),
-        out_(static_cast<std::size_t>(width)), next_(next) {
+      : kind_(kind), width_(width), stride_(static_cast<std::size_t>(width) + 2),
+        rows_((kind == FusedStage::Kind::blur ? 1 : 3) * stride_), next_(next) {
     if (kind_ == FusedStage::Kind::blur) horizontal_.resize(3 * static_cast<std::size_t>(width));
   }
 
-  void push(const std::uint8_t* row) override {
+  std::uint8_t* input() override { return slot(received_); }
+
+  void push() override {
     const int y = received_++;
-    store(y, row);
-    if (y == 0) store(-1, row);  // the row above the first is the first
+    std::uint8_t* row = slot(y);
+    row[-1] = row[0];
+    row[width_] = row[width_ - 1];
+    if (kind_ == FusedStage::Kind::blur) {
+      blur_horizontal(row, horizontal(y), width_);
+      // The row above the first is the first.
+      if (y == 0) std::memcpy(horizontal(-1), horizontal(0), static_cast<std::size_t>(width_) * sizeof(float));
+    } else if (y == 0) {
+      std::memcpy(slot(-1) - 1, row - 1, stride_);
+    }
     if (y >= 1) emit(y - 1);
   }
 
   void finish() override {
     if (received_ == 0) return;
-    store(received_, slot(received_ - 1));  // the row below the last is the last
-    emit(received_ - 1);
+    // The row below the last is the last.
+    const int last = received_ - 1;
+    if (kind_ == FusedStage::Kind::blur) {
+      std::memcpy(horizontal(received_), horizontal(last), static_cast<std::size_t>(width_) * sizeof(float));
+    } else {
+      std::memcpy(slot(received_) - 1, slot(last) - 1, stride_);
+    }
+    emit(last);
     next_.finish();
   }
 
  private:
-  std::uint8_t* slot(int y) { return rows_.data() + static_cast<std::size_t>((y + 3) % 3) * stride_ + 1; }
-  float* horizontal(int y) { return horizontal_.data() + static_cast<std::size_t>((y + 3) % 3) * static_cast<std::size_t>(width_); }
-
-  void store(int y, const std::uint8_t* row) {
-    std::uint8_t* target = slot(y);
-    std::memmove(target, row, static_cast<std::size_t>(width_));  // memmove: finish() copies slot to slot
-    target[-1] = target[0];
-    target[width_] = target[width_ - 1];
-    if (kind_ == FusedStage::Kind::blur) blur_horizontal(target, horizontal(y), width_);
+  std::uint8_t* slot(int y) {
+    if (kind_ == FusedStage::Kind::blur) return rows_.data() + 1;
+    return rows_.data() + static_cast<std::size_t>((y + 3) % 3) * stride_ + 1;
+  }
+  float* horizontal(int y) {
+    return horizontal_.data() + static_cast<std::size_t>((y + 3) % 3) * static_cast<std::size_t>(width_);
   }
 
   void emit(int y) {
+    std::uint8_t* out = next_.input();
     switch (kind_) {
       case FusedStage::Kind::blur:
-        blur_vertical(horizontal(y - 1), horizontal(y), horizontal(y + 1), out_.data(), width_);
+        blur_vertical(horizontal(y - 1), horizontal(y), horizontal(y + 1), out, width_);
         break;
       case FusedStage::Kind::sobel:
-        sobel_row(slot(y - 1), slot(y), slot(y + 1), out_.data(), width_);
+        sobel_row(slot(y - 1), slot(y), slot(y + 1), out, width_);
         break;
       default:
-        sharpen_row(slot(y - 1), slot(y), slot(y + 1), out_.data(), width_);
+        sharpen_row(slot(y - 1), slot(y), slot(y + 1), out, width_);
         break;
     }
-    next_.push(out_.data());
+    next_.push();
   }
 
   FusedStage::Kind kind_;
@@ -105,7 +125,6 @@ class StencilSink final : public RowSink {
   std::size_t stride_;
   std::vector<std::uint8_t> rows_;
   std::vector<float> horizontal_;
-  std::vector<std::uint8_t> out_;
   RowSink& next_;
   int received_ = 0;
 };
@@ -147,15 +166,14 @@ void run_fused_into(const Image& input, std::span<const FusedStage> stages, Imag
     next = sinks.back().get();
   }
 
-  // Feed the input, converted to grey row by row (a no-op copy for grey input).
-  std::vector<std::uint8_t> row(static_cast<std::size_t>(width));
+  // Feed the input, converted to grey row by row straight into the first stage's buffer (a copy for grey input).
   for (int y = 0; y < input.height(); ++y) {
     if (input.is_gray8()) {
-      next->push(input.row(y));
+      std::memcpy(next->input(), input.row(y), static_cast<std::size_t>(width));
     } else {
-      gray_row(input, y, row.data());
-      next->push(row.data());
+      gray_row(input, y, next->input());
     }
+    next->push();
   }
   next->finish();
 }

@@ -32,6 +32,8 @@ void sharpen_row(const std::uint8_t* __restrict a, const std::uint8_t* __restric
                  std::uint8_t* __restrict out, int width);
 void lookup_bytes(const std::uint8_t* __restrict in, std::uint8_t* __restrict out, std::size_t count,
                   const std::uint8_t* __restrict table);
+// The same, in place: row[i] = table[row[i]].
+void lookup_bytes_in_place(std::uint8_t* row, std::size_t count, const std::uint8_t* __restrict table);
 // Row y of any image (1-4 bands, 8/16-bit) as 8-bit grey, exactly as the grayscale filter specifies.
 void gray_row(const Image& input, int y, std::uint8_t* __restrict out);
 // The whole image as 8-bit grey (a copy when it already is).
