@@ -167,7 +167,14 @@ void run_fused_into(const Image& input, std::span<const FusedStage> stages, Imag
   }
 
   // Feed the input, converted to grey row by row straight into the first stage's buffer (a copy for grey input).
+  const std::size_t row_bytes = input.row_bytes();
   for (int y = 0; y < input.height(); ++y) {
+    // The input comes from memory, the stages work in cache: ask for the next input row now, so that it arrives
+    // while this row goes through the stages instead of stalling the next conversion.
+    if (y + 1 < input.height()) {
+      const std::uint8_t* next_row = input.row(y + 1);
+      for (std::size_t offset = 0; offset < row_bytes; offset += 64) __builtin_prefetch(next_row + offset);
+    }
     if (input.is_gray8()) {
       std::memcpy(next->input(), input.row(y), static_cast<std::size_t>(width));
     } else {
