@@ -4,8 +4,11 @@
 # each figure is the median, in ms per megapixel; the ratios are computed within this one run.
 #
 # Usage: benchmarks/compare-gnu-parallel.sh [--photos DIR] [--count 40] [--size 1920x1080] [--repeats 3] [--jobs 2]
+#                                           [--build DIR | --cli PATH]
 # The dataset: --count JPEGs of --size, made by resizing the photos of DIR in turn (default: ../shared/corpus/public
-# beside the project, else pass --photos).
+# beside the project, else pass --photos). --build: the CMake build folder to build the CLI in (default build/bench),
+# e.g. to leave another build folder alone; --cli: an image-pipeline already built (its worker program beside it),
+# nothing built, e.g. a copy of the binaries before a change.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 photos="$root/../shared/corpus/public"
@@ -13,6 +16,8 @@ count=40
 size=1920x1080
 repeats=3
 jobs=2
+build="$root/build/bench"
+cli=
 while [ $# -gt 0 ]; do
   case $1 in
     --photos) photos=$2; shift 2 ;;
@@ -20,16 +25,24 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --build) build=$(realpath -m "$2"); shift 2 ;;
+    --cli) cli=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 [ -d "$photos" ] || { echo "no photos folder '$photos': pass --photos DIR" >&2; exit 2; }
 
 "$root/scripts/install-deps.sh" --bench
-build="$root/build/bench"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIPELINE_BUILD_BENCHMARKS=ON -DPIPELINE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target image-pipeline image-pipeline-worker >/dev/null
-cli="$build/apps/image-pipeline"
+if [ -z "$cli" ]; then
+  # A folder already configured (e.g. a developer's --build DIR) keeps its own settings; it must be a Release build.
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIPELINE_BUILD_BENCHMARKS=ON -DPIPELINE_BUILD_TESTS=OFF >/dev/null
+  fi
+  grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$build/CMakeCache.txt" || { echo "$build is not a Release build" >&2; exit 2; }
+  cmake --build "$build" -j"$(nproc)" --target image-pipeline image-pipeline-worker >/dev/null
+  cli="$build/apps/image-pipeline"
+fi
+[ -x "$cli" ] || { echo "no image-pipeline program at '$cli'" >&2; exit 2; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -3,6 +3,8 @@
 find_package(PkgConfig REQUIRED)
 # A prefixed name so the imported target cannot clash with a consumer's own pkg-config lookups.
 pkg_check_modules(pipeline_VIPS REQUIRED IMPORTED_TARGET vips-cpp>=8.10)
+# PNG encoding (image_io.cpp); Debian's libdeflate-dev, which libvips-dev already depends on (through libtiff-dev).
+pkg_check_modules(pipeline_DEFLATE REQUIRED IMPORTED_TARGET libdeflate>=1.0)
 # 1.80 is where Boost.Process v2 appeared; Debian 12's libboost1.81-dev provides it.
 find_package(Boost 1.80 REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
