@@ -20,6 +20,7 @@
 #include "pipeline/filters.hpp"
 #include "pipeline/memory.hpp"
 #include "pipeline/process_pool_executor.hpp"
+#include "pipeline/shared_image_memory.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 
@@ -96,13 +97,16 @@ void filters_section(int repeats, const pipeline::Batch& photos) {
 // builds a new process pool for every run instead, starting its workers inside the timed run: the pool as it was
 // before it kept its workers, for reference.
 struct ExecutorCase {
-  std::string label;      // "threads", "processes pipe", "processes shm", "processes pipe fresh"
+  // "threads", "processes pipe", "processes shm" (in place: the images in shared image memory), "processes shm
+  // copy" (the same pool, the images on the heap: copied through each worker's segment), "processes pipe fresh"
+  std::string label;
   std::string executor;   // make_executor name
   std::optional<pipeline::Transport> transport;
   bool fresh = false;
   int workers = 1;
   std::unique_ptr<pipeline::Executor> started;
-  std::vector<double> transfer_ms_per_mb;  // per measured run: transfer_s summed over tasks per MB moved
+  std::vector<double> transfer_ms_per_mb;  // per measured run: transfer_s summed over tasks per MB of images
+  bool heap_images = false;                // run on the batch made before shared image memory was on
 };
 
 std::unique_ptr<pipeline::Executor> make_case_executor(const ExecutorCase& c) {
@@ -119,23 +123,30 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
   if (result.failure_count() != 0) throw std::runtime_error(fmt::format("{} x{}: a task failed", c.label, c.workers));
   double transfer_s = 0;
   double megabytes = 0;
-  for (const auto& task : result.tasks) {
-    transfer_s += task.record.transfer_s;
-    megabytes += static_cast<double>(task.record.bytes_sent + task.record.bytes_received) / 1e6;
+  // Per MB of images delivered (input and output samples), however many bytes the transport itself moved for
+  // them: in place that is a few frames, so a per-byte-moved figure would say nothing.
+  for (std::size_t i = 0; i < result.tasks.size(); ++i) {
+    transfer_s += result.tasks[i].record.transfer_s;
+    megabytes += static_cast<double>(batch[i].image.size_bytes() + result.tasks[i].output.size_bytes()) / 1e6;
   }
-  if (megabytes > 0) c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
+  if (c.transport && megabytes > 0) c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
   return result.seconds();
 }
 
-void executors_section(int repeats, const pipeline::Batch& batch, const std::vector<int>& worker_counts, bool fresh_pools) {
+// `heap` was made before shared image memory was on; `batch` is the same images in it (see main).
+void executors_section(int repeats, const pipeline::Batch& heap, const pipeline::Batch& batch,
+                       const std::vector<int>& worker_counts, bool fresh_pools) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   std::vector<ExecutorCase> cases;
-  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}});
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
   for (const int workers : worker_counts) {
-    cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}});
-    cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, workers, {}, {}});
-    cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}});
-    if (fresh_pools) cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}});
+    cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
+    cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, workers, {}, {}, false});
+    cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
+    cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, true});
+    if (fresh_pools) {
+      cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}, false});
+    }
   }
   for (auto& c : cases) {
     if (c.fresh) continue;
@@ -143,13 +154,15 @@ void executors_section(int repeats, const pipeline::Batch& batch, const std::vec
     c.started->start();
   }
   std::vector<std::function<double()>> runs;
-  for (auto& c : cases) runs.push_back([&c, &chain, &batch] { return run_case(c, chain, batch); });
+  for (auto& c : cases) {
+    runs.push_back([&c, &chain, &batch, &heap] { return run_case(c, chain, c.heap_images ? heap : batch); });
+  }
   const auto results = interleaved(runs, repeats);
 
   const double mp = megapixels(batch);
   fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {}; pools started before timing{})\n\n",
              batch.size(), mp, repeats, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
-  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms/MB | min..max s |\n"
+  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms per MB of images | min..max s |\n"
              "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::map<std::pair<std::string, int>, double> medians;
   for (std::size_t i = 0; i < cases.size(); ++i) medians[{cases[i].label, cases[i].workers}] = results[i].median;
@@ -171,10 +184,11 @@ void executors_section(int repeats, const pipeline::Batch& batch, const std::vec
     const double threads = medians[{"threads", workers}];
     const double pipe = medians[{"processes pipe", workers}];
     const double shm = medians[{"processes shm", workers}];
-    fmt::print("{} workers: speedup threads {:.2f}x, processes pipe {:.2f}x, shm {:.2f}x; processes / threads time: "
-               "pipe {:.3f}, shm {:.3f}; shm / pipe time {:.3f}",
-               workers, results[0].median / threads, results[0].median / pipe, results[0].median / shm, pipe / threads,
-               shm / threads, shm / pipe);
+    const double copy = medians[{"processes shm copy", workers}];
+    fmt::print("{} workers: speedup threads {:.2f}x, processes pipe {:.2f}x, shm copy {:.2f}x, shm in place {:.2f}x; "
+               "processes / threads time: pipe {:.3f}, shm copy {:.3f}, shm in place {:.3f}; shm in place / pipe time {:.3f}",
+               workers, results[0].median / threads, results[0].median / pipe, results[0].median / copy,
+               results[0].median / shm, pipe / threads, copy / threads, shm / threads, shm / pipe);
     if (fresh_pools) {
       fmt::print("; a new pipe pool per run (as before) / shm kept: {:.2f}x", medians[{"processes pipe fresh", workers}] / shm);
     }
@@ -182,20 +196,23 @@ void executors_section(int repeats, const pipeline::Batch& batch, const std::vec
   }
 }
 
-void overhead_section(int repeats, std::size_t tiny_count) {
+void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipeline::Batch& tiny) {
+  const std::size_t tiny_count = tiny.size();
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
-  const auto tiny = pipeline::synthetic_dataset({.count = tiny_count, .seed = 3, .size = std::pair{64, 64}});
   std::vector<ExecutorCase> cases;
-  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}});
-  cases.push_back({"threads", "threads", std::nullopt, false, 2, {}, {}});
-  cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, 2, {}, {}});
-  cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}});
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
+  cases.push_back({"threads", "threads", std::nullopt, false, 2, {}, {}, false});
+  cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, 2, {}, {}, false});
+  cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, false});
+  cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, true});
   for (auto& c : cases) {
     c.started = make_case_executor(c);
     c.started->start();
   }
   std::vector<std::function<double()>> runs;
-  for (auto& c : cases) runs.push_back([&c, &chain, &tiny] { return run_case(c, chain, tiny); });
+  for (auto& c : cases) {
+    runs.push_back([&c, &chain, &tiny, &heap_tiny] { return run_case(c, chain, c.heap_images ? heap_tiny : tiny); });
+  }
   const auto results = interleaved(runs, repeats);
   fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {}; pools started before timing)\n\n",
              tiny_count, repeats);
@@ -253,19 +270,27 @@ int main(int argc, char** argv) {
   const bool allocator_tuned = pipeline::tune_allocator_for_images();
   pipeline::initialize_vips();
   const auto photos = pipeline::synthetic_dataset({.count = images, .seed = 1, .size = std::pair{1920, 1080}});
+  const auto heap_tiny = pipeline::synthetic_dataset({.count = tiny, .seed = 3, .size = std::pair{64, 64}});
+  // From here on images are made in shared image memory, as the CLI does for a process pool: copies of the same
+  // images, so the process pool can be timed passing them in place and (the heap originals) by copy.
+  std::string why;
+  const bool shared = pipeline::use_shared_image_memory(pipeline::default_shared_image_capacity, &why);
+  const pipeline::Batch shared_photos = photos;
+  const pipeline::Batch shared_tiny = heap_tiny;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{})\n",
+  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{}; "
+             "shared image memory: {})\n",
              pipeline::libvips_version(), allocator_tuned ? "yes" : "no",
-             tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "");
+             tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "", shared ? "on" : "off, " + why);
   try {
     const auto wanted = [&sections](const char* name) {
       return std::find(sections.begin(), sections.end(), name) != sections.end();
     };
     if (wanted("filters")) filters_section(repeats, photos);
     std::fflush(stdout);
-    if (wanted("executors")) executors_section(repeats, photos, workers, fresh);
+    if (wanted("executors")) executors_section(repeats, photos, shared_photos, workers, fresh);
     std::fflush(stdout);
-    if (wanted("overhead")) overhead_section(repeats, tiny);
+    if (wanted("overhead")) overhead_section(repeats, heap_tiny, shared_tiny);
     std::fflush(stdout);
     if (wanted("scaling")) scaling_section(repeats);
   } catch (const std::exception& error) {

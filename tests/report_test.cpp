@@ -145,3 +145,23 @@ TEST_CASE("profiled stages appear in the terminal table, the Markdown, the JSON 
   }
   CHECK(stage_slices == 2);
 }
+
+TEST_CASE("the method line says whether the process pool's images went in place, by copy, or through pipes", "[report]") {
+  const auto method_for = [](const std::string& transport, std::size_t in_place) {
+    pipeline::Comparison comparison;
+    pipeline::ComparisonRun baseline;
+    baseline.batch = batch_of("sequential", 1, 0.0, 1.0, {task("a", 0, 0.0, 0.5), task("b", 0, 0.5, 1.0)});
+    comparison.runs.push_back(baseline);
+    auto pool = batch_of("processes", 2, 0.0, 0.6, {task("a", 0, 0.0, 0.5), task("b", 1, 0.0, 0.5)});
+    pool.transport = transport;
+    pool.in_place_tasks = in_place;
+    pipeline::ComparisonRun run;
+    run.batch = pool;
+    comparison.runs.push_back(run);
+    return pipeline::measurement_method(comparison, pipeline::RunConditions{});
+  };
+  CHECK_THAT(method_for("shm", 2), Contains("in shared memory, in place"));
+  CHECK_THAT(method_for("shm", 0), Contains("copied in and out of each worker's segment"));
+  CHECK_THAT(method_for("shm", 1), Contains("1 of 2 images in place, the others copied"));
+  CHECK_THAT(method_for("pipe", 0), Contains("through pipes"));
+}

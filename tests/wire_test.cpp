@@ -64,6 +64,55 @@ TEST_CASE("a handshake survives the round trip, with either transport", "[wire]"
   CHECK(shared.transport == pipeline::Transport::shared_memory);
   CHECK(shared.segment_fd == 3);
   CHECK(shared.segment_bytes == 1 << 20);
+  CHECK(shared.arena_fd == -1);
+  CHECK(shared.arena_bytes == 0);
+
+  sent.arena_fd = 4;
+  sent.arena_bytes = std::uint64_t{64} << 30;
+  const auto arena = wire::decode_handshake(payload_of(wire::encode_handshake(sent)));
+  CHECK(arena.arena_fd == 4);
+  CHECK(arena.arena_bytes == std::uint64_t{64} << 30);
+}
+
+TEST_CASE("a handshake with shared image memory must give it a descriptor of its own and a size", "[wire]") {
+  wire::Handshake pipe;
+  pipe.arena_fd = 4;
+  pipe.arena_bytes = 4096;
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))), Catch::Contains("pipe transport"));
+
+  wire::Handshake shared;
+  shared.transport = pipeline::Transport::shared_memory;
+  shared.segment_fd = 3;
+  shared.arena_fd = 3;  // the segment's
+  shared.arena_bytes = 4096;
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(shared))), Catch::Contains("of its own"));
+  shared.arena_fd = 4;
+  shared.arena_bytes = 0;
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(shared))), Catch::Contains("0 bytes"));
+}
+
+TEST_CASE("images and output areas in shared image memory are checked against its size, not the segment's", "[wire]") {
+  const wire::ImageShape shape{100, 10, 3, SampleFormat::u8};  // 3000 bytes
+  const wire::SegmentImage input{shape, 8192, wire::Memory::arena};
+  const wire::SegmentArea output{16384, 1000, wire::Memory::arena};
+  const auto payload = payload_of(wire::encode_segment_task(5, "in-place", input, output));
+  const auto task = wire::decode_task(payload, {0, 20000});
+  REQUIRE(task.in_segment);
+  CHECK(*task.in_segment == input);
+  CHECK(task.output == output);
+  CHECK(task.image.empty());
+  // A segment of the same size does not stand in for shared image memory, nor the reverse.
+  CHECK_THROWS_WITH(wire::decode_task(payload, {20000, 0}), Catch::Contains("shared image memory, but none is mapped"));
+  CHECK_THROWS_WITH(wire::decode_task(payload, {0, 17383}), Catch::Contains("output area"));
+  CHECK_THROWS_WITH(wire::decode_task(payload, {0, 11191}), Catch::Contains("outside"));
+
+  wire::Result result;
+  result.record.pid = 1;
+  result.output_in_segment = wire::SegmentImage{{100, 10, 1, SampleFormat::u8}, 16384, wire::Memory::arena};
+  const auto got = wire::decode_result(payload_of(wire::encode_result(result)), {0, 20000});
+  REQUIRE(got.output_in_segment);
+  CHECK(got.output_in_segment->memory == wire::Memory::arena);
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result)), {20000, 0}), Catch::Contains("none is mapped"));
 }
 
 TEST_CASE("a handshake whose transport and segment disagree is rejected", "[wire]") {
@@ -143,7 +192,7 @@ TEST_CASE("a task in the segment says where its samples are and where the output
   const wire::SegmentArea output{921600, 307200};
   const auto frame = wire::encode_segment_task(9, "big.png", input, output);
   CHECK(frame.size() < 100);  // the samples are not in the frame
-  const auto task = wire::decode_task(wire::split_frame(frame).payload, 921600 + 307200);
+  const auto task = wire::decode_task(wire::split_frame(frame).payload, {921600 + 307200});
   CHECK(task.index == 9);
   CHECK(task.name == "big.png");
   CHECK(task.image.empty());
@@ -157,24 +206,24 @@ TEST_CASE("an image or output area outside the mapped segment is rejected", "[wi
   const auto payload_for = [&](std::uint64_t offset, wire::SegmentArea output) {
     return payload_of(wire::encode_segment_task(0, "n", {shape, offset}, output));
   };
-  CHECK_NOTHROW(wire::decode_task(payload_for(0, {1000, 1000}), 2000));
+  CHECK_NOTHROW(wire::decode_task(payload_for(0, {1000, 1000}), {2000}));
   // No segment mapped at all (the pipe transport).
-  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {}), 0), Catch::Contains("no segment"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {}), {0}), Catch::Contains("none is mapped"));
   // The samples run past the end by one byte.
-  CHECK_THROWS_WITH(wire::decode_task(payload_for(1001, {}), 2000), Catch::Contains("outside"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(1001, {}), {2000}), Catch::Contains("outside"));
   // An offset so large that offset + size wraps around.
-  CHECK_THROWS_WITH(wire::decode_task(payload_for(~std::uint64_t{0} - 10, {}), 2000), Catch::Contains("outside"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(~std::uint64_t{0} - 10, {}), {2000}), Catch::Contains("outside"));
   // The output area past the end, or wrapping.
-  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {1000, 1001}), 2000), Catch::Contains("output area"));
-  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {8, ~std::uint64_t{0}}), 2000), Catch::Contains("output area"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {1000, 1001}), {2000}), Catch::Contains("output area"));
+  CHECK_THROWS_WITH(wire::decode_task(payload_for(0, {8, ~std::uint64_t{0}}), {2000}), Catch::Contains("output area"));
 
   wire::Result result;
   result.record.pid = 1;
   result.output_in_segment = wire::SegmentImage{shape, 1500};
   const auto result_payload = payload_of(wire::encode_result(result));
-  CHECK_NOTHROW(wire::decode_result(result_payload, 2500));
-  CHECK_THROWS_WITH(wire::decode_result(result_payload, 2499), Catch::Contains("outside"));
-  CHECK_THROWS_WITH(wire::decode_result(result_payload), Catch::Contains("no segment"));
+  CHECK_NOTHROW(wire::decode_result(result_payload, {2500}));
+  CHECK_THROWS_WITH(wire::decode_result(result_payload, {2499}), Catch::Contains("outside"));
+  CHECK_THROWS_WITH(wire::decode_result(result_payload), Catch::Contains("none is mapped"));
 }
 
 TEST_CASE("a prefix followed by the samples is the whole frame", "[wire]") {
@@ -227,7 +276,7 @@ TEST_CASE("a result whose output is in the segment says where", "[wire]") {
   sent.index = 1;
   sent.record.pid = 5;
   sent.output_in_segment = wire::SegmentImage{{20, 10, 1, SampleFormat::u8}, 4096};
-  const auto got = wire::decode_result(payload_of(wire::encode_result(sent)), 8192);
+  const auto got = wire::decode_result(payload_of(wire::encode_result(sent)), {8192});
   CHECK(got.output.empty());
   REQUIRE(got.output_in_segment);
   CHECK(*got.output_in_segment == *sent.output_in_segment);
@@ -346,12 +395,12 @@ TEST_CASE("every truncation of a frame is rejected", "[wire]") {
       [](auto p) { (void)wire::decode_handshake(p); },
       [](auto p) { (void)wire::decode_hello(p); },
       [](auto p) { (void)wire::decode_error(p); },
-      [](auto p) { (void)wire::decode_task(p, segment); },
-      [](auto p) { (void)wire::decode_result(p, segment); },
+      [](auto p) { (void)wire::decode_task(p, {segment}); },
+      [](auto p) { (void)wire::decode_result(p, {segment}); },
       [](auto p) { (void)wire::decode_chain(p); },
       [](auto p) { (void)wire::decode_ready(p); },
       [](auto p) { (void)wire::decode_segment(p); },
-      [](auto p) { (void)wire::decode_task(p, segment); },
+      [](auto p) { (void)wire::decode_task(p, {segment}); },
       [](auto p) { (void)wire::decode_file_task(p); },
       [](auto p) { (void)wire::decode_file_result(p); }};
   REQUIRE(decoders.size() == frames.size());
@@ -398,8 +447,8 @@ TEST_CASE("garbage is not mistaken for a frame", "[wire]") {
 
 TEST_CASE("an image whose pixel count disagrees with its geometry is rejected", "[wire]") {
   const Image image = pipeline::test::noise_image(4, 4, 1, 8);
-  // Layout after the header: u64 index, u32 name length, name "n", the output area (2 x u64), then u32 width.
-  const std::size_t width_at = 8 + 4 + 1 + 16;
+  // Layout after the header: u64 index, u32 name length, name "n", the output area (24 bytes), then u32 width.
+  const std::size_t width_at = 8 + 4 + 1 + 24;
   const std::size_t bands_at = width_at + 8;
   const std::size_t format_at = bands_at + 1;
   const std::size_t placement_at = format_at + 1;
@@ -421,7 +470,7 @@ TEST_CASE("an image whose pixel count disagrees with its geometry is rejected", 
   CHECK_THROWS_WITH(wire::decode_task(payload), Catch::Contains("sample format"));
 
   payload = payload_of(wire::encode_task(0, "n", image));
-  payload[placement_at] = 2;
+  payload[placement_at] = 3;
   CHECK_THROWS_WITH(wire::decode_task(payload), Catch::Contains("placement"));
 
   payload = payload_of(wire::encode_task(0, "n", image));

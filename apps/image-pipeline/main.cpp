@@ -24,6 +24,7 @@
 #include "pipeline/memory.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
+#include "pipeline/shared_image_memory.hpp"
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
 #include "exit_status.hpp"
@@ -135,6 +136,16 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 int run(const Options& options) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
+  const pipeline::Transport transport = pipeline::parse_transport(options.transport);
+  const bool process_pool = std::find(options.executors.begin(), options.executors.end(), "processes") != options.executors.end();
+  if (process_pool && transport == pipeline::Transport::shared_memory) {
+    // Before any image is made: the process pool then passes images in place, and every executor reads the same
+    // memory.
+    std::string why;
+    if (!pipeline::use_shared_image_memory(pipeline::default_shared_image_capacity, &why)) {
+      spdlog::warn("no shared image memory ({}): the process pool copies each image through its worker's segment", why);
+    }
+  }
 
   pipeline::Batch batch;
   std::string dataset_name;
@@ -175,7 +186,7 @@ int run(const Options& options) {
   plan.run_options.profile_stages = options.profile_filters;
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
-  process_options.transport = pipeline::parse_transport(options.transport);
+  process_options.transport = transport;
   if (options.worker_program) process_options.worker_program = *options.worker_program;
   std::size_t write_failures = 0;
   const auto write_baseline = [&](const pipeline::BatchResult& baseline) {

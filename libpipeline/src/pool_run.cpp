@@ -16,6 +16,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "shared_arena.hpp"
+
 namespace pipeline::detail {
 namespace {
 
@@ -146,12 +148,19 @@ class PoolRun {
     slot->index = index;
     wire::Handshake handshake{wire::protocol_version, options_.vips, static_cast<int>(spdlog::get_level()),
                               options_.max_frame_bytes, options_.transport, -1, 0};
+    int arena_fd = -1;
     try {
       if (shared_memory()) {
         slot->segment = SharedSegment::create();
         handshake.segment_fd = worker_segment_fd;
+        if (const SharedArena* arena = SharedArena::active()) {
+          arena_fd = arena->fd();
+          handshake.arena_fd = worker_arena_fd;
+          handshake.arena_bytes = arena->capacity();
+          slot->arena = true;
+        }
       }
-      slot->process = std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd());
+      slot->process = std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd(), arena_fd);
     } catch (const std::exception& error) {
       throw std::runtime_error(fmt::format("cannot start worker program '{}': {}", program_.string(), error.what()));
     }
@@ -232,7 +241,7 @@ class PoolRun {
         break;
       case State::busy:
         if (type == FrameType::result && !jobs_->files_mode) {
-          return on_result(s, wire::decode_result(s.payload, s.segment.size()));
+          return on_result(s, wire::decode_result(s.payload, mapped(s)));
         }
         if (type == FrameType::file_result && jobs_->files_mode) {
           return on_file_result(s, wire::decode_file_result(s.payload));
@@ -303,7 +312,7 @@ class PoolRun {
                                  : "a path longer than the process pool's protocol carries");
     }
     s.state = State::busy;
-    s.in_flight.push_back({i, monotonic_seconds(), {}});
+    s.in_flight.push_back({i, monotonic_seconds(), {}, Image()});
     send(s, {wire::encode_file_task(task), {}, i});
   }
 
@@ -312,6 +321,7 @@ class PoolRun {
     if (input.image.empty()) return fail_task(i, s, "empty image");
     if (input.name.size() > wire::max_text_bytes) return fail_task(i, s, "an image name longer than the protocol carries");
     const double sent_at = monotonic_seconds();
+    if (s.arena && send_in_place(s, i, sent_at)) return;
     if (!shared_memory()) {
       if (wire::task_frame_bytes(input.name, input.image) - wire::header_bytes > options_.max_frame_bytes) {
         // Never sent: the worker would reject the frame and be counted as a crash.
@@ -320,7 +330,7 @@ class PoolRun {
                                            wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
       }
       s.state = State::busy;
-      s.in_flight.push_back({i, sent_at, {}});
+      s.in_flight.push_back({i, sent_at, {}, Image()});
       send(s, {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), i});
       return;
     }
@@ -342,30 +352,63 @@ class PoolRun {
     progress_[i].bytes_sent += input_bytes;
     const wire::SegmentArea output{output_offset, s.segment.size() - output_offset};
     s.state = State::busy;
-    s.in_flight.push_back({i, sent_at, output});
+    s.in_flight.push_back({i, sent_at, output, Image()});
     send(s, {wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
+  }
+
+  // An image in shared image memory goes as it is: the worker reads it where it lies and writes its output into
+  // an image allocated there for it. No sample is copied, only the task frame goes through the pipe. False (and
+  // nothing sent) when the image is elsewhere or shared image memory has no room for the output.
+  bool send_in_place(Slot& s, std::size_t i, double sent_at) {
+    const NamedImage& input = jobs_->images[i];
+    const SharedArena* arena = SharedArena::active();
+    const auto input_at = arena->offset_of(input.image.bytes().data(), input.image.size_bytes());
+    if (!input_at) return false;
+    Image output = Image::uninitialized(input.image.width(), input.image.height());  // every sample gets written
+    const auto output_at = arena->offset_of(output.bytes().data(), output.size_bytes());
+    if (!output_at) return false;
+    const wire::SegmentArea area{*output_at, output.size_bytes(), wire::Memory::arena};
+    const wire::SegmentImage where{wire::ImageShape::of(input.image), *input_at, wire::Memory::arena};
+    s.state = State::busy;
+    s.in_flight.push_back({i, sent_at, area, std::move(output)});
+    send(s, {wire::encode_segment_task(i, input.name, where, area), {}, i});
+    return true;
+  }
+
+  [[nodiscard]] wire::MappedBytes mapped(const Slot& s) const noexcept {
+    const SharedArena* arena = SharedArena::active();
+    return {s.segment.size(), s.arena && arena != nullptr ? arena->capacity() : 0};
   }
 
   // The front task in flight is answered; returns it after checking the answer is for it.
   InFlight answered(Slot& s, std::uint64_t index) {
-    const InFlight front = s.in_flight.front();
-    if (index != front.task) {
-      throw wire::ProtocolError(fmt::format("result for task {} while task {} was due", index, front.task));
+    if (index != s.in_flight.front().task) {
+      throw wire::ProtocolError(fmt::format("result for task {} while task {} was due", index, s.in_flight.front().task));
     }
+    InFlight front = std::move(s.in_flight.front());
     s.in_flight.pop_front();
     return front;
   }
 
   void on_result(Slot& s, wire::Result result) {
-    const InFlight task = answered(s, result.index);
+    InFlight task = answered(s, result.index);
     const std::size_t i = task.task;
     TaskProgress& progress = progress_[i];
     progress.bytes_received += wire::header_bytes + s.payload.size();
     if (result.output_in_segment) {
       const wire::SegmentImage& at = *result.output_in_segment;
-      if (at.offset != task.output.offset || at.shape.size_bytes() > task.output.bytes) {
+      if (task.output.none() || at.memory != task.output.memory || at.offset != task.output.offset ||
+          at.shape.size_bytes() > task.output.bytes) {
         throw wire::ProtocolError(fmt::format("output at [{}, +{}) outside the task's output area [{}, +{})", at.offset,
                                               at.shape.size_bytes(), task.output.offset, task.output.bytes));
+      }
+      if (at.memory == wire::Memory::arena) {
+        // Written in place: the image allocated for it is the output, if the worker wrote it as allocated.
+        if (at.shape != wire::ImageShape::of(task.output_image)) {
+          throw wire::ProtocolError("an output in shared image memory with another geometry than allocated");
+        }
+        ++result_->in_place_tasks;
+        return complete(s, task, std::move(result.record), std::move(task.output_image));
       }
       const auto samples = s.segment.bytes().subspan(static_cast<std::size_t>(at.offset),
                                                      static_cast<std::size_t>(at.shape.size_bytes()));

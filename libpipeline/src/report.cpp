@@ -45,8 +45,16 @@ std::string measurement_method(const Comparison& comparison, const RunConditions
   if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
   for (const auto& run : comparison.runs) {
     if (!run.batch.transport.empty()) {
-      method += fmt::format("; process pool pixels through {}",
-                            run.batch.transport == "shm" ? "shared memory" : run.batch.transport + "s");
+      if (run.batch.transport != "shm") {
+        method += fmt::format("; process pool pixels through {}s", run.batch.transport);
+      } else if (run.batch.in_place_tasks == run.batch.tasks.size()) {
+        method += "; process pool pixels in shared memory, in place (images and outputs never copied)";
+      } else if (run.batch.in_place_tasks == 0) {
+        method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
+      } else {
+        method += fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
+                              run.batch.in_place_tasks, run.batch.tasks.size());
+      }
       break;
     }
   }

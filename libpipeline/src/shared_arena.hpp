@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "pipeline/shared_image_memory.hpp"
 
@@ -73,10 +74,13 @@ class ArenaMapping {
   [[nodiscard]] std::span<std::uint8_t> bytes(std::uint64_t offset, std::uint64_t bytes, bool for_writing);
 
  private:
+  void populate(std::uint64_t offset, std::uint64_t bytes, bool for_writing) noexcept;
+
   int fd_ = -1;
   std::uint8_t* base_ = nullptr;
   std::uint64_t capacity_ = 0;
   std::uint64_t known_file_bytes_ = 0;  // the file never shrinks: what it was once is still there
+  std::vector<std::uint8_t> populated_;  // per page: 0 not yet, 1 populated for reading, 2 for writing
 };
 
 }  // namespace pipeline::detail

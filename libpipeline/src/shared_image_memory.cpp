@@ -208,7 +208,8 @@ ArenaMapping::~ArenaMapping() {
 
 ArenaMapping::ArenaMapping(ArenaMapping&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), base_(std::exchange(other.base_, nullptr)),
-      capacity_(std::exchange(other.capacity_, 0)), known_file_bytes_(std::exchange(other.known_file_bytes_, 0)) {}
+      capacity_(std::exchange(other.capacity_, 0)), known_file_bytes_(std::exchange(other.known_file_bytes_, 0)),
+      populated_(std::move(other.populated_)) {}
 
 ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
   if (this != &other) {
@@ -217,6 +218,7 @@ ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
     base_ = std::exchange(other.base_, nullptr);
     capacity_ = std::exchange(other.capacity_, 0);
     known_file_bytes_ = std::exchange(other.known_file_bytes_, 0);
+    populated_ = std::move(other.populated_);
   }
   return *this;
 }
@@ -234,17 +236,41 @@ std::span<std::uint8_t> ArenaMapping::bytes(std::uint64_t offset, std::uint64_t 
     }
   }
   std::uint8_t* data = base_ + offset;
+  populate(offset, bytes, for_writing);
+  return {data, static_cast<std::size_t>(bytes)};
+}
+
+void ArenaMapping::populate(std::uint64_t offset, std::uint64_t bytes, bool for_writing) noexcept {
 #if defined(MADV_POPULATE_WRITE)
-  // One call instead of a fault per page (they cost microseconds each on a VM); once mapped, pages stay mapped
-  // for the images that come to the same place next run. Failure (an older kernel) only means faulting instead.
-  const auto page_start = reinterpret_cast<std::uintptr_t>(data) & ~std::uintptr_t{page_bytes - 1};
-  const auto page_end = round_up(reinterpret_cast<std::uintptr_t>(data) + bytes, page_bytes);
-  (void)::madvise(reinterpret_cast<void*>(page_start), page_end - page_start,
-                  for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+  // One call fills in the page tables of a range instead of a fault per page (each costs microseconds on a VM).
+  // Only pages not done before: asking again walks every page (about as slow as the faults), while a page once
+  // mapped stays mapped for the images that come to the same place the next run. Pages the parent hands back to
+  // the system are unmapped here too and then fault in one by one, which is only slower. Done for writing
+  // covers reading; failure (an older kernel) only means faulting instead.
+  const std::uint64_t first = offset / page_bytes;
+  const std::uint64_t end = (offset + bytes + page_bytes - 1) / page_bytes;
+  if (populated_.size() < end) populated_.resize(end, 0);
+  std::uint64_t page = first;
+  while (page < end) {
+    const std::uint8_t wanted = for_writing ? 2 : 1;
+    if (populated_[page] >= wanted) {
+      ++page;
+      continue;
+    }
+    std::uint64_t run_end = page;
+    while (run_end < end && populated_[run_end] < wanted) ++run_end;
+    void* start = base_ + page * page_bytes;
+    const auto length = static_cast<std::size_t>((run_end - page) * page_bytes);
+    if (::madvise(start, length, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
+      std::fill(populated_.begin() + static_cast<std::ptrdiff_t>(page), populated_.begin() + static_cast<std::ptrdiff_t>(run_end), wanted);
+    }
+    page = run_end;
+  }
 #else
+  (void)offset;
+  (void)bytes;
   (void)for_writing;
 #endif
-  return {data, static_cast<std::size_t>(bytes)};
 }
 
 PixelBlock allocate_pixels(std::size_t bytes, bool zero) {

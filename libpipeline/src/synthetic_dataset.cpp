@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <stdexcept>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
@@ -81,7 +82,8 @@ Image make_image(int width, int height, SplitMix64& rng) {
   const double noise = 2 + rng.unit() * 10;
   std::vector<double> wave_x(w);
   for (int x = 0; x < width; ++x) wave_x[static_cast<std::size_t>(x)] = std::sin(fx * x);
-  std::vector<std::uint8_t> pixels(canvas.size());
+  Image image = Image::uninitialized(width, height, 3);  // every sample is set below
+  const std::span<std::uint8_t> pixels = image.bytes();
   for (int y = 0; y < height; ++y) {
     const double wave_y = std::sin(fy * y) * amplitude;
     for (int x = 0; x < width; ++x) {
@@ -95,7 +97,7 @@ Image make_image(int width, int height, SplitMix64& rng) {
       }
     }
   }
-  return Image(width, height, 3, SampleFormat::u8, std::move(pixels));
+  return image;
 }
 
 }  // namespace

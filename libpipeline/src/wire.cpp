@@ -12,7 +12,10 @@ namespace {
 // width, height, bands, format, placement, reserved, pixel bytes.
 constexpr std::size_t image_meta_bytes = 4 + 4 + 1 + 1 + 1 + 1 + 8;
 constexpr std::uint8_t placement_inline = 0;
-constexpr std::uint8_t placement_segment = 1;
+constexpr std::uint8_t placement_segment = 1;  // = Memory::segment
+constexpr std::uint8_t placement_arena = 2;    // = Memory::arena
+// offset, capacity, memory, reserved.
+constexpr std::size_t area_bytes = 8 + 8 + 1 + 1 + 2 + 4;
 constexpr std::uint32_t flag_profile_stages = 1;
 
 // Little-endian by construction (shifts), whatever the host's byte order.
@@ -125,17 +128,20 @@ void write_inline_image_meta(Writer& writer, const Image& image) {
 }
 
 void write_segment_image(Writer& writer, const SegmentImage& image) {
-  if (image.shape.size_bytes() == 0) throw ProtocolError("an empty image cannot be placed in the segment");
-  write_shape(writer, image.shape, placement_segment);
+  if (image.shape.size_bytes() == 0) throw ProtocolError("an empty image cannot be placed in shared memory");
+  write_shape(writer, image.shape, static_cast<std::uint8_t>(image.memory));
   writer.u64(image.offset);
 }
 
-// [offset, offset + bytes) within a segment of `segment_bytes`, without overflow.
-void check_in_segment(Reader& reader, std::uint64_t offset, std::uint64_t bytes, std::uint64_t segment_bytes,
-                      std::string_view what) {
-  if (segment_bytes == 0) reader.fail(fmt::format("{} in the shared segment, but no segment is mapped", what));
-  if (offset > segment_bytes || bytes > segment_bytes - offset) {
-    reader.fail(fmt::format("{} [{}, +{}) lies outside the {}-byte segment", what, offset, bytes, segment_bytes));
+std::string_view memory_name(Memory memory) { return memory == Memory::arena ? "shared image memory" : "segment"; }
+
+// [offset, offset + bytes) within `memory` as mapped, without overflow.
+void check_in_memory(Reader& reader, Memory memory, std::uint64_t offset, std::uint64_t bytes, MappedBytes mapped,
+                     std::string_view what) {
+  const std::uint64_t size = memory == Memory::arena ? mapped.arena : mapped.segment;
+  if (size == 0) reader.fail(fmt::format("{} in the {}, but none is mapped", what, memory_name(memory)));
+  if (offset > size || bytes > size - offset) {
+    reader.fail(fmt::format("{} [{}, +{}) lies outside the {}-byte {}", what, offset, bytes, size, memory_name(memory)));
   }
 }
 
@@ -146,7 +152,7 @@ struct ReadImage {
   std::optional<SegmentImage> in_segment;
 };
 
-ReadImage read_image(Reader& reader, bool allow_empty, std::uint64_t segment_bytes) {
+ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
   const std::uint32_t width = reader.u32();
   const std::uint32_t height = reader.u32();
   const std::uint8_t bands = reader.u8();
@@ -165,7 +171,7 @@ ReadImage read_image(Reader& reader, bool allow_empty, std::uint64_t segment_byt
   }
   if (bands < 1 || bands > 4) reader.fail(fmt::format("image band count {} outside 1..4", bands));
   if (format > static_cast<std::uint8_t>(SampleFormat::u16)) reader.fail(fmt::format("unknown sample format {}", format));
-  if (placement != placement_inline && placement != placement_segment) {
+  if (placement != placement_inline && placement != placement_segment && placement != placement_arena) {
     reader.fail(fmt::format("unknown image placement {}", placement));
   }
   const std::uint64_t pixels = std::uint64_t{width} * height;  // < 2^62: no overflow
@@ -179,10 +185,11 @@ ReadImage read_image(Reader& reader, bool allow_empty, std::uint64_t segment_byt
                             height, bands, bytes_per_sample(sample_format), expected));
   }
   const ImageShape shape{static_cast<int>(width), static_cast<int>(height), bands, sample_format};
-  if (placement == placement_segment) {
+  if (placement != placement_inline) {
+    const auto memory = static_cast<Memory>(placement);
     const std::uint64_t offset = reader.u64();
-    check_in_segment(reader, offset, pixel_bytes, segment_bytes, "image");
-    return {Image(), SegmentImage{shape, offset}};
+    check_in_memory(reader, memory, offset, pixel_bytes, mapped, "image");
+    return {Image(), SegmentImage{shape, offset, memory}};
   }
   const auto data = reader.take(pixel_bytes, "pixels");
   return {Image(shape.width, shape.height, shape.bands, shape.format, std::vector<std::uint8_t>(data.begin(), data.end())),
@@ -256,6 +263,29 @@ TaskRecord read_record(Reader& reader) {
 void write_area(Writer& writer, const SegmentArea& area) {
   writer.u64(area.offset);
   writer.u64(area.bytes);
+  writer.u8(area.none() ? 0 : static_cast<std::uint8_t>(area.memory));
+  writer.u8(0);
+  writer.u16(0);
+  writer.u32(0);
+}
+
+SegmentArea read_area(Reader& reader, MappedBytes mapped) {
+  SegmentArea area;
+  area.offset = reader.u64();
+  area.bytes = reader.u64();
+  const std::uint8_t memory = reader.u8();
+  reader.reserved(reader.u8(), "area reserved");
+  reader.reserved(reader.u16(), "area reserved");
+  reader.reserved(reader.u32(), "area reserved");
+  if (memory == 0) {
+    if (!area.none()) reader.fail("an output area without a memory");
+    return area;
+  }
+  if (memory != placement_segment && memory != placement_arena) reader.fail(fmt::format("unknown memory {}", memory));
+  area.memory = static_cast<Memory>(memory);
+  if (area.bytes == 0) reader.fail("an empty output area");
+  check_in_memory(reader, area.memory, area.offset, area.bytes, mapped, "output area");
+  return area;
 }
 
 void write_task_fields(Writer& writer, std::uint64_t index, std::string_view name) {
@@ -306,7 +336,7 @@ std::vector<std::uint8_t> encode_handshake(const Handshake& handshake) {
   if (handshake.vips.concurrency < 1 || handshake.vips.cache_max_operations < 0 || handshake.log_level < 0) {
     throw ProtocolError("handshake: negative or zero settings cannot be sent");
   }
-  Writer writer = start_frame(FrameType::handshake, 48);
+  Writer writer = start_frame(FrameType::handshake, 60);
   writer.u16(handshake.version);
   writer.u16(0);
   writer.u32(static_cast<std::uint32_t>(handshake.vips.concurrency));
@@ -318,6 +348,8 @@ std::vector<std::uint8_t> encode_handshake(const Handshake& handshake) {
   writer.u16(0);
   writer.i32(handshake.segment_fd);
   writer.u64(handshake.segment_bytes);
+  writer.i32(handshake.arena_fd);
+  writer.u64(handshake.arena_bytes);
   return finish_frame(writer);
 }
 
@@ -358,7 +390,7 @@ std::vector<std::uint8_t> encode_segment(std::uint64_t segment_bytes) {
 
 std::vector<std::uint8_t> encode_task_prefix(std::uint64_t index, std::string_view name, const Image& image,
                                              SegmentArea output) {
-  Writer writer = start_frame(FrameType::task, 12 + name.size() + 16 + image_meta_bytes);
+  Writer writer = start_frame(FrameType::task, 12 + name.size() + area_bytes + image_meta_bytes);
   write_task_fields(writer, index, name);
   write_area(writer, output);
   write_inline_image_meta(writer, image);
@@ -374,7 +406,7 @@ std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name
 
 std::vector<std::uint8_t> encode_segment_task(std::uint64_t index, std::string_view name, const SegmentImage& input,
                                               SegmentArea output) {
-  Writer writer = start_frame(FrameType::task, 12 + name.size() + 16 + image_meta_bytes + 8);
+  Writer writer = start_frame(FrameType::task, 12 + name.size() + area_bytes + image_meta_bytes + 8);
   write_task_fields(writer, index, name);
   write_area(writer, output);
   write_segment_image(writer, input);
@@ -382,7 +414,7 @@ std::vector<std::uint8_t> encode_segment_task(std::uint64_t index, std::string_v
 }
 
 std::uint64_t task_frame_bytes(std::string_view name, const Image& image) noexcept {
-  return header_bytes + 8 + 4 + name.size() + 16 + image_meta_bytes + image.size_bytes();
+  return header_bytes + 8 + 4 + name.size() + area_bytes + image_meta_bytes + image.size_bytes();
 }
 
 std::vector<std::uint8_t> encode_result_prefix(const Result& result) {
@@ -468,14 +500,23 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
   reader.reserved(reader.u16(), "handshake reserved");
   handshake.segment_fd = reader.i32();
   handshake.segment_bytes = reader.u64();
+  handshake.arena_fd = reader.i32();
+  handshake.arena_bytes = reader.u64();
   if (transport == 0) {
     handshake.transport = Transport::pipe;
     if (handshake.segment_fd != -1 || handshake.segment_bytes != 0) {
       reader.fail("the pipe transport with a shared segment");
     }
+    if (handshake.arena_fd != -1 || handshake.arena_bytes != 0) reader.fail("the pipe transport with shared image memory");
   } else if (transport == 1) {
     handshake.transport = Transport::shared_memory;
     if (handshake.segment_fd <= 2) reader.fail(fmt::format("segment fd {} is not an inherited descriptor", handshake.segment_fd));
+    if (handshake.arena_fd != -1 || handshake.arena_bytes != 0) {
+      if (handshake.arena_fd <= 2 || handshake.arena_fd == handshake.segment_fd) {
+        reader.fail(fmt::format("shared image memory fd {} is not an inherited descriptor of its own", handshake.arena_fd));
+      }
+      if (handshake.arena_bytes == 0) reader.fail("shared image memory of 0 bytes");
+    }
   } else {
     reader.fail(fmt::format("unknown transport {}", transport));
   }
@@ -529,27 +570,25 @@ std::uint64_t decode_segment(std::span<const std::uint8_t> payload) {
   return bytes;
 }
 
-Task decode_task(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes) {
+Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped) {
   Reader reader(payload, "task frame");
   Task task;
   task.index = reader.u64();
   task.name = reader.text("image name");
-  task.output.offset = reader.u64();
-  task.output.bytes = reader.u64();
-  if (task.output != SegmentArea{}) check_in_segment(reader, task.output.offset, task.output.bytes, segment_bytes, "output area");
-  ReadImage input = read_image(reader, false, segment_bytes);
+  task.output = read_area(reader, mapped);
+  ReadImage input = read_image(reader, false, mapped);
   task.image = std::move(input.image);
   task.in_segment = input.in_segment;
   reader.finish();
   return task;
 }
 
-Result decode_result(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes) {
+Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped) {
   Reader reader(payload, "result frame");
   Result result;
   result.index = reader.u64();
   result.record = read_record(reader);
-  ReadImage output = read_image(reader, true, segment_bytes);
+  ReadImage output = read_image(reader, true, mapped);
   result.output = std::move(output.image);
   result.output_in_segment = output.in_segment;
   const bool has_output = !result.output.empty() || result.output_in_segment.has_value();

@@ -22,6 +22,7 @@
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
+#include "shared_arena.hpp"
 #include "shared_memory.hpp"
 
 namespace pipeline {
@@ -127,6 +128,7 @@ class Session {
       initialize_vips(handshake.vips);
       if (handshake.transport == Transport::shared_memory) {
         segment_ = detail::SharedSegment::adopt(handshake.segment_fd, handshake.segment_bytes);
+        if (handshake.arena_fd >= 0) arena_ = detail::ArenaMapping::adopt(handshake.arena_fd, handshake.arena_bytes);
       }
     } catch (const std::exception& error) {
       return refuse(std::string("cannot set up: ") + error.what());
@@ -141,7 +143,7 @@ class Session {
       switch (*type) {
         case wire::FrameType::chain: on_chain(wire::decode_chain(payload_)); break;
         case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
-        case wire::FrameType::task: on_task(wire::decode_task(payload_, segment_.size())); break;
+        case wire::FrameType::task: on_task(wire::decode_task(payload_, {segment_.size(), arena_.capacity()})); break;
         case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
         default:
           throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
@@ -192,23 +194,44 @@ class Session {
     return *chain_;
   }
 
+  // Bytes of shared memory, already checked against the size this worker has mapped (decode_task).
+  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes, bool for_writing) {
+    if (memory == wire::Memory::segment) {
+      return segment_.bytes().subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(bytes));
+    }
+    try {
+      return arena_.bytes(offset, bytes, for_writing);
+    } catch (const std::runtime_error& error) {
+      throw wire::ProtocolError(std::string("task frame: ") + error.what());
+    }
+  }
+
   void on_task(wire::Task task) {
     const FilterChain& filters = chain();
+    const int width = task.in_segment ? task.in_segment->shape.width : task.image.width();
+    const int height = task.in_segment ? task.in_segment->shape.height : task.image.height();
     if (task.in_segment) {
-      // The filters take an Image, which owns its samples: one copy out of the segment (memcpy speed, into heap
-      // memory the allocator reuses from task to task).
+      // The filters read the samples where they lie.
       const wire::SegmentImage& at = *task.in_segment;
-      const auto source = segment_.bytes().subspan(static_cast<std::size_t>(at.offset), static_cast<std::size_t>(at.shape.size_bytes()));
-      task.image = Image(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
-                         std::vector<std::uint8_t>(source.begin(), source.end()));
+      task.image = Image::wrap(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
+                               shared_bytes(at.memory, at.offset, at.shape.size_bytes(), false));
     }
-    TaskResult done = run_task(filters, NamedImage{std::move(task.name), std::move(task.image)}, 0, profile_stages_);
+    // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
+    Image into;
+    const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
+    if (!task.output.none() && grey.size_bytes() <= task.output.bytes) {
+      into = Image::wrap(width, height, 1, SampleFormat::u8,
+                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes(), true));
+    }
+    TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
     wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
-    if (!result.output.empty() && result.output.size_bytes() <= task.output.bytes) {
-      // Written where the parent asked; an output that does not fit (a user filter's unusual layout) goes inline.
-      std::copy(result.output.bytes().begin(), result.output.bytes().end(),
-                segment_.bytes().begin() + static_cast<std::ptrdiff_t>(task.output.offset));
-      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset};
+    if (result.record.ok() && result.output.empty() && !into.empty()) {
+      result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
+    } else if (!result.output.empty() && !task.output.none() && result.output.size_bytes() <= task.output.bytes) {
+      // Another geometry (a user filter's), still fits the area: copied there.
+      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes(), true);
+      std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
+      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
       result.output = Image();
     }
     auto prefix = wire::encode_result_prefix(result);
@@ -232,6 +255,7 @@ class Session {
   std::vector<std::uint8_t> payload_;  // reused from frame to frame
   std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
   detail::SharedSegment segment_;      // unopened (fd -1, 0 bytes) with the pipe transport
+  detail::ArenaMapping arena_;         // unmapped unless the parent has shared image memory
   std::optional<FilterChain> chain_;
   std::string chain_spec_;
   bool profile_stages_ = false;

@@ -56,15 +56,17 @@ struct InheritFd {
 
 bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& program,
                     const std::vector<std::string>& arguments, boost::asio::writable_pipe& input,
-                    boost::asio::readable_pipe& output, int segment_fd) {
+                    boost::asio::readable_pipe& output, int segment_fd, int arena_fd) {
   // No worker may hold another's pipe open (that worker would never see the end of its stdin): the parent's
   // pipe ends are close-on-exec, and the launcher closes the descriptors above the ones it keeps. (Boost 1.81's
   // Linux close_all skips the gaps between kept descriptors, so close-on-exec is what really guarantees it; the
-  // segments are close-on-exec too.)
+  // segments and shared image memory are close-on-exec too.) The segment goes first: shared image memory's
+  // descriptor is above both target numbers (shared_image_memory.cpp), so placing one never clobbers the other.
   bp2::default_process_launcher launcher;
   boost::system::error_code error;
   bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
-                                  bp2::process_stdio{input, output, {}}, InheritFd{segment_fd, worker_segment_fd});
+                                  bp2::process_stdio{input, output, {}}, InheritFd{segment_fd, worker_segment_fd},
+                                  InheritFd{arena_fd, worker_arena_fd});
   if (error) {
     // A child whose exec failed has exited already; the launcher leaves it to us to reap.
     if (launcher.pid > 0) {
@@ -80,10 +82,10 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
 }  // namespace
 
 WorkerProcess::WorkerProcess(boost::asio::io_context& io, const std::filesystem::path& program,
-                             const std::vector<std::string>& arguments, int segment_fd)
+                             const std::vector<std::string>& arguments, int segment_fd, int arena_fd)
     : input_(io),
       output_(io),
-      process_(launch(io, program, arguments, input_, output_, segment_fd)),
+      process_(launch(io, program, arguments, input_, output_, segment_fd, arena_fd)),
       pid_(process_.id()) {
   // An image is megabytes; with the default 64 KiB pipes each one costs a hundred wake-ups of both processes.
   // Best effort: the kernel caps the size (/proc/sys/fs/pipe-max-size) and the pool works with any.

@@ -27,7 +27,8 @@ struct OutgoingFrame {
 struct InFlight {
   std::size_t task = 0;
   double sent_at = 0.0;           // monotonic seconds when the parent began sending it (copying into the segment)
-  wire::SegmentArea output;       // where its output may come back in the segment
+  wire::SegmentArea output;       // where its output may come back in shared memory
+  Image output_image;             // in shared image memory: the image that area is, the result once written
 };
 
 struct Slot {
@@ -37,6 +38,7 @@ struct Slot {
 
   int index = 0;
   SharedSegment segment;  // unopened with the pipe transport
+  bool arena = false;     // the worker maps shared image memory (it was on when the worker started)
   std::unique_ptr<WorkerProcess> process;
   State state = State::starting;
   std::array<std::uint8_t, wire::header_bytes> header{};

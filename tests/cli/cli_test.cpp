@@ -232,7 +232,7 @@ TEST_CASE("the process pool's transport is chosen with --transport, and the repo
     CHECK(json["runs"][1]["transport"] == transport);
     CHECK(json["all_identical_to_sequential"] == true);
     CHECK_THAT(json["method"].get<std::string>(),
-               Catch::Contains(transport == "shm" ? "through shared memory" : "through pipes"));
+               Catch::Contains(transport == "shm" ? "in shared memory, in place" : "through pipes"));
   }
   CHECK(run_cli("--transport carrier-pigeon").status == 2);
 }

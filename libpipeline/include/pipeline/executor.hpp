@@ -33,6 +33,9 @@ struct BatchResult {
   std::string executor;  // "sequential", "threads", "processes"
   int workers = 1;
   std::string transport;  // how images reached the workers: "pipe", "shm" (process pool); empty in-process
+  // With "shm": the images that went in place, in shared image memory (shared_image_memory.hpp), their outputs
+  // written there too; the others were copied through the worker's segment.
+  std::size_t in_place_tasks = 0;
   double start_s = 0.0;  // monotonic seconds around the whole batch (pool start-up included)
   double end_s = 0.0;
   // When every worker was ready for work: the pool's start-up is ready_s - start_s (processes: until each worker

@@ -1,6 +1,7 @@
 #pragma once
-// The process pool's wire protocol, version 2: what the parent and a worker process say over the worker's
-// stdin/stdout, and where the pixels are when they travel through shared memory instead.
+// The process pool's wire protocol, version 3: what the parent and a worker process say over the worker's
+// stdin/stdout, and where the pixels are when they travel through shared memory instead: the worker's own segment,
+// or shared image memory (shared_image_memory.hpp), where images stay where they are.
 //
 // Every message is a frame: a 16-byte header, then `payload_bytes` bytes of payload. All integers are
 // little-endian, unsigned unless marked i (two's complement); f64 is an IEEE 754 binary64 bit pattern sent as a
@@ -17,21 +18,23 @@
 //             u16 version   u16 reserved = 0   u32 vips concurrency (>= 1)   u32 vips cache max operations
 //             u32 log level (spdlog's numbering, 0..6)   u64 max frame size (>= 16)
 //             u8 transport (0 pipe, 1 shared memory)   u8 reserved = 0   u16 reserved = 0
-//             i32 segment fd   u64 segment bytes
+//             i32 segment fd   u64 segment bytes   i32 arena fd   u64 arena bytes
 //             With shared memory, the segment is a file descriptor the worker inherited under number `segment fd`
-//             (> 2), currently `segment bytes` long (0: nothing to map yet); with the pipe, -1 and 0.
+//             (> 2), currently `segment bytes` long (0: nothing to map yet); with the pipe, -1 and 0. Shared image
+//             memory, when the parent has it, is inherited under `arena fd` (> 2, not the segment's) and maps
+//             `arena bytes` (> 0) of address space; -1 and 0 without it (always so with the pipe).
 //   type 2  hello, worker -> parent, the handshake was accepted:
 //             u16 version   u16 reserved = 0   u32 reserved = 0   i64 worker pid (> 0)
 //   type 3  error, worker -> parent: text message. Answers a handshake it refuses (then the worker exits with a
 //             non-zero code) or a chain it cannot build, e.g. an unknown filter (the worker stays, waiting for
 //             another chain frame; it refuses tasks until it has a chain).
 //   type 4  task, parent -> worker, one image:
-//             u64 task index   text image name   u64 output offset   u64 output capacity   image
-//             The output area [offset, offset + capacity) of the segment is where the worker may put the result's
-//             image (it must lie in the segment); 0 0 (always so with the pipe) asks for it inline.
+//             u64 task index   text image name   area output   image
+//             The output area is where the worker may put the result's image; the empty area (always so with the
+//             pipe) asks for it inline.
 //   type 5  result, worker -> parent, a task's outcome, in task order:
 //             u64 task index   record   image (the result: the empty image when the task failed; otherwise inline,
-//             or in the segment at exactly the task's output offset, within its capacity)
+//             or in the task's output area: in its memory, at exactly its offset, within its capacity)
 //   type 6  chain, parent -> worker, at the start of every run:
 //             u64 run id   u32 flags (bit 0: profile stages; the others 0)   text chain spec (FilterChain::spec())
 //             The worker rebuilds the chain from its registered filters (and keeps it while the spec is the same).
@@ -48,16 +51,18 @@
 //            u32 stage count, then per stage: text name   f64 start_s   f64 end_s (finite, >= start_s)
 //            text error (empty on success)
 //   image    u32 width   u32 height   u8 bands (1..4)   u8 format (0 u8, 1 u16)
-//            u8 placement (0 inline, 1 segment)   u8 reserved = 0   u64 pixel bytes
+//            u8 placement (0 inline, 1 segment, 2 shared image memory)   u8 reserved = 0   u64 pixel bytes
 //            then, inline: the pixel bytes, interleaved samples (16-bit ones in host order: both ends run on one
-//            machine); in the segment: u64 offset, the samples being segment bytes [offset, offset + pixel bytes).
+//            machine); in memory: u64 offset, the samples being its bytes [offset, offset + pixel bytes).
+//   area     u64 offset   u64 capacity   u8 memory (0 none: the empty area, offset and capacity 0; 1 segment;
+//            2 shared image memory)   u8 reserved = 0   u16 reserved = 0   u32 reserved = 0
 //            pixel bytes must equal width * height * bands * bytes per sample; the empty image is all zeros
 //            (placement inline).
 //
 // A payload must be consumed exactly: a short, long or inconsistent frame, an unknown type, a bad magic, a
-// size over the limits, an image or area outside the segment as the receiver has it mapped, is a ProtocolError,
+// size over the limits, an image or area outside the memory as the receiver has it mapped, is a ProtocolError,
 // never an out-of-bounds access or an absurd allocation. The functions are pure (byte buffers in and out, the
-// segment's size a parameter), so the protocol is testable without processes or shared memory.
+// memories' sizes parameters), so the protocol is testable without processes or shared memory.
 
 #include <cstddef>
 #include <cstdint>
@@ -76,7 +81,7 @@
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 2;
+inline constexpr std::uint16_t protocol_version = 3;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 // Default cap on one frame's payload: far above any photo, far below an allocation that would hurt.
@@ -116,6 +121,8 @@ struct Handshake {
   Transport transport = Transport::pipe;
   int segment_fd = -1;             // shared memory: the inherited descriptor's number in the worker
   std::uint64_t segment_bytes = 0;
+  int arena_fd = -1;               // shared image memory, when the parent has it: likewise
+  std::uint64_t arena_bytes = 0;   // its address space
 };
 
 struct Hello {
@@ -141,25 +148,37 @@ struct ImageShape {
   friend bool operator==(const ImageShape&, const ImageShape&) = default;
 };
 
-// A byte range of the shared segment.
+// Which shared memory an offset is in: the worker's own segment, or shared image memory (the arena).
+enum class Memory : std::uint8_t { segment = 1, arena = 2 };
+
+// A byte range of shared memory; the default one is the empty area (inline, please).
 struct SegmentArea {
   std::uint64_t offset = 0;
   std::uint64_t bytes = 0;
+  Memory memory = Memory::segment;
+  [[nodiscard]] bool none() const noexcept { return offset == 0 && bytes == 0; }
   friend bool operator==(const SegmentArea&, const SegmentArea&) = default;
 };
 
-// An image whose samples are segment bytes [offset, offset + shape.size_bytes()).
+// An image whose samples are bytes [offset, offset + shape.size_bytes()) of shared memory.
 struct SegmentImage {
   ImageShape shape;
   std::uint64_t offset = 0;
+  Memory memory = Memory::segment;
   friend bool operator==(const SegmentImage&, const SegmentImage&) = default;
+};
+
+// The sizes of the shared memories as the receiver has them mapped (0: none), to check offsets against.
+struct MappedBytes {
+  std::uint64_t segment = 0;
+  std::uint64_t arena = 0;
 };
 
 struct Task {
   std::uint64_t index = 0;
   std::string name;
   Image image;                           // the samples when they came inline
-  std::optional<SegmentImage> in_segment;  // or where they are in the segment
+  std::optional<SegmentImage> in_segment;  // or where they are in shared memory
   SegmentArea output;                    // where the output may go; {0, 0}: inline
 };
 
@@ -169,7 +188,7 @@ struct Result {
   std::uint64_t index = 0;
   TaskRecord record;
   Image output;                                  // inline output (empty when failed or in the segment)
-  std::optional<SegmentImage> output_in_segment;  // or where the output is in the segment
+  std::optional<SegmentImage> output_in_segment;  // or where the output is in shared memory
 };
 
 struct FileTask {
@@ -195,7 +214,7 @@ struct FileResult {
 // An inline task: the samples inside the frame.
 [[nodiscard]] std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image,
                                                     SegmentArea output = {});
-// A task whose samples are in the segment.
+// A task whose samples are in shared memory.
 [[nodiscard]] std::vector<std::uint8_t> encode_segment_task(std::uint64_t index, std::string_view name,
                                                             const SegmentImage& input, SegmentArea output);
 [[nodiscard]] std::vector<std::uint8_t> encode_result(const Result& result);
@@ -215,16 +234,16 @@ struct FileResult {
 [[nodiscard]] FrameHeader decode_header(std::span<const std::uint8_t> bytes,
                                         std::uint64_t max_frame_bytes = default_max_frame_bytes);
 
-// Payload decoders: `payload` is everything after the header. `segment_bytes` is the size of the segment as the
-// receiver has it mapped (0: none): every segment image and area must lie inside it.
+// Payload decoders: `payload` is everything after the header. `mapped` are the sizes of the shared memories as the
+// receiver has them mapped: every image and area in shared memory must lie inside its memory.
 [[nodiscard]] Handshake decode_handshake(std::span<const std::uint8_t> payload);
 [[nodiscard]] Hello decode_hello(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::string decode_error(std::span<const std::uint8_t> payload);
 [[nodiscard]] Chain decode_chain(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::uint64_t decode_ready(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::uint64_t decode_segment(std::span<const std::uint8_t> payload);
-[[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes = 0);
-[[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, std::uint64_t segment_bytes = 0);
+[[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
+[[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
 [[nodiscard]] FileTask decode_file_task(std::span<const std::uint8_t> payload);
 [[nodiscard]] FileResult decode_file_result(std::span<const std::uint8_t> payload);
 
