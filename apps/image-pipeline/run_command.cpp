@@ -83,7 +83,7 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
       ->capture_default_str();
   command->add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
       ->capture_default_str();
-  command->add_option("--png-compression", options.png_compression, "PNG compression level of the outputs")
+  command->add_option("--png-compression", options.png_compression, "PNG compression of the outputs: the deflate level (0 = none, 9 = smallest and slowest)")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   command->add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
