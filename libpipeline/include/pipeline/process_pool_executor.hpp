@@ -19,11 +19,13 @@
 //     pipeline::ProcessPoolExecutor processes(4, pipeline::ProcessPoolOptions::self_worker());
 //   }
 //
-// Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default) each worker shares a
-// memory segment with the parent (shared_memory.hpp in the sources: an anonymous memfd it inherits, so nothing is
-// ever left in /dev/shm): the parent copies an image's samples into it, the worker copies them out, filters, and
-// puts the output into it, and the pipes carry only the frames saying where (wire.hpp). The segment grows when an
-// image does not fit. With Transport::pipe the samples themselves go through the worker's stdin and stdout.
+// Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default), an image in shared image
+// memory (shared_image_memory.hpp: turn it on before making the images) goes in place: the worker filters it where
+// it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where
+// (wire.hpp). Any other image goes through a segment each worker shares with the parent (an anonymous memfd it
+// inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the output out. With
+// Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
+// counts the images that went in place.
 //
 // Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
 // worker). A run that starts workers sends them work once every one has said hello. A worker that dies (signal,
