@@ -1,0 +1,204 @@
+#include "png_encoder.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+#include <libdeflate.h>
+
+namespace pipeline::detail {
+namespace {
+
+constexpr std::size_t max_idat_bytes = std::size_t{1} << 30;  // a chunk's length must stay below 2^31
+
+void put_be32(std::uint8_t* out, std::uint32_t value) noexcept {
+  out[0] = static_cast<std::uint8_t>(value >> 24);
+  out[1] = static_cast<std::uint8_t>(value >> 16);
+  out[2] = static_cast<std::uint8_t>(value >> 8);
+  out[3] = static_cast<std::uint8_t>(value);
+}
+
+// The five PNG filters of one row of `n` bytes (`bpp` bytes per pixel; `prev` is all zeros for the first row),
+// each into its own output, and the filter type whose output has the least sum of |signed byte|.
+struct RowFilters {
+  std::vector<std::uint8_t> out[5];
+  explicit RowFilters(std::size_t n) {
+    for (auto& o : out) o.resize(n);
+  }
+};
+
+// |v| of a filtered byte read as signed, branch-free in 8 bits so that the sums below vectorise.
+inline std::uint8_t magnitude(std::uint8_t v) noexcept {
+  const auto negated = static_cast<std::uint8_t>(-v);
+  return v < negated ? v : negated;
+}
+
+inline std::uint32_t sum_of_magnitudes(const std::uint8_t* __restrict row, std::size_t n) noexcept {
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += magnitude(row[i]);
+  return sum;
+}
+
+int filter_row_adaptive(const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev, std::size_t n,
+                        std::size_t bpp, RowFilters& filters) {
+  std::uint8_t* __restrict sub = filters.out[1].data();
+  std::uint8_t* __restrict up = filters.out[2].data();
+  std::uint8_t* __restrict avg = filters.out[3].data();
+  std::uint8_t* __restrict paeth = filters.out[4].data();
+  // The first pixel has no left neighbour (a = c = 0): paeth predicts b, avg b / 2.
+  for (std::size_t i = 0; i < bpp && i < n; ++i) {
+    sub[i] = cur[i];
+    up[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
+    avg[i] = static_cast<std::uint8_t>(cur[i] - (prev[i] >> 1));
+    paeth[i] = up[i];
+  }
+  // Branch-free, 16-bit, so that it vectorises.
+  for (std::size_t i = bpp; i < n; ++i) {
+    const std::int16_t x = cur[i];
+    const std::int16_t a = cur[i - bpp];
+    const std::int16_t b = prev[i];
+    const std::int16_t c = prev[i - bpp];
+    sub[i] = static_cast<std::uint8_t>(x - a);
+    up[i] = static_cast<std::uint8_t>(x - b);
+    avg[i] = static_cast<std::uint8_t>(x - ((a + b) >> 1));
+    const std::int16_t da = static_cast<std::int16_t>(b - c);  // p - a, where p = a + b - c
+    const std::int16_t db = static_cast<std::int16_t>(a - c);  // p - b
+    const std::int16_t pa = da < 0 ? static_cast<std::int16_t>(-da) : da;
+    const std::int16_t pb = db < 0 ? static_cast<std::int16_t>(-db) : db;
+    const std::int16_t dc = static_cast<std::int16_t>(da + db);  // p - c
+    const std::int16_t pc = dc < 0 ? static_cast<std::int16_t>(-dc) : dc;
+    const std::int16_t predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+    paeth[i] = static_cast<std::uint8_t>(x - predicted);
+  }
+  std::uint32_t sums[5];
+  sums[0] = sum_of_magnitudes(cur, n);
+  for (int f = 1; f < 5; ++f) sums[f] = sum_of_magnitudes(filters.out[f].data(), n);
+  int best = 0;
+  for (int f = 1; f < 5; ++f) {
+    if (sums[f] < sums[best]) best = f;
+  }
+  return best;
+}
+
+// The zlib stream's input: each row as a filter type byte and the filtered bytes (16-bit samples big-endian).
+struct Bytes {
+  std::unique_ptr<std::uint8_t[]> data;  // not zero-filled: every byte is written before it is read
+  std::size_t size = 0;
+};
+
+Bytes filtered_rows(const Image& image, bool adaptive) {
+  const std::size_t row_bytes = image.row_bytes();
+  const std::size_t bpp = static_cast<std::size_t>(image.bands()) * bytes_per_sample(image.format());
+  const bool sixteen = image.format() == SampleFormat::u16;
+  Bytes out{std::make_unique_for_overwrite<std::uint8_t[]>(static_cast<std::size_t>(image.height()) * (row_bytes + 1)),
+            static_cast<std::size_t>(image.height()) * (row_bytes + 1)};
+  std::vector<std::uint8_t> rows[2] = {std::vector<std::uint8_t>(row_bytes, 0), std::vector<std::uint8_t>(row_bytes, 0)};
+  RowFilters filters(adaptive ? row_bytes : 0);
+  const std::uint8_t* previous = rows[1].data();  // zeros: the row above the first
+  for (int y = 0; y < image.height(); ++y) {
+    const std::uint8_t* current = image.row(y);
+    if (sixteen) {
+      std::uint8_t* swapped = rows[y & 1].data();
+      for (std::size_t i = 0; i + 1 < row_bytes; i += 2) {
+        std::uint16_t sample;
+        std::memcpy(&sample, current + i, 2);
+        swapped[i] = static_cast<std::uint8_t>(sample >> 8);
+        swapped[i + 1] = static_cast<std::uint8_t>(sample);
+      }
+      current = swapped;
+    }
+    std::uint8_t* dst = out.data.get() + static_cast<std::size_t>(y) * (row_bytes + 1);
+    if (adaptive) {
+      const int best = filter_row_adaptive(current, previous, row_bytes, bpp, filters);
+      dst[0] = static_cast<std::uint8_t>(best);
+      std::memcpy(dst + 1, best == 0 ? current : filters.out[best].data(), row_bytes);
+    } else {
+      dst[0] = 0;
+      std::memcpy(dst + 1, current, row_bytes);
+    }
+    previous = current;
+  }
+  return out;
+}
+
+struct CompressorDeleter {
+  void operator()(libdeflate_compressor* compressor) const noexcept { libdeflate_free_compressor(compressor); }
+};
+
+// One compressor per thread and level, kept: allocating one costs more than compressing a small image.
+libdeflate_compressor* compressor_for(int level) {
+  thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> compressors[10];
+  auto& compressor = compressors[level];
+  if (!compressor) {
+    compressor.reset(libdeflate_alloc_compressor(level));
+    if (!compressor) throw std::bad_alloc();
+  }
+  return compressor.get();
+}
+
+void write_all(int fd, const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t written = ::write(fd, data, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "write");
+    }
+    data += written;
+    size -= static_cast<std::size_t>(written);
+  }
+}
+
+void write_chunk(int fd, const char (&type)[5], const std::uint8_t* data, std::size_t size) {
+  std::uint8_t header[8];
+  put_be32(header, static_cast<std::uint32_t>(size));
+  std::memcpy(header + 4, type, 4);
+  std::uint32_t crc = libdeflate_crc32(0, header + 4, 4);
+  crc = libdeflate_crc32(crc, data, size);
+  std::uint8_t trailer[4];
+  put_be32(trailer, crc);
+  write_all(fd, header, sizeof header);
+  write_all(fd, data, size);
+  write_all(fd, trailer, sizeof trailer);
+}
+
+}  // namespace
+
+void write_png(int fd, const Image& image, int compression) {
+  const bool sixteen = image.format() == SampleFormat::u16;
+  static constexpr std::uint8_t colour_types[5] = {0, 0, 4, 2, 6};  // by bands: grey, grey+alpha, RGB, RGBA
+  std::uint8_t ihdr[13];
+  put_be32(ihdr, static_cast<std::uint32_t>(image.width()));
+  put_be32(ihdr + 4, static_cast<std::uint32_t>(image.height()));
+  ihdr[8] = sixteen ? 16 : 8;
+  ihdr[9] = colour_types[image.bands()];
+  ihdr[10] = 0;  // deflate
+  ihdr[11] = 0;  // adaptive filtering, per row
+  ihdr[12] = 0;  // not interlaced
+
+  // Stored (level 0) gains nothing from filtering; every other level does.
+  Bytes raw = filtered_rows(image, compression > 0);
+  libdeflate_compressor* compressor = compressor_for(compression);
+  const std::size_t bound = libdeflate_zlib_compress_bound(compressor, raw.size);
+  const auto deflated = std::make_unique_for_overwrite<std::uint8_t[]>(bound);
+  const std::size_t size = libdeflate_zlib_compress(compressor, raw.data.get(), raw.size, deflated.get(), bound);
+  raw = Bytes();  // at most the image and its compressed stream held while writing
+  if (size == 0) throw std::runtime_error("deflate failed");
+
+  static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  write_all(fd, signature, sizeof signature);
+  write_chunk(fd, "IHDR", ihdr, sizeof ihdr);
+  for (std::size_t at = 0; at < size; at += max_idat_bytes) {
+    write_chunk(fd, "IDAT", deflated.get() + at, std::min(max_idat_bytes, size - at));
+  }
+  write_chunk(fd, "IEND", nullptr, 0);
+}
+
+}  // namespace pipeline::detail
