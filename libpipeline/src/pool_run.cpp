@@ -33,6 +33,9 @@ constexpr std::chrono::milliseconds death_grace{2000};
 // it finishes one, and the pipe holds only paths.
 constexpr std::size_t images_in_flight = 1;
 constexpr std::size_t files_in_flight = 2;
+// Images in place (shared image memory) take no room in the segment: two, so the next is waiting in the worker's
+// stdin when it finishes one, and it never idles for the round trip to the parent.
+constexpr std::size_t images_in_place_in_flight = 2;
 
 constexpr std::uint64_t page_bytes = 4096;
 // Segments grow in whole MiB, and by a quarter at least, so a batch of growing images remaps rarely.
@@ -291,13 +294,15 @@ class PoolRun {
   }
 
   void dispatch(Slot& s) {
-    while (!queue_.empty() && (s.state == State::idle || s.state == State::busy) && s.in_flight.size() < limit_) {
+    const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
+    while (!queue_.empty() && (s.state == State::idle || s.state == State::busy) && s.in_flight.size() < limit) {
       const std::size_t i = queue_.front();
       queue_.pop_front();
       if (jobs_->files_mode) {
         send_file_job(s, i);
-      } else {
-        send_image(s, i);
+      } else if (!send_image(s, i)) {
+        queue_.push_front(i);  // it needs the segment, which holds one image at a time: after the one in flight
+        return;
       }
     }
   }
@@ -316,23 +321,32 @@ class PoolRun {
     send(s, {wire::encode_file_task(task), {}, i});
   }
 
-  void send_image(Slot& s, std::size_t i) {
+  // False, with nothing sent, when the image must wait for the task in flight (see dispatch()).
+  bool send_image(Slot& s, std::size_t i) {
     const NamedImage& input = jobs_->images[i];
-    if (input.image.empty()) return fail_task(i, s, "empty image");
-    if (input.name.size() > wire::max_text_bytes) return fail_task(i, s, "an image name longer than the protocol carries");
+    if (input.image.empty()) {
+      fail_task(i, s, "empty image");
+      return true;
+    }
+    if (input.name.size() > wire::max_text_bytes) {
+      fail_task(i, s, "an image name longer than the protocol carries");
+      return true;
+    }
     const double sent_at = monotonic_seconds();
-    if (s.arena && send_in_place(s, i, sent_at)) return;
+    if (s.arena && send_in_place(s, i, sent_at)) return true;
+    if (!s.in_flight.empty()) return false;
     if (!shared_memory()) {
       if (wire::task_frame_bytes(input.name, input.image) - wire::header_bytes > options_.max_frame_bytes) {
         // Never sent: the worker would reject the frame and be counted as a crash.
-        return fail_task(i, s, fmt::format("the image's frame of {} bytes exceeds the process pool's maximum frame size "
-                                           "of {} bytes (ProcessPoolOptions::max_frame_bytes)",
-                                           wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
+        fail_task(i, s, fmt::format("the image's frame of {} bytes exceeds the process pool's maximum frame size "
+                                    "of {} bytes (ProcessPoolOptions::max_frame_bytes)",
+                                    wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
+        return true;
       }
       s.state = State::busy;
       s.in_flight.push_back({i, sent_at, {}, Image()});
       send(s, {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), i});
-      return;
+      return true;
     }
 
     // The samples at the start of the segment, the output area on the next page: room for the filters' usual
@@ -344,7 +358,8 @@ class PoolRun {
       try {
         s.segment.grow(round_up(std::max(needed, s.segment.size() + s.segment.size() / 4), segment_granule));
       } catch (const std::exception& error) {
-        return fail_task(i, s, fmt::format("cannot grow the shared segment to {} bytes: {}", needed, error.what()));
+        fail_task(i, s, fmt::format("cannot grow the shared segment to {} bytes: {}", needed, error.what()));
+        return true;
       }
       send(s, {wire::encode_segment(s.segment.size()), {}, i});
     }
@@ -354,6 +369,7 @@ class PoolRun {
     s.state = State::busy;
     s.in_flight.push_back({i, sent_at, output, Image()});
     send(s, {wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
+    return true;
   }
 
   // An image in shared image memory goes as it is: the worker reads it where it lies and writes its output into
