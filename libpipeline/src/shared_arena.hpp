@@ -69,18 +69,17 @@ class ArenaMapping {
 
   [[nodiscard]] bool mapped() const noexcept { return base_ != nullptr; }
   [[nodiscard]] std::uint64_t capacity() const noexcept { return capacity_; }
-  // Bytes [offset, offset + bytes), their page tables filled in one call (cheaper than a fault per page). Throws
-  // std::runtime_error when they are not all inside the file.
-  [[nodiscard]] std::span<std::uint8_t> bytes(std::uint64_t offset, std::uint64_t bytes, bool for_writing);
+  // Bytes [offset, offset + bytes). Throws std::runtime_error when they are not all inside the file. The whole
+  // file is mapped in (page tables filled) when adopted and whenever it has grown, one call each time.
+  [[nodiscard]] std::span<std::uint8_t> bytes(std::uint64_t offset, std::uint64_t bytes);
 
  private:
-  void populate(std::uint64_t offset, std::uint64_t bytes, bool for_writing) noexcept;
+  void populate(std::uint64_t offset, std::uint64_t bytes) noexcept;
 
   int fd_ = -1;
   std::uint8_t* base_ = nullptr;
   std::uint64_t capacity_ = 0;
   std::uint64_t known_file_bytes_ = 0;  // the file never shrinks: what it was once is still there
-  std::vector<std::uint8_t> populated_;  // per page: 0 not yet, 1 populated for reading, 2 for writing
 };
 
 }  // namespace pipeline::detail

@@ -26,8 +26,9 @@ namespace detail {
 namespace {
 
 constexpr std::uint64_t page_bytes = 4096;
-// The file grows by at least this much (or a quarter), so a batch of images costs few ftruncate calls.
-constexpr std::uint64_t growth_granule = std::uint64_t{64} << 20;
+// The file grows by a quarter, in steps of at least this much: few ftruncate calls for a batch of images, and
+// little beyond what is used (workers map in all of the file: shared_arena.hpp).
+constexpr std::uint64_t growth_granule = std::uint64_t{4} << 20;
 // Freed pages stay resident for reuse up to this much, or as much as is in use if more; past it, freed blocks of
 // a MiB or more are handed back to the system.
 constexpr std::uint64_t retained_free_bytes = std::uint64_t{256} << 20;
@@ -198,6 +199,10 @@ ArenaMapping ArenaMapping::adopt(int fd, std::uint64_t capacity) {
   if (base == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mapping shared image memory");
   mapping.base_ = static_cast<std::uint8_t*>(base);
   mapping.capacity_ = capacity;
+  // Every page there is now, mapped in while the worker starts (start-up, not a task's time): the images of a
+  // batch made before the pool are all there, and a task then touches no page for the first time.
+  mapping.known_file_bytes_ = std::min(file_size(fd), capacity);
+  mapping.populate(0, mapping.known_file_bytes_);
   return mapping;
 }
 
@@ -208,8 +213,7 @@ ArenaMapping::~ArenaMapping() {
 
 ArenaMapping::ArenaMapping(ArenaMapping&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), base_(std::exchange(other.base_, nullptr)),
-      capacity_(std::exchange(other.capacity_, 0)), known_file_bytes_(std::exchange(other.known_file_bytes_, 0)),
-      populated_(std::move(other.populated_)) {}
+      capacity_(std::exchange(other.capacity_, 0)), known_file_bytes_(std::exchange(other.known_file_bytes_, 0)) {}
 
 ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
   if (this != &other) {
@@ -218,58 +222,38 @@ ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
     base_ = std::exchange(other.base_, nullptr);
     capacity_ = std::exchange(other.capacity_, 0);
     known_file_bytes_ = std::exchange(other.known_file_bytes_, 0);
-    populated_ = std::move(other.populated_);
   }
   return *this;
 }
 
-std::span<std::uint8_t> ArenaMapping::bytes(std::uint64_t offset, std::uint64_t bytes, bool for_writing) {
+std::span<std::uint8_t> ArenaMapping::bytes(std::uint64_t offset, std::uint64_t bytes) {
   if (base_ == nullptr) throw std::runtime_error("no shared image memory is mapped");
   if (offset > capacity_ || bytes > capacity_ - offset) {
     throw std::runtime_error(fmt::format("[{}, +{}) lies outside the {}-byte shared image memory", offset, bytes, capacity_));
   }
   if (offset + bytes > known_file_bytes_) {
-    known_file_bytes_ = file_size(fd_);
-    if (offset + bytes > known_file_bytes_) {
+    // The parent grew the file: the new part is mapped in at once (see populate()).
+    const std::uint64_t size = std::min(file_size(fd_), capacity_);
+    if (offset + bytes > size) {
       throw std::runtime_error(fmt::format("[{}, +{}) lies past the end of the {}-byte shared image memory", offset,
-                                           bytes, known_file_bytes_));
+                                           bytes, size));
     }
+    populate(known_file_bytes_, size - known_file_bytes_);
+    known_file_bytes_ = size;
   }
   std::uint8_t* data = base_ + offset;
-  populate(offset, bytes, for_writing);
   return {data, static_cast<std::size_t>(bytes)};
 }
 
-void ArenaMapping::populate(std::uint64_t offset, std::uint64_t bytes, bool for_writing) noexcept {
+void ArenaMapping::populate(std::uint64_t offset, std::uint64_t bytes) noexcept {
 #if defined(MADV_POPULATE_WRITE)
-  // One call fills in the page tables of a range instead of a fault per page (each costs microseconds on a VM).
-  // Only pages not done before: asking again walks every page (about as slow as the faults), while a page once
-  // mapped stays mapped for the images that come to the same place the next run. Pages the parent hands back to
-  // the system are unmapped here too and then fault in one by one, which is only slower. Done for writing
-  // covers reading; failure (an older kernel) only means faulting instead.
-  const std::uint64_t first = offset / page_bytes;
-  const std::uint64_t end = (offset + bytes + page_bytes - 1) / page_bytes;
-  if (populated_.size() < end) populated_.resize(end, 0);
-  std::uint64_t page = first;
-  while (page < end) {
-    const std::uint8_t wanted = for_writing ? 2 : 1;
-    if (populated_[page] >= wanted) {
-      ++page;
-      continue;
-    }
-    std::uint64_t run_end = page;
-    while (run_end < end && populated_[run_end] < wanted) ++run_end;
-    void* start = base_ + page * page_bytes;
-    const auto length = static_cast<std::size_t>((run_end - page) * page_bytes);
-    if (::madvise(start, length, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
-      std::fill(populated_.begin() + static_cast<std::ptrdiff_t>(page), populated_.begin() + static_cast<std::ptrdiff_t>(run_end), wanted);
-    }
-    page = run_end;
-  }
+  // One call fills in the page tables of the whole range, instead of a fault per page later (a few microseconds
+  // each on a VM: for a photo-sized image as much as a tenth of its filtering). Failure (an older kernel) only
+  // means faulting instead.
+  if (bytes > 0) (void)::madvise(base_ + offset, static_cast<std::size_t>(bytes), MADV_POPULATE_WRITE);
 #else
   (void)offset;
   (void)bytes;
-  (void)for_writing;
 #endif
 }
 

@@ -195,12 +195,12 @@ class Session {
   }
 
   // Bytes of shared memory, already checked against the size this worker has mapped (decode_task).
-  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes, bool for_writing) {
+  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes) {
     if (memory == wire::Memory::segment) {
       return segment_.bytes().subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(bytes));
     }
     try {
-      return arena_.bytes(offset, bytes, for_writing);
+      return arena_.bytes(offset, bytes);
     } catch (const std::runtime_error& error) {
       throw wire::ProtocolError(std::string("task frame: ") + error.what());
     }
@@ -214,14 +214,14 @@ class Session {
       // The filters read the samples where they lie.
       const wire::SegmentImage& at = *task.in_segment;
       task.image = Image::wrap(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
-                               shared_bytes(at.memory, at.offset, at.shape.size_bytes(), false));
+                               shared_bytes(at.memory, at.offset, at.shape.size_bytes()));
     }
     // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
     Image into;
     const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
     if (!task.output.none() && grey.size_bytes() <= task.output.bytes) {
       into = Image::wrap(width, height, 1, SampleFormat::u8,
-                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes(), true));
+                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()));
     }
     TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
     wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
@@ -229,7 +229,7 @@ class Session {
       result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
     } else if (!result.output.empty() && !task.output.none() && result.output.size_bytes() <= task.output.bytes) {
       // Another geometry (a user filter's), still fits the area: copied there.
-      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes(), true);
+      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
       std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
       result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
       result.output = Image();
