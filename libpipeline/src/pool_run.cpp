@@ -506,7 +506,12 @@ class PoolRun {
       spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
                    previous == State::configuring ? "idle between runs" : "idle");
     }
-    if (!finishing_ && done_ < job_count() && !queue_.empty()) start_slot(s.index);
+    // Replaced while work remains; and always when found dead at the start of the run (while it was being given
+    // the chain), whether or not the others have taken every task by the time its end is seen: the pool keeps its
+    // size from run to run.
+    if (!finishing_ && (previous == State::configuring || (done_ < job_count() && !queue_.empty()))) {
+      start_slot(s.index);
+    }
     maybe_finish();
   }
 
