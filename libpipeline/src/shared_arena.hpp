@@ -15,7 +15,6 @@
 #include <span>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "pipeline/shared_image_memory.hpp"
 

@@ -12,8 +12,9 @@ namespace {
 // width, height, bands, format, placement, reserved, pixel bytes.
 constexpr std::size_t image_meta_bytes = 4 + 4 + 1 + 1 + 1 + 1 + 8;
 constexpr std::uint8_t placement_inline = 0;
-constexpr std::uint8_t placement_segment = 1;  // = Memory::segment
-constexpr std::uint8_t placement_arena = 2;    // = Memory::arena
+// In shared memory, the placement is the memory's number.
+constexpr auto placement_segment = static_cast<std::uint8_t>(Memory::segment);
+constexpr auto placement_arena = static_cast<std::uint8_t>(Memory::arena);
 // offset, capacity, memory, reserved.
 constexpr std::size_t area_bytes = 8 + 8 + 1 + 1 + 2 + 4;
 constexpr std::uint32_t flag_profile_stages = 1;
