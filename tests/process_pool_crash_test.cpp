@@ -24,6 +24,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/process_pool_executor.hpp"
+#include "pipeline/shared_image_memory.hpp"
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
 #include "test_images.hpp"
@@ -220,6 +221,42 @@ TEST_CASE("a worker killed mid-batch is replaced and its image retried, the batc
   for (const auto& task : again.tasks) CHECK(std::count(pids.begin(), pids.end(), task.record.pid) == 1);
   processes.stop();
   CHECK(no_children_left());
+}
+
+TEST_CASE("in shared image memory, a worker killed with two images in flight is replaced and both are done", "[crash][shared-memory]") {
+  // Each case runs in a process of its own: turning shared image memory on here leaves the other cases alone.
+  REQUIRE(pipeline::use_shared_image_memory());
+  pipeline::test::TempFolder folder;
+  const std::string marker = (folder.path() / "died-once").string();
+  const auto chain = pipeline::parse_filter_chain("kill-once=" + marker);
+  const auto batch = batch_with_marked_image();  // in shared image memory: each worker holds two in flight
+  LogCapture log;
+
+  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
+
+  CHECK(std::filesystem::exists(marker));
+  CHECK(result.in_place_tasks == batch.size());  // the retried image and the one queued behind it in place too
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name << ": " << result.tasks[i].record.error);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].output == pipeline::to_gray8(batch[i].image));
+    CHECK(pipeline::in_shared_image_memory(result.tasks[i].output));
+  }
+  CHECK_THAT(log.text(), Catch::Contains("killed by signal 9 (SIGKILL)") && Catch::Contains("retrying"));
+  CHECK(no_children_left());
+}
+
+TEST_CASE("in shared image memory, an output of another geometry than grey comes back inline, intact", "[crash][shared-memory]") {
+  REQUIRE(pipeline::use_shared_image_memory());
+  const auto chain = pipeline::parse_filter_chain("fat-output");
+  const pipeline::Batch batch{{"a", pipeline::test::noise_image(40, 30, 3, 7)}, {"b", pipeline::test::noise_image(9, 5, 1, 8)}};
+  const auto result = pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
+  CHECK(result.in_place_tasks == 0);  // the grey output allocated for each was not the output
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].output == FatOutputFilter().apply(batch[i].image));
+  }
 }
 
 TEST_CASE("an output larger than the room left for it in the segment comes back inline, intact", "[crash]") {
