@@ -274,6 +274,29 @@ TEST_CASE("a worker that died between runs is replaced at the next run", "[proce
   CHECK(no_children_left());
 }
 
+TEST_CASE("tasks sent to a worker that died between runs are not attempts: they go to its replacement", "[processes]") {
+  // A run's first tasks follow the chain frame without waiting for the worker's answer. A worker already dead
+  // never started them, so even with no retries allowed none of them may fail.
+  const auto chain = pipeline::parse_filter_chain("grayscale,blur");
+  const Batch batch = uneven_batch(6);
+  const auto expected = pipeline::SequentialExecutor().run(chain, batch);
+  for (const Transport transport : {Transport::shared_memory, Transport::pipe}) {
+    INFO(pipeline::to_string(transport));
+    auto options = with_transport(transport);
+    options.max_retries = 0;
+    ProcessPoolExecutor processes(2, options);
+    processes.start();
+    const auto before = processes.worker_pids();
+    for (const auto pid : before) REQUIRE(::kill(static_cast<pid_t>(pid), SIGKILL) == 0);
+
+    const auto result = processes.run(chain, batch);
+    CHECK(result.failure_count() == 0);
+    for (std::size_t i = 0; i < batch.size(); ++i) CHECK(result.tasks[i].output == expected.tasks[i].output);
+    for (const auto pid : before) CHECK(pids_of(result).count(pid) == 0);
+  }
+  CHECK(no_children_left());
+}
+
 TEST_CASE("profiled stages and pixel counts come back from the workers, and each task is reported once", "[processes]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,brightness=1.5");
   const Batch batch = uneven_batch(7);

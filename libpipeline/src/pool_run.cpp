@@ -135,9 +135,15 @@ class PoolRun {
       }
     }
     if (jobs_ != nullptr && !starting_any) {
-      // No start-up paid in this run: each worker gets work as soon as it has the chain.
+      // No start-up paid in this run: the first tasks follow the chain at once, without waiting for its answer.
+      // The worker reads them in order; waiting would cost every run a round trip and two wake-ups per worker,
+      // which on a busy machine can be milliseconds.
       dispatching_ = true;
       result_->ready_s = result_->start_s;
+      for (int i = 0; i < used_; ++i) {
+        auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+        if (slot && slot->state == State::configuring) dispatch(*slot);
+      }
     }
     if (!starting_any && jobs_ == nullptr) finish();  // start() with every worker up already
   }
@@ -271,7 +277,7 @@ class PoolRun {
 
   void on_ready(Slot& s, std::uint64_t run) {
     if (run != run_id_) throw wire::ProtocolError(fmt::format("ready for run {} during run {}", run, run_id_));
-    s.state = State::idle;
+    s.state = s.in_flight.empty() ? State::idle : State::busy;
     if (!dispatching_) return check_all_up();
     dispatch(s);
     maybe_finish();  // the tasks may all be done already: this worker's chain came last
@@ -293,9 +299,11 @@ class PoolRun {
     }
   }
 
+  // Tops up the tasks in flight of `s`: an idle or busy worker, or one configuring for this run (its chain was
+  // sent just before; the tasks queue behind it).
   void dispatch(Slot& s) {
     const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
-    while (!queue_.empty() && (s.state == State::idle || s.state == State::busy) && s.in_flight.size() < limit) {
+    while (!queue_.empty() && s.state != State::starting && s.state != State::retired && s.in_flight.size() < limit) {
       const std::size_t i = queue_.front();
       queue_.pop_front();
       if (jobs_->files_mode) {
@@ -316,9 +324,14 @@ class PoolRun {
                                  ? fmt::format("PNG compression must be 0..9, got {}", task.png_compression)
                                  : "a path longer than the process pool's protocol carries");
     }
-    s.state = State::busy;
+    mark_busy(s);
     s.in_flight.push_back({i, monotonic_seconds(), {}, Image()});
     send(s, {wire::encode_file_task(task), {}, i});
+  }
+
+  // A configuring worker stays so until it answers the chain: only then do its results come.
+  static void mark_busy(Slot& s) noexcept {
+    if (s.state == State::idle) s.state = State::busy;
   }
 
   // False, with nothing sent, when the image must wait for the task in flight (see dispatch()).
@@ -343,7 +356,7 @@ class PoolRun {
                                     wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
         return true;
       }
-      s.state = State::busy;
+      mark_busy(s);
       s.in_flight.push_back({i, sent_at, {}, Image()});
       send(s, {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), i});
       return true;
@@ -366,7 +379,7 @@ class PoolRun {
     std::copy(input.image.bytes().begin(), input.image.bytes().end(), s.segment.bytes().begin());
     progress_[i].bytes_sent += input_bytes;
     const wire::SegmentArea output{output_offset, s.segment.size() - output_offset};
-    s.state = State::busy;
+    mark_busy(s);
     s.in_flight.push_back({i, sent_at, output, Image()});
     send(s, {wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
     return true;
@@ -385,7 +398,7 @@ class PoolRun {
     if (!output_at) return false;
     const wire::SegmentArea area{*output_at, output.size_bytes(), wire::Memory::arena};
     const wire::SegmentImage where{wire::ImageShape::of(input.image), *input_at, wire::Memory::arena};
-    s.state = State::busy;
+    mark_busy(s);
     s.in_flight.push_back({i, sent_at, area, std::move(output)});
     send(s, {wire::encode_segment_task(i, input.name, where, area), {}, i});
     return true;
@@ -481,7 +494,13 @@ class PoolRun {
     if (jobs_ == nullptr) {
       throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));
     }
-    if (!s.in_flight.empty()) {
+    if (previous == State::configuring) {
+      // It never answered this run's chain, so it started none of the tasks queued behind it (it answers frames in
+      // order): they go back to the front of the queue, in order, without counting as an attempt.
+      for (auto it = s.in_flight.rbegin(); it != s.in_flight.rend(); ++it) queue_.push_front(it->task);
+      s.in_flight.clear();
+      spdlog::warn("worker {} (slot {}) {} while idle between runs", pid, s.index, how);
+    } else if (!s.in_flight.empty()) {
       // The first task in flight was the one being worked on; those queued behind it never started and go back
       // to the front of the queue, in order, without counting as an attempt.
       for (auto it = s.in_flight.rbegin(); it + 1 != s.in_flight.rend(); ++it) queue_.push_front(it->task);
@@ -503,8 +522,7 @@ class PoolRun {
       }
       s.in_flight.clear();
     } else {
-      spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
-                   previous == State::configuring ? "idle between runs" : "idle");
+      spdlog::warn("worker {} (slot {}) {} while idle", pid, s.index, how);
     }
     // Replaced while work remains; and always when found dead at the start of the run (while it was being given
     // the chain), whether or not the others have taken every task by the time its end is seen: the pool keeps its
