@@ -120,6 +120,9 @@ class PoolRun {
   [[nodiscard]] std::size_t job_count() const noexcept { return progress_.size(); }
 
   void begin() {
+    // Every worker's first frames are queued first and then written, one write each: a worker woken by its
+    // frames can take the parent's CPU, and the others would wait for it.
+    corked_ = true;
     bool starting_any = false;
     for (int i = 0; i < used_; ++i) {
       auto& slot = pool_.slots[static_cast<std::size_t>(i)];
@@ -144,6 +147,11 @@ class PoolRun {
         auto& slot = pool_.slots[static_cast<std::size_t>(i)];
         if (slot && slot->state == State::configuring) dispatch(*slot);
       }
+    }
+    corked_ = false;
+    for (int i = 0; i < used_; ++i) {
+      auto& slot = pool_.slots[static_cast<std::size_t>(i)];
+      if (slot && slot->writing == 0 && !slot->outgoing.empty()) write_next(*slot);
     }
     if (!starting_any && jobs_ == nullptr) finish();  // start() with every worker up already
   }
@@ -183,20 +191,31 @@ class PoolRun {
     read_frame(s);
   }
 
-  // One write at a time per worker, in order: frames never interleave on its stdin.
+  // One write at a time per worker, in order: frames never interleave on its stdin. Frames queued meanwhile go
+  // together in the next write.
   void send(Slot& s, OutgoingFrame frame) {
     s.outgoing.push_back(std::move(frame));
-    if (s.outgoing.size() == 1) write_next(s);
+    if (!corked_ && s.writing == 0) write_next(s);
   }
 
+  // Writes every queued frame of `s` in one gathered write: one system call, and one wake-up of the worker, for
+  // a run's chain and first tasks.
   void write_next(Slot& s) {
-    const OutgoingFrame& frame = s.outgoing.front();
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(frame.bytes),
-                                                    asio::buffer(frame.trailing.data(), frame.trailing.size())};
+    s.writing = s.outgoing.size();
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(2 * s.writing);
+    for (const OutgoingFrame& frame : s.outgoing) {
+      buffers.push_back(asio::buffer(frame.bytes));
+      if (!frame.trailing.empty()) buffers.push_back(asio::buffer(frame.trailing.data(), frame.trailing.size()));
+    }
     asio::async_write(s.process->input(), buffers, in_large_chunks, [this, &s](const error_code& error, std::size_t written) {
-      const OutgoingFrame done = std::move(s.outgoing.front());
-      s.outgoing.pop_front();
-      if (done.task) progress_[*done.task].bytes_sent += written;
+      for (; s.writing > 0; --s.writing) {
+        const OutgoingFrame done = std::move(s.outgoing.front());
+        s.outgoing.pop_front();
+        const std::size_t bytes = std::min(written, done.bytes.size() + done.trailing.size());
+        written -= bytes;
+        if (done.task) progress_[*done.task].bytes_sent += bytes;
+      }
       if (s.state == State::retired) return;
       if (error) return lost(s, "its stdin broke (" + error.message() + ")", false);
       if (!s.outgoing.empty()) write_next(s);
@@ -624,6 +643,7 @@ class PoolRun {
   std::deque<std::size_t> queue_;  // tasks not yet sent; retries go to the front
   std::size_t done_ = 0;
   bool dispatching_ = false;
+  bool corked_ = false;  // send() only queues (see begin())
   bool finishing_ = false;
   std::size_t starts_ = 0;
   std::size_t max_starts_ = 0;

@@ -43,7 +43,8 @@ struct Slot {
   State state = State::starting;
   std::array<std::uint8_t, wire::header_bytes> header{};
   std::vector<std::uint8_t> payload;   // the frame being read, reused from frame to frame
-  std::deque<OutgoingFrame> outgoing;  // in order; the front one is being written (a deque keeps it in place)
+  std::deque<OutgoingFrame> outgoing;  // in order; the front `writing` are being written (a deque keeps them in place)
+  std::size_t writing = 0;
   std::deque<InFlight> in_flight;      // in the order sent, which is the order the worker answers
   double last_answer_at = 0.0;         // when its last result arrived: a task queued behind another starts then
 };
