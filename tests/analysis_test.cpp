@@ -85,6 +85,35 @@ TEST_CASE("the process pool's transfer share and rate come from its task records
   CHECK(costs[0].megabytes_per_second == Approx(40.0));   // 8 MB in 0.2 s
 }
 
+TEST_CASE("the transfer sentence gives a rate for copied pixels, and only the frames' bytes when they went in place",
+          "[analysis]") {
+  auto run = measured("processes", 2, 0.5);
+  for (int i = 0; i < 2; ++i) {
+    pipeline::TaskResult task;
+    task.record.end_s = 0.3;
+    task.record.transfer_s = 0.1;
+    task.record.bytes_sent = 3'000'000;
+    task.record.bytes_received = 1'000'000;
+    run.batch.tasks.push_back(task);
+  }
+  const auto sentence_about_transfer = [](const std::vector<std::string>& said) {
+    for (const auto& sentence : said) {
+      if (sentence.find("moving data took") != std::string::npos) return sentence;
+    }
+    return std::string();
+  };
+  CHECK_THAT(sentence_about_transfer(pipeline::observations(comparison_of({run}), 2)),
+             Contains("moving data took 25% of the task time (4.0 MB per image at 40 MB/s)"));
+
+  for (auto& task : run.batch.tasks) {
+    task.record.bytes_sent = 120;
+    task.record.bytes_received = 100;
+  }
+  run.batch.in_place_tasks = run.batch.tasks.size();
+  CHECK_THAT(sentence_about_transfer(pipeline::observations(comparison_of({run}), 2)),
+             Contains("(frames only, 220 bytes per image: the pixels stayed in shared image memory)"));
+}
+
 TEST_CASE("observations state what was measured, whichever paradigm won", "[analysis]") {
   SECTION("threads fastest and scaling, processes not") {
     auto processes = measured("processes", 2, 1.5);
@@ -125,4 +154,61 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
     const auto unclear = pipeline::observations(comparison_of({noisy_two, noisy_four}), 2);
     CHECK_THAT(unclear.back(), Contains("made no clear difference"));
   }
+}
+
+TEST_CASE("the wall time split says how long each worker waited, filtered and idled, averaged over the workers", "[analysis]") {
+  pipeline::BatchResult batch;
+  batch.workers = 2;
+  batch.start_s = 10.0;
+  batch.end_s = 20.0;  // 10 s of wall time
+  const auto task = [](int worker, double start, double end) {
+    pipeline::TaskResult result;
+    result.record.worker = worker;
+    result.record.start_s = start;
+    result.record.end_s = end;
+    return result;
+  };
+  // Worker 0: waits 1 s, filters 3 s, idles 1 s, filters 4 s, then 1 s after its last task.
+  batch.tasks.push_back(task(0, 11.0, 14.0));
+  batch.tasks.push_back(task(0, 15.0, 19.0));
+  // Worker 1: filters from the start to the end in one task.
+  batch.tasks.push_back(task(1, 10.0, 20.0));
+  // A task that never ran has no interval and counts for nothing.
+  batch.tasks.push_back(task(1, 0.0, 0.0));
+
+  const auto split = pipeline::wall_time_split(batch);
+  CHECK(split.before_first == Approx((0.1 + 0.0) / 2));
+  CHECK(split.filtering == Approx((0.7 + 1.0) / 2));
+  CHECK(split.between == Approx((0.1 + 0.0) / 2));
+  CHECK(split.after_last == Approx((0.1 + 0.0) / 2));
+  CHECK(split.before_first + split.filtering + split.between + split.after_last == Approx(1.0));
+
+  SECTION("a worker that got no task waited throughout") {
+    batch.workers = 3;
+    const auto three = pipeline::wall_time_split(batch);
+    CHECK(three.before_first == Approx((0.1 + 0.0 + 1.0) / 3));
+    CHECK(three.filtering == Approx(1.7 / 3));
+  }
+}
+
+TEST_CASE("the observations say where each parallel run's wall time went", "[analysis]") {
+  auto run = measured("processes", 2, 0.5);
+  run.batch.tasks.resize(2);
+  run.batch.tasks[0].record = {};
+  run.batch.tasks[0].record.worker = 0;
+  run.batch.tasks[0].record.start_s = 100.1;
+  run.batch.tasks[0].record.end_s = 100.5;  // 80% filtering, 20% before its first task
+  run.batch.tasks[1].record.worker = 1;
+  run.batch.tasks[1].record.start_s = 100.0;
+  run.batch.tasks[1].record.end_s = 100.4;  // 80% filtering, 20% after its last
+  const auto said = pipeline::observations(comparison_of({run}), 2);
+  bool found = false;
+  for (const auto& sentence : said) {
+    if (sentence.starts_with("Processes x2, the median run:")) {
+      found = true;
+      CHECK_THAT(sentence, Contains("80% of the wall time filtering, 10% before their first task, 0% between one task and the next, "
+                                    "10% after their last"));
+    }
+  }
+  CHECK(found);
 }

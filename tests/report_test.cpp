@@ -124,6 +124,9 @@ TEST_CASE("profiled stages appear in the terminal table, the Markdown, the JSON 
   CHECK(run["stage_totals"][1]["name"] == "sobel");
   CHECK(run["tasks"][0]["stages"][0]["name"] == "grayscale");
   CHECK(run["tasks"][0]["pixels"] == 1'000'000);
+  // The one task covers the whole run.
+  CHECK(run["wall_time_split"]["filtering"].get<double>() == Approx(1.0));
+  CHECK(run["wall_time_split"]["before_first"].get<double>() == Approx(0.0));
 
   const auto trace = nlohmann::json::parse(pipeline::comparison_trace(comparison));
   double task_ts = -1.0;

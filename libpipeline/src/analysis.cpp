@@ -28,11 +28,52 @@ std::vector<std::string> parallel_executors(const Comparison& comparison) {
   return names;
 }
 
+std::string capitalized(std::string word) {
+  if (!word.empty() && word.front() >= 'a' && word.front() <= 'z') word.front() = static_cast<char>(word.front() - 'a' + 'A');
+  return word;
+}
+
 }  // namespace
 
 double amdahl_speedup(double parallel_fraction, double workers) noexcept {
   const double denominator = (1.0 - parallel_fraction) + parallel_fraction / workers;
   return denominator > 0.0 ? 1.0 / denominator : std::numeric_limits<double>::infinity();
+}
+
+WallTimeSplit wall_time_split(const BatchResult& batch) {
+  WallTimeSplit split;
+  const double wall = batch.seconds();
+  const int workers = std::max(batch.workers, 1);
+  if (wall <= 0.0) return split;
+  const auto clamp = [&batch](double t) { return std::clamp(t, batch.start_s, batch.end_s); };
+  for (int worker = 0; worker < workers; ++worker) {
+    double first = batch.end_s;
+    double last = batch.start_s;
+    double filtering = 0.0;
+    for (const auto& task : batch.tasks) {
+      const TaskRecord& record = task.record;
+      // A task that never ran (failed before a worker took it) has no interval.
+      if (record.worker != worker || record.end_s <= record.start_s) continue;
+      const double start = clamp(record.start_s);
+      const double end = clamp(record.end_s);
+      first = std::min(first, start);
+      last = std::max(last, end);
+      filtering += end - start;
+    }
+    if (filtering <= 0.0) {
+      split.before_first += 1.0;
+      continue;
+    }
+    split.before_first += (first - batch.start_s) / wall;
+    split.filtering += filtering / wall;
+    split.between += std::max(0.0, last - first - filtering) / wall;
+    split.after_last += (batch.end_s - last) / wall;
+  }
+  split.before_first /= workers;
+  split.filtering /= workers;
+  split.between /= workers;
+  split.after_last /= workers;
+  return split;
 }
 
 std::vector<StageTotal> stage_totals(const BatchResult& batch) {
@@ -183,11 +224,29 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
         run.batch.workers, startup, one_off, speedup(baseline, one_off));
     for (const auto& cost : transfer_costs(comparison)) {
       if (cost.workers != run.batch.workers) continue;
-      sentence += fmt::format("; moving data took {:.0f}% of the task time ({:.1f} MB per image at {:.0f} MB/s)",
-                              100.0 * cost.transfer_share, cost.bytes_per_image / 1e6, cost.megabytes_per_second);
+      if (run.batch.in_place_tasks == run.batch.tasks.size()) {
+        // Only frames crossed: a rate in MB/s would say nothing about the pixels, which never moved.
+        sentence += fmt::format("; moving data took {:.0f}% of the task time (frames only, {:.0f} bytes per image: "
+                                "the pixels stayed in shared image memory)",
+                                100.0 * cost.transfer_share, cost.bytes_per_image);
+      } else {
+        sentence += fmt::format("; moving data took {:.0f}% of the task time ({:.1f} MB per image at {:.0f} MB/s)",
+                                100.0 * cost.transfer_share, cost.bytes_per_image / 1e6, cost.megabytes_per_second);
+      }
     }
     if (run.seconds.median > baseline) sentence += "; slower than sequential overall";
     said.push_back(sentence + ".");
+  }
+
+  // Where the wall time of each parallel run went: what is not filtering is what the paradigm cost.
+  for (const auto& run : comparison.runs) {
+    if (&run == &comparison.baseline() || run.batch.tasks.empty()) continue;
+    const WallTimeSplit split = wall_time_split(run.batch);
+    said.push_back(fmt::format(
+        "{} x{}, the median run: the workers spent {:.0f}% of the wall time filtering, {:.0f}% before their first "
+        "task, {:.0f}% between one task and the next, {:.0f}% after their last.",
+        capitalized(run.batch.executor), run.batch.workers, 100.0 * split.filtering, 100.0 * split.before_first,
+        100.0 * split.between, 100.0 * split.after_last));
   }
 
   // More workers than logical CPUs: did it help, paradigm by paradigm?

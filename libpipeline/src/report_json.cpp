@@ -46,6 +46,7 @@ json run_json(const ComparisonRun& run) {
                       {"share", total.share},
                       {"ms_per_megapixel", total.ms_per_megapixel}});
   }
+  const WallTimeSplit split = wall_time_split(run.batch);
   return {{"executor", run.batch.executor},
           {"workers", run.batch.workers},
           {"transport", run.batch.transport.empty() ? json(nullptr) : json(run.batch.transport)},
@@ -62,6 +63,10 @@ json run_json(const ComparisonRun& run) {
           {"failed_tasks", run.batch.failure_count()},
           {"observed", {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
           {"stage_totals", std::move(stages)},
+          {"wall_time_split", {{"before_first", split.before_first},
+                               {"filtering", split.filtering},
+                               {"between", split.between},
+                               {"after_last", split.after_last}}},
           {"tasks", std::move(tasks)}};
 }
 

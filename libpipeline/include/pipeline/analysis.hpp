@@ -55,6 +55,19 @@ struct StageTable {
 };
 [[nodiscard]] StageTable stage_table(const Comparison& comparison);
 
+// Where one run's wall time went, worker by worker: each worker's share of [start_s, end_s] before its first task
+// (waiting to be woken and handed work), filtering (its tasks' records), between its tasks, and after its last
+// one, averaged over the executor's workers (one with no task counts as waiting throughout). The shares sum to 1.
+// For threads the part that is not filtering is what the machine itself costs; for the process pool, what
+// processes cost on top: wake-ups, frames, scheduling.
+struct WallTimeSplit {
+  double before_first = 0.0;
+  double filtering = 0.0;
+  double between = 0.0;
+  double after_last = 0.0;
+};
+[[nodiscard]] WallTimeSplit wall_time_split(const BatchResult& batch);
+
 // Sentences stating what this run measured: the fastest paradigm at each worker count and by how much, whether
 // threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
 // and what each run was seen to use.
