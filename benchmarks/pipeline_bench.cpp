@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "pipeline/analysis.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -51,6 +52,11 @@ std::vector<Stats> interleaved(const std::vector<std::function<double()>>& cases
   std::vector<Stats> result;
   for (auto& s : samples) result.push_back(stats_of(std::move(s)));
   return result;
+}
+
+// The median of the measured runs' figures: the first of `per_run` is the warm-up's.
+double measured_median(const std::vector<double>& per_run) {
+  return stats_of(std::vector<double>(per_run.begin() + 1, per_run.end())).median;
 }
 
 double megapixels(const pipeline::Batch& batch) {
@@ -105,8 +111,9 @@ struct ExecutorCase {
   bool fresh = false;
   int workers = 1;
   std::unique_ptr<pipeline::Executor> started;
-  std::vector<double> transfer_ms_per_mb;  // per measured run: transfer_s summed over tasks per MB of images
+  std::vector<double> transfer_ms_per_mb;  // per run (the warm-up first): transfer_s summed over tasks per MB of images
   bool heap_images = false;                // run on the batch made before shared image memory was on
+  std::vector<pipeline::WallTimeSplit> splits = {};  // per run (the warm-up first)
 };
 
 std::unique_ptr<pipeline::Executor> make_case_executor(const ExecutorCase& c) {
@@ -130,6 +137,7 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
     megabytes += static_cast<double>(batch[i].image.size_bytes() + result.tasks[i].output.size_bytes()) / 1e6;
   }
   if (c.transport && megabytes > 0) c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
+  c.splits.push_back(pipeline::wall_time_split(result));
   return result.seconds();
 }
 
@@ -172,9 +180,7 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
     const std::string versus_threads = c.executor == "processes" && threads != medians.end()
                                            ? fmt::format("{:.2f}", results[i].median / threads->second)
                                            : "";
-    const std::string transfer = c.transfer_ms_per_mb.empty()
-                                     ? ""
-                                     : fmt::format("{:.3f}", stats_of(c.transfer_ms_per_mb).median);
+    const std::string transfer = c.transfer_ms_per_mb.size() < 2 ? "" : fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb));
     fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {} | {} | {:.3f}..{:.3f} |\n", c.label, c.workers,
                results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, versus_threads,
                transfer, results[i].min, results[i].max);
@@ -193,6 +199,23 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
       fmt::print("; a new pipe pool per run (as before) / shm kept: {:.2f}x", medians[{"processes pipe fresh", workers}] / shm);
     }
     fmt::print("\n");
+  }
+
+  // What each paradigm spent its wall time on: the part that is not filtering is what it cost.
+  fmt::print("\n## Where the wall time goes (share of each run, averaged over its workers; medians of {})\n\n"
+             "| executor | workers | before first task | filtering | between tasks | after last task |\n"
+             "|---|---:|---:|---:|---:|---:|\n",
+             repeats);
+  for (const auto& c : cases) {
+    if (c.splits.size() < 2) continue;
+    const auto share = [&c](double pipeline::WallTimeSplit::*part) {
+      std::vector<double> per_run;
+      for (const auto& split : c.splits) per_run.push_back(split.*part);
+      return fmt::format("{:.1f}%", 100.0 * measured_median(per_run));
+    };
+    fmt::print("| {} | {} | {} | {} | {} | {} |\n", c.label, c.workers, share(&pipeline::WallTimeSplit::before_first),
+               share(&pipeline::WallTimeSplit::filtering), share(&pipeline::WallTimeSplit::between),
+               share(&pipeline::WallTimeSplit::after_last));
   }
 }
 
