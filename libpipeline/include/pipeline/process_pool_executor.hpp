@@ -8,7 +8,7 @@
 //
 // Workers are separate programs (fork + exec, never a bare fork: libvips is not fork-safe once used). They are
 // started by start() or by the first run that needs them, kept between runs (each run sends its chain, which a
-// worker keeps while it stays the same), and stopped by the destructor or stop(): their stdin closed, a bounded
+// worker keeps while it stays the same, and its first tasks right behind it), and stopped by the destructor or stop(): their stdin closed, a bounded
 // wait, then SIGKILL; every one reaped. A program whose chains use its own filters serves as its own worker
 // (worker.hpp):
 //
