@@ -38,6 +38,18 @@ std::optional<kernels::FusedStage> as_fused_stage(const Filter& filter) {
   return std::nullopt;
 }
 
+// The longest run of built-in filters from `next` on, which the fused row pipeline takes in one pass (empty when
+// filters[next] is another filter); `next` moves past it.
+std::vector<kernels::FusedStage> fused_run_from(const std::vector<FilterPtr>& filters, std::size_t& next) {
+  std::vector<kernels::FusedStage> run;
+  for (; next < filters.size(); ++next) {
+    auto stage = as_fused_stage(*filters[next]);
+    if (!stage) break;
+    run.push_back(*stage);
+  }
+  return run;
+}
+
 }  // namespace
 
 Image FilterChain::apply(const Image& input) const {
@@ -46,14 +58,8 @@ Image FilterChain::apply(const Image& input) const {
   // filter is applied on its own, whole image in, whole image out. The pixels are the same either way.
   Image current;
   const Image* source = &input;
-  std::vector<kernels::FusedStage> run;
   for (std::size_t i = 0; i < filters_.size();) {
-    run.clear();
-    for (; i < filters_.size(); ++i) {
-      auto stage = as_fused_stage(*filters_[i]);
-      if (!stage) break;
-      run.push_back(*stage);
-    }
+    const auto run = fused_run_from(filters_, i);
     if (run.empty()) {
       current = filters_[i++]->apply(*source);
     } else {
@@ -67,13 +73,9 @@ Image FilterChain::apply(const Image& input) const {
 Image FilterChain::apply_into(const Image& input, Image& output, std::vector<StageTiming>* stages) const {
   const bool fits = output.is_gray8() && output.width() == input.width() && output.height() == input.height();
   if (stages == nullptr && fits && !filters_.empty()) {
-    std::vector<kernels::FusedStage> run;
-    for (const auto& filter : filters_) {
-      auto stage = as_fused_stage(*filter);
-      if (!stage) break;
-      run.push_back(*stage);
-    }
-    if (run.size() == filters_.size()) {
+    std::size_t next = 0;
+    const auto run = fused_run_from(filters_, next);
+    if (next == filters_.size()) {
       kernels::run_fused_into(input, run, output);
       return Image();
     }

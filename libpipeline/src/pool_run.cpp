@@ -37,11 +37,8 @@ constexpr std::size_t files_in_flight = 2;
 // stdin when it finishes one, and it never idles for the round trip to the parent.
 constexpr std::size_t images_in_place_in_flight = 2;
 
-constexpr std::uint64_t page_bytes = 4096;
 // Segments grow in whole MiB, and by a quarter at least, so a batch of growing images remaps rarely.
 constexpr std::uint64_t segment_granule = std::uint64_t{1} << 20;
-
-std::uint64_t round_up(std::uint64_t value, std::uint64_t to) { return (value + to - 1) / to * to; }
 
 // Asio's own completion conditions move at most 64 KiB per system call; the pipes hold 1 MiB (worker_process.cpp),
 // so an image goes over in a few calls instead of a hundred.

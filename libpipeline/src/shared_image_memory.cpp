@@ -20,12 +20,12 @@
 
 #include "pixel_memory.hpp"
 #include "shared_arena.hpp"
+#include "shared_memory.hpp"
 
 namespace pipeline {
 namespace detail {
 namespace {
 
-constexpr std::uint64_t page_bytes = 4096;
 // The file grows by a quarter, in steps of at least this much: few ftruncate calls for a batch of images, and
 // little beyond what is used (workers map in all of the file: shared_arena.hpp).
 constexpr std::uint64_t growth_granule = std::uint64_t{4} << 20;
@@ -36,8 +36,6 @@ constexpr std::uint64_t punch_min_bytes = std::uint64_t{1} << 20;
 // The descriptor stays above the numbers workers inherit descriptors under (3 and 4): placing one there in the
 // child must never clobber the other before it is placed.
 constexpr int min_arena_fd = 10;
-
-std::uint64_t round_up(std::uint64_t value, std::uint64_t to) { return (value + to - 1) / to * to; }
 
 std::atomic<SharedArena*> active_arena{nullptr};
 std::mutex activation_mutex;

@@ -14,6 +14,12 @@
 
 namespace pipeline::detail {
 
+// Memory files (segments and shared image memory) are sized and laid out in whole pages.
+inline constexpr std::uint64_t page_bytes = 4096;
+[[nodiscard]] constexpr std::uint64_t round_up(std::uint64_t value, std::uint64_t to) noexcept {
+  return (value + to - 1) / to * to;
+}
+
 class SharedSegment {
  public:
   // The parent's side: a new segment of 0 bytes, nothing mapped. Throws std::system_error.
