@@ -18,6 +18,7 @@
 #include <vips/vips8>
 
 #include "png_encoder.hpp"
+#include "temporary_output.hpp"
 
 namespace pipeline {
 namespace {
@@ -130,9 +131,7 @@ void write_png_atomic(const Image& image, const std::filesystem::path& path, int
   if (image.empty()) throw ImageIoError(fmt::format("{}: cannot write an empty image", path.string()));
 
   static std::atomic<unsigned> counter{0};
-  // process_pool_executor's clean-up after a killed worker relies on this naming (pool_run.cpp).
-  const std::filesystem::path temporary =
-      path.parent_path() / fmt::format(".{}.{}.{}.tmp.png", path.filename().string(), ::getpid(), counter++);
+  const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), counter++);
   int fd = -1;
   try {
     fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

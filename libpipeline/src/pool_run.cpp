@@ -6,7 +6,6 @@
 #include <deque>
 #include <exception>
 #include <stdexcept>
-#include <string_view>
 #include <system_error>
 
 #include <boost/asio/buffer.hpp>
@@ -17,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared_arena.hpp"
+#include "temporary_output.hpp"
 
 namespace pipeline::detail {
 namespace {
@@ -48,18 +48,14 @@ std::string read_failure(const error_code& error) {
   return error == asio::error::eof ? "closed its stdout" : "its stdout failed (" + error.message() + ")";
 }
 
-// write_png_atomic (image_io.cpp) writes `.<file name>.<pid>.<n>.tmp.png` beside the output, then renames it
-// over the output: a worker killed in between leaves that temporary file, never a partial output. Removes what
-// the dead worker `pid` left for `output`. The pattern must follow write_png_atomic's naming.
+// Removes the temporary files (temporary_output.hpp) the dead worker `pid` left for `output`: it was killed
+// between writing one and renaming it over the output.
 void remove_temporaries(const std::filesystem::path& output, std::int64_t pid) noexcept {
   try {
-    const std::string prefix = fmt::format(".{}.{}.", output.filename().string(), pid);
-    constexpr std::string_view suffix = ".tmp.png";
     std::error_code error;
     const auto folder = output.has_parent_path() ? output.parent_path() : std::filesystem::path(".");
     for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-      const std::string name = entry.path().filename().string();
-      if (name.size() > prefix.size() + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
+      if (is_temporary_output(entry.path().filename().string(), output, pid)) {
         spdlog::warn("removing '{}', left by worker {}", entry.path().string(), pid);
         std::filesystem::remove(entry.path(), error);
       }
