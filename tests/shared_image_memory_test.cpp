@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 #include <string>
 
 #include "pipeline/filter_registry.hpp"
@@ -159,4 +161,29 @@ TEST_CASE("a pool started before shared image memory was on keeps copying, corre
   const auto result = pool.run(chain, batch);
   CHECK(result.in_place_tasks == 0);  // its worker never got the memory
   for (std::size_t i = 0; i < batch.size(); ++i) CHECK(result.tasks[i].output == expected.tasks[i].output);
+}
+
+TEST_CASE("freed images' pages are handed back once much more is free than in use", "[shared-memory]") {
+  turn_on();
+  constexpr std::uint64_t mib = std::uint64_t{1} << 20;
+  {
+    std::vector<Image> images;
+    for (int i = 0; i < 160; ++i) {  // 320 MiB, every page touched
+      images.emplace_back(1024, 2048, 1);
+      std::fill(images.back().bytes().begin(), images.back().bytes().end(), std::uint8_t{7});
+    }
+    CHECK(pipeline::shared_image_memory_use().resident_bytes >= 320 * mib);
+  }
+  // Freed one by one: a freed block of a MiB or more is punched out of the file once the free space exceeds
+  // max(256 MiB, what is in use); up to that, freed pages stay for reuse.
+  const auto use = pipeline::shared_image_memory_use();
+  CHECK(use.in_use_bytes == 0);
+  CHECK(use.resident_bytes <= 258 * mib);
+  CHECK(use.resident_bytes >= 200 * mib);
+
+  // A punched range reads as zeros and is reused like any other.
+  Image again(1024, 2048, 1);
+  CHECK(pipeline::in_shared_image_memory(again));
+  std::fill(again.bytes().begin(), again.bytes().end(), std::uint8_t{9});
+  CHECK(again.bytes()[12345] == 9);
 }

@@ -176,8 +176,10 @@ std::optional<std::uint64_t> SharedArena::offset_of(const void* data, std::size_
 }
 
 SharedImageMemoryUse SharedArena::use() const {
+  struct stat file {};
+  const std::uint64_t resident = ::fstat(fd_, &file) == 0 ? static_cast<std::uint64_t>(file.st_blocks) * 512 : 0;
   const std::lock_guard lock(mutex_);
-  return {true, capacity_, file_bytes_, in_use_, used_.size()};
+  return {true, capacity_, file_bytes_, in_use_, resident, used_.size()};
 }
 
 ArenaMapping ArenaMapping::adopt(int fd, std::uint64_t capacity) {

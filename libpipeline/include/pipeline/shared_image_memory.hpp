@@ -41,6 +41,7 @@ struct SharedImageMemoryUse {
   std::uint64_t capacity_bytes = 0;  // address space reserved
   std::uint64_t file_bytes = 0;      // size of the memory file: the most ever in use, rounded up
   std::uint64_t in_use_bytes = 0;    // in live images (page-rounded)
+  std::uint64_t resident_bytes = 0;  // memory the file holds now: pages touched and not handed back
   std::uint64_t blocks = 0;          // live images in it
 };
 [[nodiscard]] SharedImageMemoryUse shared_image_memory_use();
