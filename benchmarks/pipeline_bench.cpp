@@ -141,6 +141,8 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
   return result.seconds();
 }
 
+void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats);
+
 // `heap` was made before shared image memory was on; `batch` is the same images in it (see main).
 void executors_section(int repeats, const pipeline::Batch& heap, const pipeline::Batch& batch,
                        const std::vector<int>& worker_counts, bool fresh_pools) {
@@ -201,7 +203,11 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
     fmt::print("\n");
   }
 
-  // What each paradigm spent its wall time on: the part that is not filtering is what it cost.
+  print_wall_time_split(cases, repeats);
+}
+
+// What each case spent its wall time on: the part that is not filtering is what its paradigm cost.
+void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats) {
   fmt::print("\n## Where the wall time goes (share of each run, averaged over its workers; medians of {})\n\n"
              "| executor | workers | before first task | filtering | between tasks | after last task |\n"
              "|---|---:|---:|---:|---:|---:|\n",
@@ -217,6 +223,39 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
                share(&pipeline::WallTimeSplit::filtering), share(&pipeline::WallTimeSplit::between),
                share(&pipeline::WallTimeSplit::after_last));
   }
+}
+
+// The question at one worker count, with nothing else between the runs: sequential, threads and the
+// process pool in place, interleaved. In "executors" each pool waits for a dozen other cases between its runs,
+// and a worker process that slept that long wakes milliseconds late on some machines (benchmarks/README.md).
+void head_to_head_section(int repeats, const pipeline::Batch& batch, int workers) {
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  std::vector<ExecutorCase> cases;
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
+  cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
+  cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
+  for (auto& c : cases) {
+    c.started = make_case_executor(c);
+    c.started->start();
+  }
+  std::vector<std::function<double()>> runs;
+  for (auto& c : cases) runs.push_back([&c, &chain, &batch] { return run_case(c, chain, batch); });
+  const auto results = interleaved(runs, repeats);
+  fmt::print("\n## Head to head at {} workers ({} images, {:.1f} MP, median of {}; only these three cases, "
+             "interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
+             "|---|---:|---:|---:|---:|---:|\n",
+             workers, batch.size(), megapixels(batch), repeats);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    fmt::print("| {} | {} | {:.3f} | {:.2f}x | {} | {:.3f}..{:.3f} |\n", cases[i].label, cases[i].workers,
+               results[i].median, results[0].median / results[i].median,
+               i == 2 ? fmt::format("{:.2f}", results[2].median / results[1].median) : "", results[i].min,
+               results[i].max);
+  }
+  fmt::print("\n{} workers head to head: speedup threads {:.2f}x, processes in place {:.2f}x; processes / threads "
+             "time {:.3f}\n",
+             workers, results[0].median / results[1].median, results[0].median / results[2].median,
+             results[2].median / results[1].median);
+  print_wall_time_split(cases, repeats);
 }
 
 void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipeline::Batch& tiny) {
@@ -284,9 +323,12 @@ int main(int argc, char** argv) {
   app.add_option("--tiny", tiny, "Tiny images in the overhead case")->check(CLI::Range(1, 1000000));
   app.add_flag("--fresh-pools,!--no-fresh-pools", fresh,
                "Also time a process pool started afresh for every run (the pool before it kept its workers)");
-  std::vector<std::string> sections{"filters", "executors", "overhead", "scaling"};
+  std::vector<std::string> sections{"filters", "executors", "head-to-head", "overhead", "scaling"};
+  int head_to_head_workers = 2;
   app.add_option("--sections", sections, "Sections to run")
-      ->check(CLI::IsMember({"filters", "executors", "overhead", "scaling"}));
+      ->check(CLI::IsMember({"filters", "executors", "head-to-head", "overhead", "scaling"}));
+  app.add_option("--head-to-head-workers", head_to_head_workers, "Worker count of the head-to-head section")
+      ->check(CLI::Range(1, 1024));
   CLI11_PARSE(app, argc, argv);
 
   // Whether it took effect is printed: page faults on fresh image buffers cost more here than some filters.
@@ -312,6 +354,8 @@ int main(int argc, char** argv) {
     if (wanted("filters")) filters_section(repeats, photos);
     std::fflush(stdout);
     if (wanted("executors")) executors_section(repeats, photos, shared_photos, workers, fresh);
+    std::fflush(stdout);
+    if (wanted("head-to-head")) head_to_head_section(repeats, shared_photos, head_to_head_workers);
     std::fflush(stdout);
     if (wanted("overhead")) overhead_section(repeats, heap_tiny, shared_tiny);
     std::fflush(stdout);
