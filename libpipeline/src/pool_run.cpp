@@ -506,16 +506,13 @@ class PoolRun {
     if (jobs_ == nullptr) {
       throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));
     }
-    if (previous == State::configuring) {
-      // It never answered this run's chain, so it started none of the tasks queued behind it (it answers frames in
-      // order): they go back to the front of the queue, in order, without counting as an attempt.
-      for (auto it = s.in_flight.rbegin(); it != s.in_flight.rend(); ++it) queue_.push_front(it->task);
-      s.in_flight.clear();
-      spdlog::warn("worker {} (slot {}) {} while idle between runs", pid, s.index, how);
-    } else if (!s.in_flight.empty()) {
-      // The first task in flight was the one being worked on; those queued behind it never started and go back
-      // to the front of the queue, in order, without counting as an attempt.
-      for (auto it = s.in_flight.rbegin(); it + 1 != s.in_flight.rend(); ++it) queue_.push_front(it->task);
+    // The tasks it never started go back to the front of the queue, in order, without counting as an attempt:
+    // those queued behind the first, and every one if it never answered this run's chain (it answers frames in
+    // order, so it had started none of the tasks sent behind the chain).
+    const bool started_first = previous != State::configuring && !s.in_flight.empty();
+    const auto never_started = s.in_flight.rend() - (started_first ? 1 : 0);
+    for (auto it = s.in_flight.rbegin(); it != never_started; ++it) queue_.push_front(it->task);
+    if (started_first) {
       const std::size_t i = s.in_flight.front().task;
       if (jobs_->files_mode) remove_temporaries(jobs_->files[i].output, pid);
       TaskProgress& progress = progress_[i];
@@ -532,10 +529,11 @@ class PoolRun {
                             : fmt::format("the worker died on each of {} attempts: {}", progress.reasons.size(),
                                           fmt::join(progress.reasons, "; ")));
       }
-      s.in_flight.clear();
     } else {
-      spdlog::warn("worker {} (slot {}) {} while idle", pid, s.index, how);
+      spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
+                   previous == State::configuring ? "idle between runs" : "idle");
     }
+    s.in_flight.clear();
     // Replaced while work remains; and always when found dead at the start of the run (while it was being given
     // the chain), whether or not the others have taken every task by the time its end is seen: the pool keeps its
     // size from run to run.
