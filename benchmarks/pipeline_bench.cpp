@@ -143,6 +143,23 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
 
 void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats);
 
+// Starts every case's executor (a "fresh" one is made inside each run instead), then times the cases
+// interleaved: each on `heap` if it runs on heap images, else on `batch`.
+std::vector<Stats> time_cases(std::vector<ExecutorCase>& cases, const pipeline::FilterChain& chain,
+                              const pipeline::Batch& batch, const pipeline::Batch& heap, int repeats) {
+  for (auto& c : cases) {
+    if (c.fresh) continue;
+    c.started = make_case_executor(c);
+    c.started->start();
+  }
+  std::vector<std::function<double()>> runs;
+  for (auto& c : cases) {
+    runs.push_back([&c, &chain, &batch, &heap] { return run_case(c, chain, c.heap_images ? heap : batch); });
+  }
+  return interleaved(runs, repeats);
+}
+
+
 // `heap` was made before shared image memory was on; `batch` is the same images in it (see main).
 void executors_section(int repeats, const pipeline::Batch& heap, const pipeline::Batch& batch,
                        const std::vector<int>& worker_counts, bool fresh_pools) {
@@ -158,16 +175,7 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
       cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}, false});
     }
   }
-  for (auto& c : cases) {
-    if (c.fresh) continue;
-    c.started = make_case_executor(c);
-    c.started->start();
-  }
-  std::vector<std::function<double()>> runs;
-  for (auto& c : cases) {
-    runs.push_back([&c, &chain, &batch, &heap] { return run_case(c, chain, c.heap_images ? heap : batch); });
-  }
-  const auto results = interleaved(runs, repeats);
+  const auto results = time_cases(cases, chain, batch, heap, repeats);
 
   const double mp = megapixels(batch);
   fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {}; pools started before timing{})\n\n",
@@ -234,13 +242,7 @@ void head_to_head_section(int repeats, const pipeline::Batch& batch, int workers
   cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
   cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
-  for (auto& c : cases) {
-    c.started = make_case_executor(c);
-    c.started->start();
-  }
-  std::vector<std::function<double()>> runs;
-  for (auto& c : cases) runs.push_back([&c, &chain, &batch] { return run_case(c, chain, batch); });
-  const auto results = interleaved(runs, repeats);
+  const auto results = time_cases(cases, chain, batch, batch, repeats);
   fmt::print("\n## Head to head at {} workers ({} images, {:.1f} MP, median of {}; only these three cases, "
              "interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
              "|---|---:|---:|---:|---:|---:|\n",
@@ -267,15 +269,7 @@ void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipel
   cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, 2, {}, {}, false});
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, false});
   cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, true});
-  for (auto& c : cases) {
-    c.started = make_case_executor(c);
-    c.started->start();
-  }
-  std::vector<std::function<double()>> runs;
-  for (auto& c : cases) {
-    runs.push_back([&c, &chain, &tiny, &heap_tiny] { return run_case(c, chain, c.heap_images ? heap_tiny : tiny); });
-  }
-  const auto results = interleaved(runs, repeats);
+  const auto results = time_cases(cases, chain, tiny, heap_tiny, repeats);
   fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {}; pools started before timing)\n\n",
              tiny_count, repeats);
   fmt::print("| executor | workers | microseconds per image (wall) |\n|---|---:|---:|\n");
