@@ -11,7 +11,7 @@ sanitize=1
 "$root/scripts/install-deps.sh"
 
 echo "== build and test: -Wall -Wextra -Wpedantic -Werror"
-cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON
+cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON -DPIPELINE_BUILD_BENCHMARKS=ON
 cmake --build "$root/build/test" -j"$jobs"
 ctest --test-dir "$root/build/test" --output-on-failure -j"$jobs"
 
