@@ -19,6 +19,7 @@
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
+#include "pipeline/machine.hpp"
 #include "pipeline/memory.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/shared_image_memory.hpp"
@@ -337,10 +338,12 @@ int main(int argc, char** argv) {
   const pipeline::Batch shared_photos = photos;
   const pipeline::Batch shared_tiny = heap_tiny;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
+  const pipeline::MachineInfo machine = pipeline::describe_machine();
   fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{}; "
              "shared image memory: {})\n",
              pipeline::libvips_version(), allocator_tuned ? "yes" : "no",
              tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "", shared ? "on" : "off, " + why);
+  fmt::print("# {}, {} logical CPUs; kernels: {}\n", machine.cpu_model, machine.logical_cpus, machine.kernels);
   try {
     const auto wanted = [&sections](const char* name) {
       return std::find(sections.begin(), sections.end(), name) != sections.end();

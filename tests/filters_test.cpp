@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -11,8 +12,9 @@
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
-#include "pipeline/image.hpp"
 #include "pipeline/dataset.hpp"
+#include "pipeline/image.hpp"
+#include "pipeline/machine.hpp"
 #include "reference_filters.hpp"
 #include "test_images.hpp"
 
@@ -475,4 +477,25 @@ TEST_CASE("the default chain equals the reference chain wherever the blur rounde
   for (const auto v : out.bytes()) non_zero += v != 0 ? 1 : 0;
   CHECK(non_zero > out.pixel_count() / 4);
   CHECK(differing <= 25 * blur_mismatches);
+}
+
+TEST_CASE("the kernels in use are the ones PIPELINE_PORTABLE_KERNELS asks for, and reports name them",
+          "[filters][kernels]") {
+  // ctest runs every [filters] case a second time with PIPELINE_PORTABLE_KERNELS=1 (tests/CMakeLists.txt); this
+  // case proves that second run really took the portable loops.
+  const char* portable = std::getenv("PIPELINE_PORTABLE_KERNELS");
+  const std::string kernels = pipeline::describe_machine().kernels;
+  INFO("kernels: " << kernels);
+  if (portable != nullptr && std::string(portable) == "1") {
+    CHECK(kernels.find("portable hand-written kernels (PIPELINE_PORTABLE_KERNELS)") == 0);
+    CHECK(kernels.find("AVX2 grayscale") == std::string::npos);
+  } else {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    __builtin_cpu_init();
+    CHECK((kernels.find("AVX2 grayscale") != std::string::npos) == (__builtin_cpu_supports("avx2") != 0));
+    CHECK((kernels.find("AVX-512 VBMI lookup") != std::string::npos) == (__builtin_cpu_supports("avx512vbmi") != 0));
+#endif
+    CHECK(kernels.find("PIPELINE_PORTABLE_KERNELS") == std::string::npos);
+  }
+  CHECK(kernels.find("compiler-vectorised loops for ") != std::string::npos);
 }

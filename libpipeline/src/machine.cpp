@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "kernels/kernel_isa.hpp"
 #include "pipeline/vips.hpp"
 
 namespace pipeline {
@@ -51,6 +52,7 @@ MachineInfo describe_machine() {
 #else
   info.compiler = "unknown";
 #endif
+  info.kernels = kernels::describe_kernel_isa();
   return info;
 }
 

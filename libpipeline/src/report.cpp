@@ -87,6 +87,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                    conditions.vips.cache_max_operations == 0
                        ? std::string("off")
                        : fmt::format("{} operations", conditions.vips.cache_max_operations)));
+  if (!conditions.machine.kernels.empty()) line("Kernels: " + conditions.machine.kernels);
   line("");
   line("Times: " + measurement_method(comparison, conditions) + "; Spread = slowest / fastest");
   line("");

@@ -610,6 +610,7 @@ std::string conditions_html(const Comparison& comparison, const RunConditions& c
                                   ? std::string("off")
                                   : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   if (!machine.compiler.empty()) item("Compiler", escape(machine.compiler));
+  if (!machine.kernels.empty()) item("Kernels", escape(machine.kernels));
   item("Timing", escape(measurement_method(comparison, conditions)) + "; Spread = slowest / fastest");
   return out + "</dl>\n";
 }

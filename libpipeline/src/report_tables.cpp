@@ -40,6 +40,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                      conditions.machine.libvips_version, conditions.vips.concurrency,
                      conditions.vips.cache_max_operations == 0 ? std::string("off")
                                                                : std::to_string(conditions.vips.cache_max_operations));
+  if (!conditions.machine.kernels.empty()) out += "- Kernels: " + conditions.machine.kernels + "\n";
   out += "- Times: " + measurement_method(comparison, conditions) + "\n\n";
   out += "| Paradigm | Workers | Time (s) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (s) | PIDs | Threads | "
          "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";

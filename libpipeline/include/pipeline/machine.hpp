@@ -12,6 +12,9 @@ struct MachineInfo {
   unsigned logical_cpus = 0;  // CPUs this process may run on (its affinity mask), not the machine's total
   std::string libvips_version;
   std::string compiler;
+  // Which versions of the filters' hot loops run here, e.g. "hand-written AVX2 grayscale and AVX-512 VBMI lookup;
+  // compiler-vectorised loops for AVX2". PIPELINE_PORTABLE_KERNELS=1 turns the hand-written ones off.
+  std::string kernels;
 };
 
 [[nodiscard]] MachineInfo describe_machine();

@@ -1,8 +1,9 @@
 #include <cstdint>
 
+#include "kernels/kernel_isa.hpp"
 #include "kernels/row_kernels.hpp"
 
-// 8-bit RGB has a hand-written AVX2 version (picked at run time; the portable loop otherwise): the compiler's own
+// 8-bit RGB has a hand-written AVX2 version (picked at run time, kernel_isa.hpp; the portable loop otherwise): the compiler's own
 // vectorisation of the 3-byte deinterleave and of the division by 1000 costs about three times the instructions.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PIPELINE_HAVE_AVX2_GRAY 1
@@ -78,14 +79,6 @@ __attribute__((target("avx2"))) void rgb8_to_gray_avx2(const std::uint8_t* __res
   }
   for (; x < width; ++x) target[x] = luma(source[3 * x], source[3 * x + 1], source[3 * x + 2]);
 }
-
-bool have_avx2() {
-  static const bool have = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return have;
-}
 #endif
 
 template <typename Sample>
@@ -99,7 +92,7 @@ void gray_row_by_bands(const Image& input, int y, std::uint8_t* out) {
     case 3:
 #if PIPELINE_HAVE_AVX2_GRAY
       if constexpr (sizeof(Sample) == 1) {
-        if (have_avx2()) {
+        if (kernel_isa().avx2_grayscale) {
           rgb8_to_gray_avx2(source, out, width);
           break;
         }

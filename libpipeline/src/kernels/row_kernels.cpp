@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/kernel_isa.hpp"
 #include "kernels/row_kernels.hpp"
 
-// The byte lookup has a hand-written AVX-512 VBMI version (picked at run time, the portable loop otherwise): the
-// compiler cannot vectorise a table lookup, and VBMI's byte permutes hold the whole table in registers.
+// The byte lookup has a hand-written AVX-512 VBMI version (picked at run time, kernel_isa.hpp; the portable loop
+// otherwise): the compiler cannot vectorise a table lookup, and VBMI's byte permutes hold the whole table in
+// registers.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PIPELINE_HAVE_VBMI_LOOKUP 1
 #include <immintrin.h>
@@ -107,20 +109,11 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookup_vbmi(const st
     _mm512_mask_storeu_epi8(out + i, tail, _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high));
   }
 }
-
-bool have_vbmi() {
-  static const bool have = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vbmi");
-  }();
-  return have;
-}
 #endif
 
 void lookup_any(const std::uint8_t* in, std::uint8_t* out, std::size_t count, const std::uint8_t* table) {
 #if PIPELINE_HAVE_VBMI_LOOKUP
-  if (have_vbmi()) {
+  if (kernel_isa().vbmi_lookup) {
     lookup_vbmi(in, out, count, table);
     return;
   }

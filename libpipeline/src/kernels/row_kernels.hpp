@@ -13,8 +13,10 @@
 // Sanitizer builds keep one version: ifunc resolvers run before the sanitizer runtime is ready.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define PIPELINE_KERNEL __attribute__((target_clones("avx2", "default")))
+#define PIPELINE_KERNEL_CLONES 1
 #else
 #define PIPELINE_KERNEL
+#define PIPELINE_KERNEL_CLONES 0
 #endif
 
 namespace pipeline::kernels {
