@@ -30,6 +30,7 @@
 #include "exit_status.hpp"
 #include "progress_bar.hpp"
 #include "run_command.hpp"
+#include "stop_on_signal.hpp"
 
 namespace {
 
@@ -133,7 +134,7 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
   std::filesystem::rename(temporary, path);
 }
 
-int run(const Options& options) {
+int run(const Options& options, const image_pipeline::StopOnSignal& stop) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
   const pipeline::Transport transport = pipeline::parse_transport(options.transport);
@@ -184,6 +185,7 @@ int run(const Options& options) {
   plan.warmup = options.warmup;
   plan.repeats = options.repeats;
   plan.run_options.profile_stages = options.profile_filters;
+  plan.run_options.stop = stop.token();
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
   process_options.transport = transport;
@@ -211,12 +213,15 @@ int run(const Options& options) {
   std::uint64_t pixels_done = 0;
   if (bar.enabled()) {
     plan.run_options.on_task_done = [&](const pipeline::TaskRecord& record) {
+      if (record.cancelled) return;  // the bar stops where the run stopped
       ++tasks_done;
       pixels_done += record.pixels;
       bar.update(tasks_done, pixels_done);
     };
   }
-  const auto comparison = pipeline::run_comparison(
+  std::optional<pipeline::Comparison> finished;
+  try {
+    finished = pipeline::run_comparison(
       chain, batch, plan,
       [&process_options](const std::string& name, int workers) {
         return pipeline::make_executor(name, workers, process_options);
@@ -227,6 +232,12 @@ int run(const Options& options) {
         bar.set_label(fmt::format("{} x{}", name, workers));
       },
       write_baseline);
+  } catch (const pipeline::ComparisonStopped& stopped) {
+    bar.finish();
+    spdlog::error("{}", stopped.what());
+    return stop.exit_status();
+  }
+  const pipeline::Comparison& comparison = *finished;
   bar.finish();
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
@@ -285,11 +296,13 @@ int main(int argc, char** argv) {
     run_options.verbose = run_options.verbose || options.verbose;
     run_options.quiet = run_options.quiet || options.quiet;
     set_up_logging(run_options.verbose, run_options.quiet);
-    return image_pipeline::run_folder_command(run_options);
+    const image_pipeline::StopOnSignal stop;
+    return image_pipeline::run_folder_command(run_options, stop);
   }
   set_up_logging(options.verbose, options.quiet);
+  const image_pipeline::StopOnSignal stop;
   try {
-    return run(options);
+    return run(options, stop);
   } catch (...) {
     return image_pipeline::exit_status_of_current_exception("Run with --help for more information.");
   }

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pipeline/dataset.hpp"
@@ -25,7 +26,7 @@ int logical_cpus() {
   return cpus > 0 ? static_cast<int>(cpus) : 1;
 }
 
-int run(const RunCommandOptions& options) {
+int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
   const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
@@ -43,7 +44,9 @@ int run(const RunCommandOptions& options) {
   std::size_t done = 0;
   std::uint64_t pixels = 0;
   pipeline::RunOptions run_options;
+  run_options.stop = stop.token();
   run_options.on_task_done = [&](const pipeline::TaskRecord& record) {
+    if (record.cancelled) return;  // the bar stops where the run stopped
     ++done;
     pixels += record.pixels;
     bar.update(done, pixels);
@@ -56,6 +59,11 @@ int run(const RunCommandOptions& options) {
   summary.memory = pipeline::peak_memory();
 
   std::cout << pipeline::format_folder_summary(summary) << std::flush;
+  if (stop.signal() != 0) {
+    spdlog::error("stopped by a signal: {} image(s) written, {} not started{}", summary.succeeded, summary.cancelled,
+                  summary.failures.empty() ? "" : fmt::format(", {} failed (named above)", summary.failures.size()));
+    return stop.exit_status();
+  }
   if (!summary.failures.empty()) {
     spdlog::error("{} of {} image(s) failed (named above); the others were written to {}", summary.failures.size(),
                   summary.images, options.output);
@@ -102,9 +110,9 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   return command;
 }
 
-int run_folder_command(const RunCommandOptions& options) {
+int run_folder_command(const RunCommandOptions& options, const StopOnSignal& stop) {
   try {
-    return run(options);
+    return run(options, stop);
   } catch (...) {
     return exit_status_of_current_exception("Run 'image-pipeline run --help' for more information.");
   }

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pipeline/vips.hpp"
+#include "stop_on_signal.hpp"
 
 namespace image_pipeline {
 
@@ -30,8 +31,9 @@ struct RunCommandOptions {
 CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options);
 
 // Runs it; returns the exit status: 0 every image written, 1 some image failed (or the run could not work),
-// 2 unusable input (missing folder, no images, the output folder the input folder, a bad filter spec).
+// 2 unusable input (missing folder, no images, the output folder the input folder, a bad filter spec), 128 + the
+// signal's number when `stop` stopped it (the images in progress written whole, the rest not started).
 // Logging must be set up (spdlog's default logger).
-[[nodiscard]] int run_folder_command(const RunCommandOptions& options);
+[[nodiscard]] int run_folder_command(const RunCommandOptions& options, const StopOnSignal& stop);
 
 }  // namespace image_pipeline

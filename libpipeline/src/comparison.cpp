@@ -14,6 +14,16 @@ std::vector<std::uint64_t> digests_of(const BatchResult& batch) {
   return digests;
 }
 
+// Every run of a comparison must be whole: one cut short by RunOptions::stop ends the comparison.
+BatchResult run_whole(Executor& executor, const FilterChain& chain, std::span<const NamedImage> batch,
+                      const RunOptions& options) {
+  BatchResult result = executor.run(chain, batch, options);
+  if (options.stop.stop_requested()) {
+    throw ComparisonStopped("the comparison was stopped: a run was cut short, so no figures are reported");
+  }
+  return result;
+}
+
 // Runs one configuration warmup + repeats times. Every measured run's outputs are checked against `reference`
 // (for the baseline: against its own first run, so a nondeterministic chain shows too); the run with the median
 // time is the one kept.
@@ -27,11 +37,11 @@ ComparisonRun measure(const std::string& name, int workers, const FilterChain& c
   const double start_s = monotonic_seconds();
   executor->start();
   run.startup_s = monotonic_seconds() - start_s;
-  for (int i = 0; i < plan.warmup; ++i) (void)executor->run(chain, batch, plan.run_options);
+  for (int i = 0; i < plan.warmup; ++i) (void)run_whole(*executor, chain, batch, plan.run_options);
 
   std::vector<BatchResult> measured;
   for (int i = 0; i < plan.repeats; ++i) {
-    BatchResult result = executor->run(chain, batch, plan.run_options);
+    BatchResult result = run_whole(*executor, chain, batch, plan.run_options);
     const auto digests = digests_of(result);
     if (i == 0 && reference == nullptr) run.digests = digests;
     const auto* expected = reference != nullptr ? reference : &run.digests;

@@ -95,6 +95,8 @@ FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult&
     if (record.ok()) {
       ++summary.succeeded;
       pixels += record.pixels;
+    } else if (record.cancelled) {
+      ++summary.cancelled;
     } else {
       summary.failures.push_back({record.image, record.error});
     }
@@ -114,6 +116,7 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
                                  summary.executor, summary.workers);
   text += fmt::format("Images:      {} found, {} written, {} failed", summary.images, summary.succeeded,
                       summary.failures.size());
+  if (summary.cancelled > 0) text += fmt::format(", {} not started (the run was stopped)", summary.cancelled);
   if (!summary.skipped.empty()) {
     constexpr std::size_t shown = 5;
     std::string names;

@@ -314,6 +314,7 @@ class PoolRun {
   // Tops up the tasks in flight of `s`: an idle or busy worker, or one configuring for this run (its chain was
   // sent just before; the tasks queue behind it).
   void dispatch(Slot& s) {
+    if (jobs_->options->stop.stop_requested()) return cancel_queued(s);
     const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
     while (!queue_.empty() && s.state != State::starting && s.state != State::retired && s.in_flight.size() < limit) {
       const std::size_t i = queue_.front();
@@ -323,6 +324,21 @@ class PoolRun {
       } else if (!send_image(s, i)) {
         queue_.push_front(i);  // it needs the segment, which holds one image at a time: after the one in flight
         return;
+      }
+    }
+  }
+
+  // The run was stopped (RunOptions::stop): no queued task starts; those in flight finish. A task queued for a
+  // retry did start, on a worker that died: it fails with what killed that worker rather than passing as never run.
+  void cancel_queued(const Slot& s) {
+    while (!queue_.empty()) {
+      const std::size_t i = queue_.front();
+      queue_.pop_front();
+      if (!progress_[i].reasons.empty()) {
+        fail_task(i, s, fmt::format("stopped before a retry; {}", fmt::join(progress_[i].reasons, "; ")));
+      } else {
+        result_->tasks[i].record = cancelled_task_record(name_of(i), s.index);
+        task_done(i);
       }
     }
   }
@@ -534,6 +550,7 @@ class PoolRun {
                    previous == State::configuring ? "idle between runs" : "idle");
     }
     s.in_flight.clear();
+    if (jobs_->options->stop.stop_requested()) cancel_queued(s);
     // Replaced while work remains; and always when found dead at the start of the run (while it was being given
     // the chain), whether or not the others have taken every task by the time its end is seen: the pool keeps its
     // size from run to run.

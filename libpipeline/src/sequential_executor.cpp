@@ -3,10 +3,11 @@
 namespace pipeline {
 namespace {
 
-// Every task in the calling thread, in order; `run_one(i)` makes task i's result. Images and file jobs differ in
-// that alone.
-template <typename RunOne>
-BatchResult run_in_order(const std::string& executor, std::size_t count, const RunOptions& options, RunOne run_one) {
+// Every task in the calling thread, in order; `run_one(i)` makes task i's result and `name_of(i)` names it. Images
+// and file jobs differ in those alone.
+template <typename RunOne, typename NameOf>
+BatchResult run_in_order(const std::string& executor, std::size_t count, const RunOptions& options, RunOne run_one,
+                         NameOf name_of) {
   BatchResult result;
   result.executor = executor;
   result.workers = 1;
@@ -14,7 +15,11 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
   result.start_s = monotonic_seconds();
   result.ready_s = result.start_s;
   for (std::size_t i = 0; i < count; ++i) {
-    result.tasks.push_back(run_one(i));
+    if (options.stop.stop_requested()) {
+      result.tasks.push_back(TaskResult{Image(), cancelled_task_record(name_of(i), 0)});
+    } else {
+      result.tasks.push_back(run_one(i));
+    }
     if (options.on_task_done) options.on_task_done(result.tasks.back().record);
   }
   result.end_s = monotonic_seconds();
@@ -26,14 +31,18 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
 BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                            const RunOptions& options) {
   return run_in_order(name(), batch.size(), options,
-                      [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); });
+                      [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); },
+                      [&](std::size_t i) { return batch[i].name; });
 }
 
 BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
-  return run_in_order(name(), jobs.size(), options, [&](std::size_t i) {
-    return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, 0, options.profile_stages)};
-  });
+  return run_in_order(
+      name(), jobs.size(), options,
+      [&](std::size_t i) {
+        return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, 0, options.profile_stages)};
+      },
+      [&](std::size_t i) { return jobs[i].input.filename().string(); });
 }
 
 }  // namespace pipeline

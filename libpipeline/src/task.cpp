@@ -20,6 +20,18 @@ std::int64_t current_pid() noexcept { return ::getpid(); }
 std::int64_t current_tid() noexcept { return ::gettid(); }
 int current_cpu() noexcept { return ::sched_getcpu(); }
 
+TaskRecord cancelled_task_record(std::string image, int worker) {
+  TaskRecord record;
+  record.image = std::move(image);
+  record.worker = worker;
+  record.pid = current_pid();
+  record.tid = current_tid();
+  record.start_s = record.end_s = monotonic_seconds();
+  record.cancelled = true;
+  record.error = "cancelled: the run was stopped before this image started";
+  return record;
+}
+
 namespace {
 
 std::string describe_exception() {

@@ -94,7 +94,11 @@ void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResu
       // Nothing may escape a handler: it would end this thread's run() and strand the batch.
       for (std::size_t i = state->next.fetch_add(1); i < tasks.size(); i = state->next.fetch_add(1)) {
         try {
-          tasks[i] = task(i, pool_worker_index);
+          if (options.stop.stop_requested()) {
+            tasks[i] = TaskResult{Image(), cancelled_task_record(name_of(i), pool_worker_index)};
+          } else {
+            tasks[i] = task(i, pool_worker_index);
+          }
         } catch (...) {
           record_failure(tasks[i], name_of, i);
         }

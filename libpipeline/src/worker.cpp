@@ -280,6 +280,9 @@ int serve_worker(int argc, char** argv) {
   }
   // A write to a parent that has gone must fail with EPIPE, not kill us before we can log it.
   std::signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C at a terminal signals the whole process group, workers included. The pool decides when its workers
+  // stop: a stopped run lets the images in progress finish, and a parent that is gone closes our stdin.
+  std::signal(SIGINT, SIG_IGN);
   try {
     return Session(take_stdio()).serve();
   } catch (const ParentGone& error) {

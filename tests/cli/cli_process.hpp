@@ -83,4 +83,25 @@ inline Outcome run_cli_at_terminal(const std::vector<std::string>& arguments) {
   return outcome;
 }
 
+// Starts the CLI in a session (and process group) of its own, stdout and stderr into files, and returns at once:
+// a test can then signal the whole group as a terminal's Ctrl-C does (kill(-pid, SIGINT)), worker processes too.
+inline pid_t spawn_cli_in_own_session(const std::vector<std::string>& arguments, const std::filesystem::path& out,
+                                      const std::filesystem::path& err) {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::setsid();
+    std::FILE* out_file = std::freopen(out.c_str(), "w", stdout);
+    std::FILE* err_file = std::freopen(err.c_str(), "w", stderr);
+    if (out_file == nullptr || err_file == nullptr) ::_exit(126);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
+    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    ::execv(IMAGE_PIPELINE_CLI, argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
 }  // namespace pipeline::test

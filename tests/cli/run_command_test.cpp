@@ -1,5 +1,10 @@
 // `image-pipeline run IN_DIR OUT_DIR` as a user runs it: what lands in OUT_DIR, the summary, exit statuses, and a
 // progress bar only where a person is watching (a terminal), never in a pipe or a log.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -8,6 +13,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
@@ -207,4 +213,71 @@ TEST_CASE("run draws a progress bar at a terminal, and none with -q", "[cli][run
   CHECK(quiet.status == 0);
   CHECK(quiet.out.find("images  ") == std::string::npos);
   CHECK_THAT(quiet.out, Contains("5 found, 5 written, 0 failed"));
+}
+
+namespace {
+
+// Ctrl-C at a terminal, part way through a run: SIGINT to the CLI's whole process group once it has written its
+// first output.
+void check_interrupted_run(const std::string& executor) {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  pipeline::initialize_vips();
+  fs::create_directories(in);
+  constexpr int images = 60;
+  for (int i = 0; i < images; ++i) {
+    const auto name = fmt::format("photo-{:02}.png", i);
+    pipeline::write_png_atomic(pipeline::test::noise_image(400, 300, 3, static_cast<std::uint64_t>(i) + 11), in / name);
+  }
+  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
+      {"run", in.string(), out.string(), "--executor", executor, "--workers", "1", "--png-compression", "9"},
+      temp.path() / "stdout", temp.path() / "stderr");
+  // Wait for the first output (the tests run slowly under sanitizers: allow a minute).
+  const auto written_outputs = [&out] {
+    std::size_t count = 0;
+    std::error_code error;
+    for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      count += name.starts_with("photo-") && name.ends_with(".png") ? 1 : 0;
+    }
+    return count;
+  };
+  for (int waited_ms = 0; written_outputs() == 0 && waited_ms < 60'000; waited_ms += 5) ::usleep(5'000);
+  REQUIRE(written_outputs() > 0);
+  REQUIRE(::kill(-cli, SIGINT) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(cli, &status, 0) == cli);
+  const std::string stdout_text = read_file(temp.path() / "stdout");
+  const std::string stderr_text = read_file(temp.path() / "stderr");
+  INFO(stdout_text << stderr_text);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);  // 128 + SIGINT, as a shell reports a program Ctrl-C stopped
+  CHECK_THAT(stderr_text, Contains("interrupted: finishing the images in progress"));
+  // Every file in OUT_DIR is a whole output, and no temporary file is left.
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  const std::set<std::string> written = files_in(out);
+  CHECK(written.size() < static_cast<std::size_t>(images));
+  for (const auto& name : written) {
+    INFO(name);
+    REQUIRE((name.starts_with("photo-") && name.ends_with(".png") && name.find(".tmp") == std::string::npos));
+    CHECK(pipeline::decode_image(out / name) == chain.apply(pipeline::decode_image(in / name)));
+  }
+  CHECK_THAT(stdout_text, Contains(fmt::format("{} found, {} written, 0 failed, {} not started", images, written.size(),
+                                               images - static_cast<int>(written.size()))));
+  // Nothing of the run is left running: the worker processes, which ignore SIGINT, were stopped by their pool.
+  errno = 0;
+  CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C stops a thread-pool run: the images in progress are written whole, no other starts, exit 130",
+          "[cli][run][signals]") {
+  check_interrupted_run("threads");
+}
+
+TEST_CASE("Ctrl-C stops a process-pool run the same way; its workers ignore the signal and finish their images",
+          "[cli][run][signals][processes]") {
+  check_interrupted_run("processes");
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,14 @@ using RunStarting = std::function<void(const std::string& executor, int workers)
 // write them (between runs, outside any timing).
 using BaselineOutputs = std::function<void(const BatchResult& baseline)>;
 
-// Throws std::invalid_argument for an empty worker list, a worker count < 1, repeats < 1 or warmup < 0.
+// A comparison stopped through plan.run_options.stop: partial runs would give meaningless figures.
+class ComparisonStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws std::invalid_argument for an empty worker list, a worker count < 1, repeats < 1 or warmup < 0, and
+// ComparisonStopped once the run in progress returns after plan.run_options.stop was requested.
 [[nodiscard]] Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> batch,
                                         const ComparisonPlan& plan, const ExecutorFactory& make,
                                         const RunStarting& on_start = {},

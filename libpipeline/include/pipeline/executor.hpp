@@ -8,6 +8,10 @@
 //   for (const auto& task : result.tasks) if (!task.record.ok()) std::cerr << task.record.error << '\n';
 //
 // A failing image yields its error in its record; the other images go on. Executors know nothing of reports.
+// A run can be cancelled from another thread (RunOptions::stop): what has started finishes, nothing else starts.
+//
+//   std::stop_source stop;  // e.g. requested by a SIGINT handler's thread
+//   pipeline::BatchResult partial = threads.run(chain, batch, {.stop = stop.get_token()});
 //
 // The same executors stream files: each job is decoded, filtered and written inside a worker, so decoding and
 // encoding scale with the workers too, and only the images being worked on are in memory:
@@ -20,6 +24,7 @@
 
 #include <functional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -45,7 +50,8 @@ struct BatchResult {
 
   [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
   [[nodiscard]] double startup_seconds() const noexcept { return ready_s > start_s ? ready_s - start_s : 0.0; }
-  [[nodiscard]] std::size_t failure_count() const noexcept;
+  [[nodiscard]] std::size_t failure_count() const noexcept;  // cancelled tasks included
+  [[nodiscard]] std::size_t cancelled_count() const noexcept;
 };
 
 // How a run is carried out, beyond the chain and the images.
@@ -55,6 +61,10 @@ struct RunOptions {
   // Called once per task as it finishes, e.g. for a progress bar. Executors call it from their own threads but
   // never two calls at once; it must be quick and must not throw.
   std::function<void(const TaskRecord&)> on_task_done;
+  // Cancellation. Once a stop is requested no further task starts: the tasks already started finish as usual
+  // (their outputs written), every other one is reported as cancelled (TaskRecord::cancelled, on_task_done called
+  // for it too), and the run returns normally. A pool stays usable for the next run.
+  std::stop_token stop;
 };
 
 class Executor {

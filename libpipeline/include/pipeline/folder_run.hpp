@@ -62,7 +62,8 @@ struct FolderRunSummary {
   int workers = 1;
   std::size_t images = 0;     // image files found (one job each)
   std::size_t succeeded = 0;  // written
-  std::vector<FolderRunFailure> failures;  // in input order
+  std::vector<FolderRunFailure> failures;  // in input order; cancelled images are not failures
+  std::size_t cancelled = 0;               // never started: the run was stopped (RunOptions::stop)
   std::vector<std::string> skipped;        // files that are not images
   double megapixels = 0.0;                 // of the images written
   double seconds = 0.0;                    // wall time of the whole run, the workers' start-up included
@@ -81,8 +82,8 @@ struct FolderRunSummary {
 [[nodiscard]] FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
                                           const FileJobOptions& file_options = {}, const RunOptions& options = {});
 
-// The summary for people, several lines: images, megapixels, seconds, MP/s, the time by stage, peak memory, and
-// each failure by name with its reason (on one line each).
+// The summary for people, several lines: images, megapixels, seconds, MP/s, the time by stage, peak memory, how
+// many were not started if the run was stopped, and each failure by name with its reason (on one line each).
 [[nodiscard]] std::string format_folder_summary(const FolderRunSummary& summary);
 
 }  // namespace pipeline

@@ -37,6 +37,7 @@ struct TaskRecord {
   std::uint64_t pixels = 0;          // width * height of the input image (0 if it could not be read)
   std::vector<StageTiming> stages;   // in order; empty unless profiling or a file task
   std::string error;                 // empty when the task succeeded
+  bool cancelled = false;            // never started: the run was stopped first (RunOptions::stop); error says so
 
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
   [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
@@ -73,6 +74,10 @@ struct FileJobOptions {
 // Requires initialize_vips().
 [[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
                                        int worker, bool profile_stages = false);
+
+// The record of a task that never started because its run was stopped (RunOptions::stop in executor.hpp): no
+// time spent (start_s = end_s = now), cancelled set and an error that says so.
+[[nodiscard]] TaskRecord cancelled_task_record(std::string image, int worker);
 
 [[nodiscard]] double monotonic_seconds() noexcept;
 [[nodiscard]] std::int64_t current_pid() noexcept;

@@ -1,0 +1,41 @@
+#include "stop_on_signal.hpp"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+namespace image_pipeline {
+
+StopOnSignal::StopOnSignal() : signals_(io_, SIGINT, SIGTERM) {
+  wait_for_signal();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+StopOnSignal::~StopOnSignal() {
+  io_.stop();
+  thread_.join();
+  boost::system::error_code ignored;
+  signals_.clear(ignored);  // the default actions again
+}
+
+void StopOnSignal::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& error, int number) {
+    if (error) return;  // cancelled: the program is ending
+    if (signal_.load() != 0) {
+      // The second: the user wants out now. Die by the signal, as if we had never handled it; an output being
+      // written may leave its temporary file (never a partial output, write_png_atomic renames whole files).
+      boost::system::error_code ignored;
+      signals_.clear(ignored);
+      std::signal(number, SIG_DFL);
+      std::raise(number);
+      return;
+    }
+    signal_.store(number);
+    spdlog::warn("{}: finishing the images in progress, starting no more (press Ctrl-C again to quit at once)",
+                 number == SIGINT ? "interrupted" : "terminated");
+    stop_.request_stop();
+    wait_for_signal();
+  });
+}
+
+}  // namespace image_pipeline
