@@ -70,6 +70,8 @@ std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batc
       CHECK_FALSE(task.record.ok());
       CHECK(task.record.error.find("cancelled") != std::string::npos);
       CHECK(task.output.empty());
+      CHECK(task.record.worker == -1);  // it ran nowhere
+      CHECK(task.record.pid == 0);
     } else {
       CHECK(task.record.ok());
       CHECK(task.output == chain.apply(batch[i].image));
@@ -183,9 +185,14 @@ TEST_CASE("a comparison whose stop is requested ends with ComparisonStopped inst
   plan.run_options.stop = stop.get_token();
   std::vector<std::string> started;
   const auto make = [](const std::string& name, int workers) { return pipeline::make_executor(name, workers, {}); };
+  // The sequential baseline completes; the threads' first run is cut after its first task.
+  std::atomic<bool> threads_running{false};
+  plan.run_options.on_task_done = [&](const pipeline::TaskRecord&) {
+    if (threads_running) stop.request_stop();
+  };
   const auto on_start = [&](const std::string& name, int) {
     started.push_back(name);
-    if (name == "threads") stop.request_stop();  // the sequential baseline completes; the threads' run is cut
+    threads_running.store(name == "threads");
   };
   CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, make, on_start), pipeline::ComparisonStopped);
   CHECK(started == std::vector<std::string>{"sequential", "threads"});

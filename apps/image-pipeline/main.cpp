@@ -134,7 +134,7 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
   std::filesystem::rename(temporary, path);
 }
 
-int run(const Options& options, const image_pipeline::StopOnSignal& stop) {
+int run(const Options& options) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
   const pipeline::Transport transport = pipeline::parse_transport(options.transport);
@@ -179,6 +179,9 @@ int run(const Options& options, const image_pipeline::StopOnSignal& stop) {
   conditions.repeats = options.repeats;
   conditions.profile_stages = options.profile_filters;
 
+  // Ctrl-C from here on stops the comparison after the run in progress (its workers stopped, nothing half
+  // written); before, while the dataset loads, it ends the program as usual: there is nothing to finish yet.
+  const image_pipeline::StopOnSignal stop;
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
   plan.worker_counts = options.workers;
@@ -237,8 +240,12 @@ int run(const Options& options, const image_pipeline::StopOnSignal& stop) {
     spdlog::error("{}", stopped.what());
     return stop.exit_status();
   }
-  const pipeline::Comparison& comparison = *finished;
   bar.finish();
+  if (stop.signal() != 0) {  // after the last run ended, before any report: the user asked to stop all the same
+    spdlog::error("stopped by a signal after the last run: no report written");
+    return stop.exit_status();
+  }
+  const pipeline::Comparison& comparison = *finished;
   std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
   if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
   if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison));
@@ -300,9 +307,8 @@ int main(int argc, char** argv) {
     return image_pipeline::run_folder_command(run_options, stop);
   }
   set_up_logging(options.verbose, options.quiet);
-  const image_pipeline::StopOnSignal stop;
   try {
-    return run(options, stop);
+    return run(options);
   } catch (...) {
     return image_pipeline::exit_status_of_current_exception("Run with --help for more information.");
   }

@@ -1,5 +1,7 @@
 #include "stop_on_signal.hpp"
 
+#include <signal.h>
+
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -7,6 +9,15 @@
 namespace image_pipeline {
 
 StopOnSignal::StopOnSignal() : signals_(io_, SIGINT, SIGTERM) {
+  // Boost 1.81's signal_set installs its handler without SA_RESTART: a signal we now survive would make a blocking
+  // call elsewhere (a write to the terminal, say) fail with EINTR. Restart them instead.
+  for (const int number : {SIGINT, SIGTERM}) {
+    struct sigaction action {};
+    if (::sigaction(number, nullptr, &action) == 0) {
+      action.sa_flags |= SA_RESTART;
+      (void)::sigaction(number, &action, nullptr);
+    }
+  }
   wait_for_signal();
   thread_ = std::thread([this] { io_.run(); });
 }

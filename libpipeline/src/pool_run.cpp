@@ -68,6 +68,8 @@ void remove_temporaries(const std::filesystem::path& output, std::int64_t pid) n
 struct TaskProgress {
   int failures = 0;
   std::vector<std::string> reasons;  // one per worker that died with the task
+  int last_worker = -1;               // the last of them: its slot and pid
+  std::int64_t last_pid = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
 };
@@ -314,7 +316,7 @@ class PoolRun {
   // Tops up the tasks in flight of `s`: an idle or busy worker, or one configuring for this run (its chain was
   // sent just before; the tasks queue behind it).
   void dispatch(Slot& s) {
-    if (jobs_->options->stop.stop_requested()) return cancel_queued(s);
+    if (jobs_->options->stop.stop_requested()) return cancel_queued();
     const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
     while (!queue_.empty() && s.state != State::starting && s.state != State::retired && s.in_flight.size() < limit) {
       const std::size_t i = queue_.front();
@@ -328,16 +330,18 @@ class PoolRun {
     }
   }
 
-  // The run was stopped (RunOptions::stop): no queued task starts; those in flight finish. A task queued for a
-  // retry did start, on a worker that died: it fails with what killed that worker rather than passing as never run.
-  void cancel_queued(const Slot& s) {
+  // The run was stopped (RunOptions::stop): no queued task is sent; those sent finish. A task queued for a retry
+  // did start, on a worker that died: it fails with what killed that worker rather than passing as never run.
+  void cancel_queued() {
     while (!queue_.empty()) {
       const std::size_t i = queue_.front();
       queue_.pop_front();
-      if (!progress_[i].reasons.empty()) {
-        fail_task(i, s, fmt::format("stopped before a retry; {}", fmt::join(progress_[i].reasons, "; ")));
+      const TaskProgress& progress = progress_[i];
+      if (!progress.reasons.empty()) {
+        fail_task(i, progress.last_worker, progress.last_pid,
+                  fmt::format("stopped before a retry; {}", fmt::join(progress.reasons, "; ")));
       } else {
-        result_->tasks[i].record = cancelled_task_record(name_of(i), s.index);
+        result_->tasks[i].record = cancelled_task_record(name_of(i));
         task_done(i);
       }
     }
@@ -533,6 +537,8 @@ class PoolRun {
       if (jobs_->files_mode) remove_temporaries(jobs_->files[i].output, pid);
       TaskProgress& progress = progress_[i];
       progress.reasons.push_back(reason);
+      progress.last_worker = s.index;
+      progress.last_pid = pid;
       ++progress.failures;
       const bool retry = progress.failures <= options_.max_retries;
       spdlog::error("worker {} (slot {}) {} while processing '{}'; {}", pid, s.index, how, name_of(i),
@@ -550,7 +556,7 @@ class PoolRun {
                    previous == State::configuring ? "idle between runs" : "idle");
     }
     s.in_flight.clear();
-    if (jobs_->options->stop.stop_requested()) cancel_queued(s);
+    if (jobs_->options->stop.stop_requested()) cancel_queued();
     // Replaced while work remains; and always when found dead at the start of the run (while it was being given
     // the chain), whether or not the others have taken every task by the time its end is seen: the pool keeps its
     // size from run to run.
@@ -561,10 +567,14 @@ class PoolRun {
   }
 
   void fail_task(std::size_t i, const Slot& s, std::string error) {
+    fail_task(i, s.index, s.process->pid(), std::move(error));
+  }
+
+  void fail_task(std::size_t i, int worker, std::int64_t pid, std::string error) {
     TaskRecord& record = result_->tasks[i].record;
     record.image = name_of(i);
-    record.worker = s.index;
-    record.pid = s.process->pid();
+    record.worker = worker;
+    record.pid = pid;
     record.pixels = jobs_->files_mode ? 0 : jobs_->images[i].image.pixel_count();
     record.bytes_sent = progress_[i].bytes_sent;
     record.bytes_received = progress_[i].bytes_received;

@@ -16,7 +16,7 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
   result.ready_s = result.start_s;
   for (std::size_t i = 0; i < count; ++i) {
     if (options.stop.stop_requested()) {
-      result.tasks.push_back(TaskResult{Image(), cancelled_task_record(name_of(i), 0)});
+      result.tasks.push_back(TaskResult{Image(), cancelled_task_record(name_of(i))});
     } else {
       result.tasks.push_back(run_one(i));
     }

@@ -20,12 +20,10 @@ std::int64_t current_pid() noexcept { return ::getpid(); }
 std::int64_t current_tid() noexcept { return ::gettid(); }
 int current_cpu() noexcept { return ::sched_getcpu(); }
 
-TaskRecord cancelled_task_record(std::string image, int worker) {
+TaskRecord cancelled_task_record(std::string image) {
   TaskRecord record;
   record.image = std::move(image);
-  record.worker = worker;
-  record.pid = current_pid();
-  record.tid = current_tid();
+  record.worker = -1;
   record.start_s = record.end_s = monotonic_seconds();
   record.cancelled = true;
   record.error = "cancelled: the run was stopped before this image started";

@@ -95,7 +95,7 @@ void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResu
       for (std::size_t i = state->next.fetch_add(1); i < tasks.size(); i = state->next.fetch_add(1)) {
         try {
           if (options.stop.stop_requested()) {
-            tasks[i] = TaskResult{Image(), cancelled_task_record(name_of(i), pool_worker_index)};
+            tasks[i] = TaskResult{Image(), cancelled_task_record(name_of(i))};
           } else {
             tasks[i] = task(i, pool_worker_index);
           }

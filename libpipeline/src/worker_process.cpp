@@ -54,6 +54,47 @@ struct InheritFd {
   }
 };
 
+// Ctrl-C at a terminal signals the whole process group, and the pool, not the terminal, decides when its workers
+// stop (RunOptions::stop lets them finish what they were sent): a worker ignores SIGINT from its first instruction,
+// before it has even loaded its libraries (serve_worker() ignores it again for workers started otherwise). The
+// parent's handlers of SIGINT and SIGTERM (the CLI's) must not run in the child between fork and exec either, so
+// the launching thread blocks both around the fork; the child ignores SIGINT, takes SIGTERM's default action and
+// unblocks both before exec, and the parent unblocks them after (a signal that came meanwhile is delivered then).
+class TerminationSignalsBlocked {
+ public:
+  TerminationSignalsBlocked() {
+    sigset_t both;
+    sigemptyset(&both);
+    sigaddset(&both, SIGINT);
+    sigaddset(&both, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &both, &previous_);
+  }
+  ~TerminationSignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  TerminationSignalsBlocked(const TerminationSignalsBlocked&) = delete;
+  TerminationSignalsBlocked& operator=(const TerminationSignalsBlocked&) = delete;
+  [[nodiscard]] const sigset_t& previous() const noexcept { return previous_; }
+
+ private:
+  sigset_t previous_;
+};
+
+struct IgnoreInterruptInChild {
+  const sigset_t* mask_to_restore;
+
+  // In the child, between fork and exec: async-signal-safe calls only.
+  boost::system::error_code on_exec_setup(bp2::posix::default_launcher&, const std::filesystem::path&,
+                                          const char* const*) const {
+    struct sigaction action {};
+    sigemptyset(&action.sa_mask);
+    action.sa_handler = SIG_IGN;
+    if (::sigaction(SIGINT, &action, nullptr) == -1) return {errno, boost::system::system_category()};
+    action.sa_handler = SIG_DFL;
+    if (::sigaction(SIGTERM, &action, nullptr) == -1) return {errno, boost::system::system_category()};
+    if (::sigprocmask(SIG_SETMASK, mask_to_restore, nullptr) == -1) return {errno, boost::system::system_category()};
+    return {};
+  }
+};
+
 bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& program,
                     const std::vector<std::string>& arguments, boost::asio::writable_pipe& input,
                     boost::asio::readable_pipe& output, int segment_fd, int arena_fd) {
@@ -64,9 +105,10 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
   // descriptor is above both target numbers (shared_image_memory.cpp), so placing one never clobbers the other.
   bp2::default_process_launcher launcher;
   boost::system::error_code error;
+  const TerminationSignalsBlocked blocked;
   bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
-                                  bp2::process_stdio{input, output, {}}, InheritFd{segment_fd, worker_segment_fd},
-                                  InheritFd{arena_fd, worker_arena_fd});
+                                  IgnoreInterruptInChild{&blocked.previous()}, bp2::process_stdio{input, output, {}},
+                                  InheritFd{segment_fd, worker_segment_fd}, InheritFd{arena_fd, worker_arena_fd});
   if (error) {
     // A child whose exec failed has exited already; the launcher leaves it to us to reap.
     if (launcher.pid > 0) {

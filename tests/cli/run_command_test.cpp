@@ -281,3 +281,59 @@ TEST_CASE("Ctrl-C stops a process-pool run the same way; its workers ignore the 
           "[cli][run][signals][processes]") {
   check_interrupted_run("processes");
 }
+
+namespace {
+
+// The processes whose parent is `parent` (from /proc: this machine's, not portable, as the test's subject is).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (fs::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_file(it->path() / "stat");
+    const auto after_name = stat.rfind(')');
+    if (after_name == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (std::sscanf(stat.c_str() + after_name + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
+      children.push_back(static_cast<pid_t>(std::stoi(name)));
+    }
+  }
+  return children;
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C while the worker processes start stops the run; no worker dies of it", "[cli][run][signals][processes]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  make_inputs(in);
+  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
+      {"run", in.string(), out.string(), "--executor", "processes", "--workers", "2"}, temp.path() / "stdout",
+      temp.path() / "stderr");
+  // The first worker process exists from its fork on; it has not yet loaded its libraries, let alone greeted the
+  // pool. Signal the whole group then, as a terminal would.
+  bool signalled = false;
+  for (int waited_us = 0; waited_us < 60'000'000 && !signalled; waited_us += 200) {
+    if (!children_of(cli).empty()) {
+      REQUIRE(::kill(-cli, SIGINT) == 0);
+      signalled = true;
+    } else {
+      ::usleep(200);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(cli, &status, 0) == cli);
+  const std::string stdout_text = read_file(temp.path() / "stdout");
+  const std::string stderr_text = read_file(temp.path() / "stderr");
+  INFO(stdout_text << stderr_text);
+  REQUIRE(signalled);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK_THAT(stdout_text, Contains("0 failed"));
+  CHECK(stderr_text.find("killed by signal") == std::string::npos);
+  errno = 0;
+  CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));
+}

@@ -8,7 +8,8 @@
 //   for (const auto& task : result.tasks) if (!task.record.ok()) std::cerr << task.record.error << '\n';
 //
 // A failing image yields its error in its record; the other images go on. Executors know nothing of reports.
-// A run can be cancelled from another thread (RunOptions::stop): what has started finishes, nothing else starts.
+// A run can be cancelled from another thread (RunOptions::stop): what has started (or been sent to a worker
+// process) finishes, nothing else starts.
 //
 //   std::stop_source stop;  // e.g. requested by a SIGINT handler's thread
 //   pipeline::BatchResult partial = threads.run(chain, batch, {.stop = stop.get_token()});
@@ -62,8 +63,9 @@ struct RunOptions {
   // never two calls at once; it must be quick and must not throw.
   std::function<void(const TaskRecord&)> on_task_done;
   // Cancellation. Once a stop is requested no further task starts: the tasks already started finish as usual
-  // (their outputs written), every other one is reported as cancelled (TaskRecord::cancelled, on_task_done called
-  // for it too), and the run returns normally. A pool stays usable for the next run.
+  // (their outputs written), and so do those already sent to a worker process (up to two per worker); every other
+  // one is reported as cancelled (TaskRecord::cancelled, on_task_done called for it too), and the run returns
+  // normally. A pool stays usable for the next run.
   std::stop_token stop;
 };
 

@@ -75,9 +75,9 @@ struct FileJobOptions {
 [[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
                                        int worker, bool profile_stages = false);
 
-// The record of a task that never started because its run was stopped (RunOptions::stop in executor.hpp): no
-// time spent (start_s = end_s = now), cancelled set and an error that says so.
-[[nodiscard]] TaskRecord cancelled_task_record(std::string image, int worker);
+// The record of a task that never started because its run was stopped (RunOptions::stop in executor.hpp): it ran
+// nowhere (worker -1, pid and tid 0), took no time (start_s = end_s = now), and its error says so.
+[[nodiscard]] TaskRecord cancelled_task_record(std::string image);
 
 [[nodiscard]] double monotonic_seconds() noexcept;
 [[nodiscard]] std::int64_t current_pid() noexcept;
