@@ -41,10 +41,18 @@ Stats stats_of(std::vector<double> samples) {
   return {median, samples.front(), samples.back()};
 }
 
-// Runs every case once per round, `repeats` rounds (after one warm-up round), and returns each case's stats.
-std::vector<Stats> interleaved(const std::vector<std::function<double()>>& cases, int repeats) {
+// How many times each case runs: `warmup` unmeasured rounds, then `repeats` measured ones. A new process pool
+// needs a few runs to reach its steady speed (its first runs here were 2-8x slower: benchmarks/README.md), and the
+// figures are of pools at their steady speed; what a new pool costs is the "fresh" case's.
+struct Timing {
+  int warmup = 3;
+  int repeats = 5;
+};
+
+// Runs every case once per round, the warm-up rounds first, and returns each case's stats over the measured ones.
+std::vector<Stats> interleaved(const std::vector<std::function<double()>>& cases, const Timing& timing) {
   std::vector<std::vector<double>> samples(cases.size());
-  for (int round = -1; round < repeats; ++round) {
+  for (int round = -timing.warmup; round < timing.repeats; ++round) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const double seconds = cases[i]();
       if (round >= 0) samples[i].push_back(seconds);
@@ -55,9 +63,9 @@ std::vector<Stats> interleaved(const std::vector<std::function<double()>>& cases
   return result;
 }
 
-// The median of the measured runs' figures: the first of `per_run` is the warm-up's.
-double measured_median(const std::vector<double>& per_run) {
-  return stats_of(std::vector<double>(per_run.begin() + 1, per_run.end())).median;
+// The median of the measured runs' figures: the first `timing.warmup` of `per_run` are the warm-up's.
+double measured_median(const std::vector<double>& per_run, const Timing& timing) {
+  return stats_of(std::vector<double>(per_run.begin() + timing.warmup, per_run.end())).median;
 }
 
 double megapixels(const pipeline::Batch& batch) {
@@ -75,7 +83,7 @@ double time_chain(const pipeline::FilterChain& chain, const pipeline::Batch& bat
   return seconds;
 }
 
-void filters_section(int repeats, const pipeline::Batch& photos) {
+void filters_section(const Timing& timing, const pipeline::Batch& photos) {
   const double mp = megapixels(photos);
   pipeline::Batch grey;
   for (const auto& image : photos) grey.push_back({image.name, pipeline::to_gray8(image.image)});
@@ -90,8 +98,9 @@ void filters_section(int repeats, const pipeline::Batch& photos) {
     const bool rgb_in = cases[i].first.find("RGB in") != std::string::npos;
     runs.push_back([&, i, rgb_in] { return time_chain(chains[i], rgb_in ? photos : grey); });
   }
-  const auto results = interleaved(runs, repeats);
-  fmt::print("\n## Filters, one thread ({} images, {:.1f} MP, median of {})\n\n", photos.size(), mp, repeats);
+  const auto results = interleaved(runs, timing);
+  fmt::print("\n## Filters, one thread ({} images, {:.1f} MP, median of {} after {} warm-up)\n\n", photos.size(), mp,
+             timing.repeats, timing.warmup);
   fmt::print("| filter | ms/MP | MP/s | min..max ms/MP |\n|---|---:|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     fmt::print("| {} | {:.2f} | {:.0f} | {:.2f}..{:.2f} |\n", cases[i].first, results[i].median * 1e3 / mp,
@@ -142,12 +151,12 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
   return result.seconds();
 }
 
-void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats);
+void print_wall_time_split(const std::vector<ExecutorCase>& cases, const Timing& timing);
 
 // Starts every case's executor (a "fresh" one is made inside each run instead), then times the cases
 // interleaved: each on `heap` if it runs on heap images, else on `batch`.
 std::vector<Stats> time_cases(std::vector<ExecutorCase>& cases, const pipeline::FilterChain& chain,
-                              const pipeline::Batch& batch, const pipeline::Batch& heap, int repeats) {
+                              const pipeline::Batch& batch, const pipeline::Batch& heap, const Timing& timing) {
   for (auto& c : cases) {
     if (c.fresh) continue;
     c.started = make_case_executor(c);
@@ -157,12 +166,12 @@ std::vector<Stats> time_cases(std::vector<ExecutorCase>& cases, const pipeline::
   for (auto& c : cases) {
     runs.push_back([&c, &chain, &batch, &heap] { return run_case(c, chain, c.heap_images ? heap : batch); });
   }
-  return interleaved(runs, repeats);
+  return interleaved(runs, timing);
 }
 
 
 // `heap` was made before shared image memory was on; `batch` is the same images in it (see main).
-void executors_section(int repeats, const pipeline::Batch& heap, const pipeline::Batch& batch,
+void executors_section(const Timing& timing, const pipeline::Batch& heap, const pipeline::Batch& batch,
                        const std::vector<int>& worker_counts, bool fresh_pools) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   std::vector<ExecutorCase> cases;
@@ -176,11 +185,12 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
       cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}, false});
     }
   }
-  const auto results = time_cases(cases, chain, batch, heap, repeats);
+  const auto results = time_cases(cases, chain, batch, heap, timing);
 
   const double mp = megapixels(batch);
-  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {}; pools started before timing{})\n\n",
-             batch.size(), mp, repeats, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
+  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {} after {} warm-up; pools started before "
+             "timing{})\n\n",
+             batch.size(), mp, timing.repeats, timing.warmup, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
   fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms per MB of images | min..max s |\n"
              "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::map<std::pair<std::string, int>, double> medians;
@@ -191,7 +201,7 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
     const std::string versus_threads = c.executor == "processes" && threads != medians.end()
                                            ? fmt::format("{:.2f}", results[i].median / threads->second)
                                            : "";
-    const std::string transfer = c.transfer_ms_per_mb.size() < 2 ? "" : fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb));
+    const std::string transfer = c.transfer_ms_per_mb.size() <= static_cast<std::size_t>(timing.warmup) ? "" : fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb, timing));
     fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {} | {} | {:.3f}..{:.3f} |\n", c.label, c.workers,
                results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, versus_threads,
                transfer, results[i].min, results[i].max);
@@ -212,21 +222,21 @@ void executors_section(int repeats, const pipeline::Batch& heap, const pipeline:
     fmt::print("\n");
   }
 
-  print_wall_time_split(cases, repeats);
+  print_wall_time_split(cases, timing);
 }
 
 // What each case spent its wall time on: the part that is not filtering is what its paradigm cost.
-void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats) {
+void print_wall_time_split(const std::vector<ExecutorCase>& cases, const Timing& timing) {
   fmt::print("\n## Where the wall time goes (share of each run, averaged over its workers; medians of {})\n\n"
              "| executor | workers | before first task | filtering | between tasks | after last task |\n"
              "|---|---:|---:|---:|---:|---:|\n",
-             repeats);
+             timing.repeats);
   for (const auto& c : cases) {
-    if (c.splits.size() < 2) continue;
-    const auto share = [&c](double pipeline::WallTimeSplit::*part) {
+    if (c.splits.size() <= static_cast<std::size_t>(timing.warmup)) continue;
+    const auto share = [&c, &timing](double pipeline::WallTimeSplit::*part) {
       std::vector<double> per_run;
       for (const auto& split : c.splits) per_run.push_back(split.*part);
-      return fmt::format("{:.1f}%", 100.0 * measured_median(per_run));
+      return fmt::format("{:.1f}%", 100.0 * measured_median(per_run, timing));
     };
     fmt::print("| {} | {} | {} | {} | {} | {} |\n", c.label, c.workers, share(&pipeline::WallTimeSplit::before_first),
                share(&pipeline::WallTimeSplit::filtering), share(&pipeline::WallTimeSplit::between),
@@ -237,17 +247,17 @@ void print_wall_time_split(const std::vector<ExecutorCase>& cases, int repeats) 
 // The question at one worker count, with nothing else between the runs: sequential, threads and the
 // process pool in place, interleaved. In "executors" each pool waits for a dozen other cases between its runs,
 // and a worker process that slept that long wakes milliseconds late on some machines (benchmarks/README.md).
-void head_to_head_section(int repeats, const pipeline::Batch& batch, int workers) {
+void head_to_head_section(const Timing& timing, const pipeline::Batch& batch, int workers) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   std::vector<ExecutorCase> cases;
   cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
   cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
-  const auto results = time_cases(cases, chain, batch, batch, repeats);
-  fmt::print("\n## Head to head at {} workers ({} images, {:.1f} MP, median of {}; only these three cases, "
-             "interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
+  const auto results = time_cases(cases, chain, batch, batch, timing);
+  fmt::print("\n## Head to head at {} workers ({} images, {:.1f} MP, median of {} after {} warm-up; only these three "
+             "cases, interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
              "|---|---:|---:|---:|---:|---:|\n",
-             workers, batch.size(), megapixels(batch), repeats);
+             workers, batch.size(), megapixels(batch), timing.repeats, timing.warmup);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     fmt::print("| {} | {} | {:.3f} | {:.2f}x | {} | {:.3f}..{:.3f} |\n", cases[i].label, cases[i].workers,
                results[i].median, results[0].median / results[i].median,
@@ -258,10 +268,10 @@ void head_to_head_section(int repeats, const pipeline::Batch& batch, int workers
              "time {:.3f}\n",
              workers, results[0].median / results[1].median, results[0].median / results[2].median,
              results[2].median / results[1].median);
-  print_wall_time_split(cases, repeats);
+  print_wall_time_split(cases, timing);
 }
 
-void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipeline::Batch& tiny) {
+void overhead_section(const Timing& timing, const pipeline::Batch& heap_tiny, const pipeline::Batch& tiny) {
   const std::size_t tiny_count = tiny.size();
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   std::vector<ExecutorCase> cases;
@@ -270,9 +280,10 @@ void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipel
   cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, 2, {}, {}, false});
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, false});
   cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, true});
-  const auto results = time_cases(cases, chain, tiny, heap_tiny, repeats);
-  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {}; pools started before timing)\n\n",
-             tiny_count, repeats);
+  const auto results = time_cases(cases, chain, tiny, heap_tiny, timing);
+  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {} after {} warm-up; pools started before "
+             "timing)\n\n",
+             tiny_count, timing.repeats, timing.warmup);
   fmt::print("| executor | workers | microseconds per image (wall) |\n|---|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     fmt::print("| {} | {} | {:.1f} |\n", cases[i].label, cases[i].workers,
@@ -280,7 +291,7 @@ void overhead_section(int repeats, const pipeline::Batch& heap_tiny, const pipel
   }
 }
 
-void scaling_section(int repeats) {
+void scaling_section(const Timing& timing) {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   std::vector<std::pair<std::string, pipeline::Batch>> sets;
   for (const int side : {256, 512, 1024, 2048}) {
@@ -294,8 +305,10 @@ void scaling_section(int repeats) {
   }
   std::vector<std::function<double()>> runs;
   for (const auto& set : sets) runs.push_back([&] { return time_chain(chain, set.second); });
-  const auto results = interleaved(runs, repeats);
-  fmt::print("\n## Scaling, whole chain, one thread (median of {}): cost per MP should stay flat\n\n", repeats);
+  const auto results = interleaved(runs, timing);
+  fmt::print("\n## Scaling, whole chain, one thread (median of {} after {} warm-up): cost per MP should stay\n"
+             "flat\n\n",
+             timing.repeats, timing.warmup);
   fmt::print("| images | MP | ms/MP |\n|---|---:|---:|\n");
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const double mp = megapixels(sets[i].second);
@@ -307,12 +320,18 @@ void scaling_section(int repeats) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Measures the filters, the executors, per-task overhead and scaling; prints medians and ratios."};
-  int repeats = 5;
+  Timing timing;
   std::size_t images = 16;
   std::vector<int> workers{1, 2, 4};
   std::size_t tiny = 1000;
   bool fresh = true;
-  app.add_option("--repeats", repeats, "Measured repeats per case (after one warm-up)")->check(CLI::Range(1, 1000));
+  app.add_option("--repeats", timing.repeats, "Measured repeats per case")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--warmup", timing.warmup,
+                 "Unmeasured runs of every case first (a new process pool takes a few to reach its steady speed)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   app.add_option("--images", images, "1920x1080 images in the executor batch")->check(CLI::Range(1, 100000));
   app.add_option("--workers", workers, "Worker counts")->check(CLI::Range(1, 1024));
   app.add_option("--tiny", tiny, "Tiny images in the overhead case")->check(CLI::Range(1, 1000000));
@@ -348,15 +367,15 @@ int main(int argc, char** argv) {
     const auto wanted = [&sections](const char* name) {
       return std::find(sections.begin(), sections.end(), name) != sections.end();
     };
-    if (wanted("filters")) filters_section(repeats, photos);
+    if (wanted("filters")) filters_section(timing, photos);
     std::fflush(stdout);
-    if (wanted("executors")) executors_section(repeats, photos, shared_photos, workers, fresh);
+    if (wanted("executors")) executors_section(timing, photos, shared_photos, workers, fresh);
     std::fflush(stdout);
-    if (wanted("head-to-head")) head_to_head_section(repeats, shared_photos, head_to_head_workers);
+    if (wanted("head-to-head")) head_to_head_section(timing, shared_photos, head_to_head_workers);
     std::fflush(stdout);
-    if (wanted("overhead")) overhead_section(repeats, heap_tiny, shared_tiny);
+    if (wanted("overhead")) overhead_section(timing, heap_tiny, shared_tiny);
     std::fflush(stdout);
-    if (wanted("scaling")) scaling_section(repeats);
+    if (wanted("scaling")) scaling_section(timing);
   } catch (const std::exception& error) {
     std::fflush(stdout);
     fmt::print(stderr, "pipeline-bench: {}\n", error.what());

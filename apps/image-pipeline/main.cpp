@@ -49,7 +49,7 @@ struct Options {
   bool profile_filters = false;
   std::string transport = "shm";
   int repeats = 3;
-  int warmup = 1;
+  int warmup = 3;  // a new process pool takes a few runs to reach its steady speed (benchmarks/README.md)
   std::uint64_t seed = 42;
   std::optional<std::string> size;
   int png_compression = 6;
