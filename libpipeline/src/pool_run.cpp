@@ -88,7 +88,11 @@ class PoolRun {
         run_id_(++pool.runs) {
     const std::size_t count = jobs_ != nullptr ? jobs_->count() : 0;
     progress_.resize(count);
-    for (std::size_t i = 0; i < count; ++i) queue_.push_back(i);
+    if (jobs_ != nullptr && !jobs_->files_mode) {
+      for (const std::size_t i : largest_first(jobs_->images)) queue_.push_back(i);  // executor.hpp
+    } else {
+      for (std::size_t i = 0; i < count; ++i) queue_.push_back(i);
+    }
     // Worst case every task kills max_retries + 1 workers; more deaths than that means something else is wrong.
     max_starts_ = static_cast<std::size_t>(workers) + count * (static_cast<std::size_t>(options.max_retries) + 1);
     if (jobs_ != nullptr) {

@@ -80,19 +80,22 @@ void record_failure(TaskResult& slot, const NameOf& name_of, std::size_t i) noex
   }
 }
 
-// Runs task(i, worker) for every i in [0, tasks.size()) on `pool` and returns when all are done. Each of at most
-// `workers` handlers takes the next task from a shared counter until none is left: dynamic balancing as with one
-// handler per task, but nothing is queued per task, so a million file jobs cost no more queue than ten.
+// Runs task(i, worker) for every i in [0, tasks.size()) on `pool` and returns when all are done, in the order
+// `order` gives (input order when it is empty). Each of at most `workers` handlers takes the next task from a
+// shared counter until none is left: dynamic balancing as with one handler per task, but nothing is queued per
+// task, so a million file jobs cost no more queue than ten.
 template <typename Task, typename NameOf>
-void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResult> tasks, const RunOptions& options,
-                 const Task& task, const NameOf& name_of) {
+void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResult> tasks,
+                 std::span<const std::size_t> order, const RunOptions& options, const Task& task,
+                 const NameOf& name_of) {
   if (tasks.empty()) return;
   const std::size_t handlers = std::min(static_cast<std::size_t>(workers), tasks.size());
   const auto state = std::make_shared<RunState>(handlers);
   for (std::size_t h = 0; h < handlers; ++h) {
-    boost::asio::post(pool, [state, tasks, &options, &task, &name_of] {
+    boost::asio::post(pool, [state, tasks, order, &options, &task, &name_of] {
       // Nothing may escape a handler: it would end this thread's run() and strand the batch.
-      for (std::size_t i = state->next.fetch_add(1); i < tasks.size(); i = state->next.fetch_add(1)) {
+      for (std::size_t k = state->next.fetch_add(1); k < tasks.size(); k = state->next.fetch_add(1)) {
+        const std::size_t i = order.empty() ? k : order[k];
         try {
           if (options.stop.stop_requested()) {
             tasks[i] = TaskResult{Image(), cancelled_task_record(name_of(i))};
@@ -175,9 +178,10 @@ BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<c
   result.executor = name();
   result.workers = workers_;
   result.tasks.resize(batch.size());
+  const std::vector<std::size_t> order = largest_first(batch);
   Pool& pool = started_pool(result);
   run_on_pool(
-      pool.threads, workers_, std::span<TaskResult>(result.tasks), options,
+      pool.threads, workers_, std::span<TaskResult>(result.tasks), order, options,
       [&](std::size_t i, int worker) { return run_task(chain, batch[i], worker, options.profile_stages); },
       [&](std::size_t i) { return batch[i].name; });
   result.end_s = monotonic_seconds();
@@ -192,7 +196,7 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
   result.tasks.resize(jobs.size());
   Pool& pool = started_pool(result);
   run_on_pool(
-      pool.threads, workers_, std::span<TaskResult>(result.tasks), options,
+      pool.threads, workers_, std::span<TaskResult>(result.tasks), {}, options,
       [&](std::size_t i, int worker) {
         return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, worker, options.profile_stages)};
       },

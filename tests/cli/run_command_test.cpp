@@ -277,7 +277,7 @@ TEST_CASE("Ctrl-C stops a thread-pool run: the images in progress are written wh
   check_interrupted_run("threads");
 }
 
-TEST_CASE("Ctrl-C stops a process-pool run the same way; its workers ignore the signal and finish their images",
+TEST_CASE("Ctrl-C stops a process-pool run the same way, its workers ignoring the signal and finishing their images",
           "[cli][run][signals][processes]") {
   check_interrupted_run("processes");
 }
@@ -305,7 +305,8 @@ std::vector<pid_t> children_of(pid_t parent) {
 
 }  // namespace
 
-TEST_CASE("Ctrl-C while the worker processes start stops the run; no worker dies of it", "[cli][run][signals][processes]") {
+TEST_CASE("Ctrl-C while the worker processes start stops the run, and no worker dies of it",
+          "[cli][run][signals][processes]") {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

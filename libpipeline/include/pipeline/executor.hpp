@@ -55,6 +55,12 @@ struct BatchResult {
   [[nodiscard]] std::size_t cancelled_count() const noexcept;
 };
 
+// The order in which the pools hand out a batch's images: largest (most pixels) first, input order among equals.
+// A pool's last images decide how evenly its workers finish; the smallest ones placed last keep the wait of a
+// worker that runs dry short (the process pool, which queues an image behind each one in progress, most of all).
+// Results stay in input order whatever the order of work.
+[[nodiscard]] std::vector<std::size_t> largest_first(std::span<const NamedImage> batch);
+
 // How a run is carried out, beyond the chain and the images.
 struct RunOptions {
   // Time every filter on its own (its output materialised) into TaskRecord::stages; off, the chain runs fused.
