@@ -31,6 +31,16 @@ inline std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// In a forked child: becomes the CLI with `arguments`; exits 127 if it cannot.
+[[noreturn]] inline void exec_cli(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  ::execv(IMAGE_PIPELINE_CLI, argv.data());
+  ::_exit(127);
+}
+
 // Runs the CLI with stdout and stderr each captured apart (neither is a terminal).
 inline Outcome run_cli(const std::string& arguments) {
   const pipeline::test::TempFolder capture;
@@ -57,12 +67,7 @@ inline Outcome run_cli_at_terminal(const std::vector<std::string>& arguments) {
   const pid_t child = ::forkpty(&terminal, nullptr, nullptr, &size);
   REQUIRE(child >= 0);
   if (child == 0) {
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
-    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    ::execv(IMAGE_PIPELINE_CLI, argv.data());
-    ::_exit(127);
+    exec_cli(arguments);
   }
   Outcome outcome;
   char buffer[4096];
@@ -94,12 +99,7 @@ inline pid_t spawn_cli_in_own_session(const std::vector<std::string>& arguments,
     std::FILE* out_file = std::freopen(out.c_str(), "w", stdout);
     std::FILE* err_file = std::freopen(err.c_str(), "w", stderr);
     if (out_file == nullptr || err_file == nullptr) ::_exit(126);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(IMAGE_PIPELINE_CLI));
-    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    ::execv(IMAGE_PIPELINE_CLI, argv.data());
-    ::_exit(127);
+    exec_cli(arguments);
   }
   return child;
 }

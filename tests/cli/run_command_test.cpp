@@ -218,8 +218,8 @@ TEST_CASE("run draws a progress bar at a terminal, and none with -q", "[cli][run
 namespace {
 
 // Ctrl-C at a terminal, part way through a run: SIGINT to the CLI's whole process group once it has written its
-// first output.
-void check_interrupted_run(const std::string& executor) {
+// first output (or `signal` to the CLI alone, as `kill PID` sends SIGTERM).
+void check_interrupted_run(const std::string& executor, int signal = SIGINT) {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
@@ -245,15 +245,16 @@ void check_interrupted_run(const std::string& executor) {
   };
   for (int waited_ms = 0; written_outputs() == 0 && waited_ms < 60'000; waited_ms += 5) ::usleep(5'000);
   REQUIRE(written_outputs() > 0);
-  REQUIRE(::kill(-cli, SIGINT) == 0);
+  REQUIRE(::kill(signal == SIGINT ? -cli : cli, signal) == 0);
   int status = 0;
   REQUIRE(::waitpid(cli, &status, 0) == cli);
   const std::string stdout_text = read_file(temp.path() / "stdout");
   const std::string stderr_text = read_file(temp.path() / "stderr");
   INFO(stdout_text << stderr_text);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);  // 128 + SIGINT, as a shell reports a program Ctrl-C stopped
-  CHECK_THAT(stderr_text, Contains("interrupted: finishing the images in progress"));
+  CHECK(WEXITSTATUS(status) == 128 + signal);  // as a shell reports a program the signal stopped: 130, 143
+  CHECK_THAT(stderr_text, Contains(std::string(signal == SIGINT ? "interrupted" : "terminated") +
+                                   ": finishing the images in progress"));
   // Every file in OUT_DIR is a whole output, and no temporary file is left.
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const std::set<std::string> written = files_in(out);
@@ -275,6 +276,10 @@ void check_interrupted_run(const std::string& executor) {
 TEST_CASE("Ctrl-C stops a thread-pool run: the images in progress are written whole, no other starts, exit 130",
           "[cli][run][signals]") {
   check_interrupted_run("threads");
+}
+
+TEST_CASE("SIGTERM to the CLI stops a run as Ctrl-C does, with exit status 143", "[cli][run][signals]") {
+  check_interrupted_run("threads", SIGTERM);
 }
 
 TEST_CASE("Ctrl-C stops a process-pool run the same way, its workers ignoring the signal and finishing their images",
