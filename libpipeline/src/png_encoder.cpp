@@ -161,7 +161,9 @@ void write_chunk(int fd, const char (&type)[5], const std::uint8_t* data, std::s
   put_be32(header, static_cast<std::uint32_t>(size));
   std::memcpy(header + 4, type, 4);
   std::uint32_t crc = libdeflate_crc32(0, header + 4, 4);
-  crc = libdeflate_crc32(crc, data, size);
+  // Not called for an empty chunk (IEND): libdeflate_crc32(crc, NULL, 0) returns 0, its initial value, rather than
+  // the running CRC.
+  if (size > 0) crc = libdeflate_crc32(crc, data, size);
   std::uint8_t trailer[4];
   put_be32(trailer, crc);
   write_all(fd, header, sizeof header);
