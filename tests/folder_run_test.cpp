@@ -103,7 +103,9 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
     CHECK(summary.succeeded == 3);
     REQUIRE(summary.failures.size() == 1);
     CHECK(summary.failures[0].file == "a-broken.jpg");
-    CHECK_THAT(summary.failures[0].reason, Contains("a-broken.jpg"));
+    // The file's own reason, without its name: the summary prints the name beside it.
+    CHECK_THAT(summary.failures[0].reason, Catch::Matchers::StartsWith("cannot decode: VipsJpeg: "));
+    CHECK_THAT(summary.failures[0].reason, !Contains("a-broken.jpg"));
     CHECK(summary.skipped == std::vector<std::string>{"notes.txt"});
     CHECK(files_in(out) == std::set<std::string>{"b-colour.png", "c-grey.png", "d-alpha.png"});
     for (const std::string stem : {"b-colour", "c-grey", "d-alpha"}) {

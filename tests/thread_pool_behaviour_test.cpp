@@ -392,8 +392,8 @@ TEST_CASE("an unreadable input file fails alone on the thread pool and leaves no
       CHECK(pipeline::decode_image(jobs[i].output) == chain.apply(pipeline::decode_image(jobs[i].input)));
     }
   }
-  CHECK_THAT(result.tasks[2].record.error, Contains("broken.png"));
-  CHECK_THAT(result.tasks[4].record.error, Contains("absent.png"));
+  CHECK_THAT(result.tasks[2].record.error, Catch::Matchers::StartsWith("cannot decode: "));
+  CHECK_THAT(result.tasks[4].record.error, Contains("does not exist"));
   // No temporary file is left behind by the failed jobs either.
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(temp.path() / "out")) ++files;

@@ -302,8 +302,8 @@ TEST_CASE("impossible stages are rejected, and an absurd stage count allocates n
   CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result))), Catch::Contains("pixel limit"));
 }
 
-TEST_CASE("a file task carries both paths and the compression", "[wire]") {
-  const wire::FileTask sent{12, "/in/photo 1.jpg", "/out/photo 1.png", 9};
+TEST_CASE("a file task carries both paths, the compression and how strictly to decode", "[wire]") {
+  const wire::FileTask sent{12, "/in/photo 1.jpg", "/out/photo 1.png", 9, {pipeline::FailOn::truncated, 12345}};
   const auto frame = wire::encode_file_task(sent);
   const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::file_task);
@@ -312,6 +312,8 @@ TEST_CASE("a file task carries both paths and the compression", "[wire]") {
   CHECK(got.input == sent.input);
   CHECK(got.output == sent.output);
   CHECK(got.png_compression == 9);
+  CHECK(got.decode.fail_on == pipeline::FailOn::truncated);
+  CHECK(got.decode.max_pixels == 12345);
 }
 
 TEST_CASE("a file task with an impossible compression or path is rejected", "[wire]") {
@@ -321,6 +323,9 @@ TEST_CASE("a file task with an impossible compression or path is rejected", "[wi
   const std::size_t compression_at = 8 + 5 + 5;
   payload[compression_at] = 10;
   CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("compression 10"));
+  payload[compression_at] = 6;
+  payload[compression_at + 1] = 4;  // the fail-on level after it: 0..3
+  CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("fail-on level 4"));
 
   CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", 6}))), Catch::Contains("empty path"));
   CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, std::string("a\0b", 3), "b", 6}))),
@@ -336,6 +341,7 @@ TEST_CASE("a file result carries the worker's record", "[wire]") {
   sent.record.pixels = 640 * 480;
   sent.record.stages = {{"decode", 1.0, 1.25}, {"filters", 1.25, 1.5}, {"encode", 1.5, 2.0}};
   sent.record.error = "";
+  sent.record.warnings = "VipsJpeg: Corrupt JPEG data: premature end of data segment";
   const auto frame = wire::encode_file_result(sent);
   const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::file_result);
@@ -343,6 +349,7 @@ TEST_CASE("a file result carries the worker's record", "[wire]") {
   CHECK(got.index == 4);
   CHECK(got.record.pid == 99);
   CHECK(got.record.pixels == 640 * 480);
+  CHECK(got.record.warnings == sent.record.warnings);
   REQUIRE(got.record.stages.size() == 3);
   CHECK(got.record.stages[2].name == "encode");
 

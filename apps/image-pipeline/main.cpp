@@ -27,6 +27,7 @@
 #include "pipeline/shared_image_memory.hpp"
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
+#include "decode_options.hpp"
 #include "exit_status.hpp"
 #include "progress_bar.hpp"
 #include "run_command.hpp"
@@ -53,6 +54,7 @@ struct Options {
   std::uint64_t seed = 42;
   std::optional<std::string> size;
   int png_compression = 6;
+  pipeline::DecodeOptions decode;
   pipeline::VipsSettings vips;
   std::optional<std::string> worker_program;
   bool verbose = false;
@@ -62,7 +64,8 @@ struct Options {
 using image_pipeline::exit_failures;
 using image_pipeline::exit_usage;
 
-std::pair<int, int> parse_size(const std::string& text) {
+// A synthetic size is an input like any other: over the pixel limit, it is refused before anything is made.
+std::pair<int, int> parse_size(const std::string& text, std::uint64_t max_pixels) {
   int width = 0;
   int height = 0;
   char separator = 0;
@@ -70,6 +73,13 @@ std::pair<int, int> parse_size(const std::string& text) {
   if (std::sscanf(text.c_str(), "%d%c%d%c", &width, &separator, &height, &extra) != 3 ||
       (separator != 'x' && separator != 'X') || width < 1 || height < 1) {
     throw CLI::ValidationError("--size", "expected WIDTHxHEIGHT with positive numbers, e.g. 1920x1080, got '" + text + "'");
+  }
+  const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  const std::uint64_t limit = max_pixels == 0 ? static_cast<std::uint64_t>(pipeline::max_image_pixels)
+                                              : std::min(max_pixels, static_cast<std::uint64_t>(pipeline::max_image_pixels));
+  if (pixels > limit) {
+    throw CLI::ValidationError("--size", fmt::format("{} is {} pixels, over the limit of {}{}", text, pixels, limit,
+                                                     limit == max_pixels ? " (--max-pixels)" : ", the most one image may hold"));
   }
   return {width, height};
 }
@@ -109,6 +119,7 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--png-compression", options.png_compression, "PNG compression level of --output files")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
+  image_pipeline::add_decode_options(app, options.decode);
   app.add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
@@ -152,8 +163,12 @@ int run(const Options& options) {
   std::string dataset_name;
   std::size_t load_failures = 0;
   if (options.input) {
-    auto folder = pipeline::load_image_folder(*options.input, options.num_images);
+    auto folder = pipeline::load_image_folder(*options.input, options.num_images, options.decode);
     for (const auto& failure : folder.failures) spdlog::error("cannot read {}: {}", failure.file, failure.reason);
+    for (const auto& warning : folder.warnings) {
+      spdlog::warn("{}: decoded with warnings (--fail-on {}): {}", warning.file, pipeline::to_string(options.decode.fail_on),
+                   warning.reason);
+    }
     load_failures = folder.failures.size();
     batch = std::move(folder.images);
     dataset_name = fmt::format("folder {}", *options.input);
@@ -165,7 +180,7 @@ int run(const Options& options) {
     pipeline::SyntheticOptions synthetic;
     synthetic.count = options.num_images.value_or(20);
     synthetic.seed = options.seed;
-    if (options.size) synthetic.size = parse_size(*options.size);
+    if (options.size) synthetic.size = parse_size(*options.size, options.decode.max_pixels);
     batch = pipeline::synthetic_dataset(synthetic);
     dataset_name = fmt::format("synthetic (seed {})", options.seed);
   }

@@ -12,6 +12,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
+#include "decode_options.hpp"
 #include "exit_status.hpp"
 #include "progress_bar.hpp"
 
@@ -52,7 +53,8 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
     bar.update(done, pixels);
   };
   pipeline::FolderRunSummary summary =
-      pipeline::run_folder(chain, plan, *executor, {.png_compression = options.png_compression}, run_options);
+      pipeline::run_folder(chain, plan, *executor, {.png_compression = options.png_compression, .decode = options.decode},
+                           run_options);
   bar.finish();
   // Worker processes count in the peak memory only once they have ended and been reaped: stop them first.
   executor.reset();
@@ -94,6 +96,7 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   command->add_option("--png-compression", options.png_compression, "PNG compression of the outputs: the deflate level (0 = none, 9 = smallest and slowest)")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
+  add_decode_options(*command, options.decode);
   command->add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "pipeline/image_io.hpp"
 #include "pipeline/vips.hpp"
 #include "stop_on_signal.hpp"
 
@@ -20,6 +21,7 @@ struct RunCommandOptions {
   int workers = 0;       // set by add_run_command to the logical CPUs
   std::string filters;
   int png_compression = 6;
+  pipeline::DecodeOptions decode;
   pipeline::VipsSettings vips;
   std::string transport = "shm";  // the process pool's: "pipe" or "shm"
   std::optional<std::string> worker_program;

@@ -61,7 +61,8 @@ ImageFileListing list_image_files(const std::filesystem::path& folder) {
   return listing;
 }
 
-FolderDataset load_image_folder(const std::filesystem::path& folder, std::optional<std::size_t> max_images) {
+FolderDataset load_image_folder(const std::filesystem::path& folder, std::optional<std::size_t> max_images,
+                                const DecodeOptions& decode) {
   ImageFileListing listing = list_image_files(folder);
   FolderDataset dataset;
   dataset.skipped = std::move(listing.skipped);
@@ -69,9 +70,11 @@ FolderDataset load_image_folder(const std::filesystem::path& folder, std::option
   for (std::size_t i = 0; i < count; ++i) {
     const std::string name = listing.images[i].filename().string();
     try {
-      dataset.images.push_back({name, decode_image(listing.images[i])});
-    } catch (const std::exception& failure) {
-      dataset.failures.push_back({name, failure.what()});
+      std::string warnings;
+      dataset.images.push_back({name, decode_image(listing.images[i], decode, &warnings)});
+      if (!warnings.empty()) dataset.warnings.push_back({name, std::move(warnings)});
+    } catch (const ImageIoError& failure) {
+      dataset.failures.push_back({name, failure.reason()});
     }
   }
   return dataset;

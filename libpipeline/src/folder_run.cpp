@@ -95,6 +95,7 @@ FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult&
     if (record.ok()) {
       ++summary.succeeded;
       pixels += record.pixels;
+      if (!record.warnings.empty()) summary.warnings.push_back({record.image, record.warnings});
     } else if (record.cancelled) {
       ++summary.cancelled;
     } else {
@@ -140,6 +141,10 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
     text += fmt::format(", {:.1f} MB the largest worker process (max RSS)", summary.memory.largest_child_mb);
   }
   text += '\n';
+  if (!summary.warnings.empty()) {
+    text += "Decoded with warnings (written all the same):\n";
+    for (const auto& warning : summary.warnings) text += fmt::format("  {}: {}\n", warning.file, one_line(warning.reason));
+  }
   if (!summary.failures.empty()) {
     text += "Failed:\n";
     for (const auto& failure : summary.failures) text += fmt::format("  {}: {}\n", failure.file, one_line(failure.reason));

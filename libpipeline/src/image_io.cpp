@@ -19,22 +19,12 @@
 
 #include "png_encoder.hpp"
 #include "temporary_output.hpp"
+#include "vips_messages.hpp"
 
 namespace pipeline {
 namespace {
 
 using vips::VImage;
-
-// libvips' message, one line, with its error buffer left clean for the next call on this thread.
-std::string message_of(const vips::VError& error) {
-  vips_error_clear();
-  std::string message = error.what();
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  for (char& c : message) {
-    if (c == '\n') c = ';';
-  }
-  return message;
-}
 
 bool is_grey(VipsInterpretation interpretation) {
   return interpretation == VIPS_INTERPRETATION_B_W || interpretation == VIPS_INTERPRETATION_GREY16;
@@ -62,9 +52,6 @@ VImage normalise(VImage image) {
 Image to_image(VImage image) {
   image = normalise(image);
   const SampleFormat format = image.format() == VIPS_FORMAT_USHORT ? SampleFormat::u16 : SampleFormat::u8;
-  if (static_cast<std::int64_t>(image.width()) * image.height() > max_image_pixels) {
-    throw ImageIoError(fmt::format("image of {}x{} exceeds the pixel limit", image.width(), image.height()));
-  }
   // Decodes straight into the Image's samples, as vips_image_write_to_memory() does into a buffer of its own: the
   // loader's lines are written where they stay, no copy after. Pixel errors surface here, as VError.
   Image decoded = Image::uninitialized(image.width(), image.height(), image.bands(), format);
@@ -77,14 +64,23 @@ Image to_image(VImage image) {
   return decoded;
 }
 
-// Corrupt or truncated data is an error, not a grey-filled image (libvips' default is to carry on).
+VipsFailOn vips_fail_on(FailOn level) {
+  switch (level) {
+    case FailOn::none: return VIPS_FAIL_ON_NONE;
+    case FailOn::truncated: return VIPS_FAIL_ON_TRUNCATED;
+    case FailOn::error: return VIPS_FAIL_ON_ERROR;
+    case FailOn::warning: return VIPS_FAIL_ON_WARNING;
+  }
+  return VIPS_FAIL_ON_WARNING;
+}
+
 // Sequential access lets the loader stream its lines into the Image (random access, libvips' default, first
 // decodes the whole image into a buffer of its own). Only an orientation tag that calls for a rotation or a flip
 // (autorot in normalise) needs the image at random.
-vips::VOption* load_options(bool sequential) {
-  vips::VOption* options = VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR);
-  if (sequential) options->set("access", VIPS_ACCESS_SEQUENTIAL);
-  return options;
+vips::VOption* load_options(const DecodeOptions& options, bool sequential) {
+  vips::VOption* vips_options = VImage::option()->set("fail_on", vips_fail_on(options.fail_on));
+  if (sequential) vips_options->set("access", VIPS_ACCESS_SEQUENTIAL);
+  return vips_options;
 }
 
 bool needs_random_access(const VImage& header) {
@@ -93,42 +89,103 @@ bool needs_random_access(const VImage& header) {
   return orientation >= 2 && orientation <= 8;
 }
 
+// From the header alone, before a pixel is decoded: a file declaring a huge image costs nothing.
+void check_pixel_limit(const VImage& header, const DecodeOptions& options, const std::string& name) {
+  const auto pixels = static_cast<std::uint64_t>(header.width()) * static_cast<std::uint64_t>(header.height());
+  const std::uint64_t limit =
+      options.max_pixels == 0 ? static_cast<std::uint64_t>(max_image_pixels)
+                              : std::min(options.max_pixels, static_cast<std::uint64_t>(max_image_pixels));
+  if (pixels > limit) {
+    throw ImageIoError(name, fmt::format("{}x{} is {:.1f} MP, over the input limit of {:.1f} MP ({} pixels; "
+                                         "max_pixels, --max-pixels in the CLI)",
+                                         header.width(), header.height(), static_cast<double>(pixels) / 1e6,
+                                         static_cast<double>(limit) / 1e6, limit));
+  }
+}
+
+// libvips quotes the path in some messages ('file "/in/a.png" does not exist'); the error names the file already.
+std::string without_path(std::string text, const std::string& path) {
+  if (path.empty()) return text;
+  for (const std::string& quoted : {"file \"" + path + "\"", "\"" + path + "\""}) {
+    for (std::size_t at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at)) {
+      text.replace(at, quoted.size(), "the file");
+    }
+  }
+  return text;
+}
+
+// Decodes what `open` opens (a file or a buffer), with its own messages: see vips_messages.hpp.
+template <typename Open>
+Image decode_attributed(const std::string& name, const DecodeOptions& options, std::string* warnings, Open&& open) {
+  Image decoded;
+  detail::VipsOutcome outcome;
+  try {
+    outcome = detail::run_attributed([&] {
+      VImage image = open(load_options(options, true));  // reads the header only
+      check_pixel_limit(image, options, name);
+      if (needs_random_access(image)) image = open(load_options(options, false));
+      decoded = to_image(image);
+    });
+  } catch (const std::invalid_argument& error) {  // a geometry the Image type refuses
+    throw ImageIoError(name, error.what());
+  } catch (const std::bad_alloc&) {
+    throw ImageIoError(name, "cannot decode: out of memory for its pixels");
+  }
+  if (outcome.failed) {
+    std::string reason = without_path(outcome.reason(), name);
+    if (reason.empty()) reason = "unreadable image: libvips' loader failed without saying why";
+    throw ImageIoError(name, "cannot decode: " + reason);
+  }
+  // libvips' own levels stop short of some loaders' warnings: at `warning`, whatever the loader said fails it.
+  if (options.fail_on == FailOn::warning && outcome.said_anything()) {
+    throw ImageIoError(name, "cannot decode: " + without_path(outcome.everything(), name));
+  }
+  if (warnings != nullptr) *warnings = without_path(outcome.everything(), name);
+  return decoded;
+}
+
 }  // namespace
 
+std::string_view to_string(FailOn level) noexcept {
+  switch (level) {
+    case FailOn::none: return "none";
+    case FailOn::truncated: return "truncated";
+    case FailOn::error: return "error";
+    case FailOn::warning: return "warning";
+  }
+  return "warning";
+}
+
+FailOn parse_fail_on(std::string_view text) {
+  for (const FailOn level : {FailOn::none, FailOn::truncated, FailOn::error, FailOn::warning}) {
+    if (text == to_string(level)) return level;
+  }
+  throw std::invalid_argument(fmt::format("unknown fail-on level '{}': expected none, truncated, error or warning", text));
+}
+
 bool is_loadable_image(const std::filesystem::path& path) {
-  const char* loader = vips_foreign_find_load(path.c_str());
-  if (loader == nullptr) vips_error_clear();
+  const char* loader = nullptr;
+  detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
   return loader != nullptr;
 }
 
-Image decode_image(const std::filesystem::path& path) {
-  try {
-    // Opening reads only the header; the pixels are decoded in to_image.
-    VImage image = VImage::new_from_file(path.c_str(), load_options(true));
-    if (needs_random_access(image)) image = VImage::new_from_file(path.c_str(), load_options(false));
-    return to_image(image);
-  } catch (const vips::VError& error) {
-    throw ImageIoError(fmt::format("{}: cannot decode: {}", path.string(), message_of(error)));
-  } catch (const std::invalid_argument& error) {
-    throw ImageIoError(fmt::format("{}: {}", path.string(), error.what()));
-  }
+Image decode_image(const std::filesystem::path& path, const DecodeOptions& options, std::string* warnings) {
+  return decode_attributed(path.string(), options, warnings, [&path](vips::VOption* load) {
+    return VImage::new_from_file(path.c_str(), load);
+  });
 }
 
-Image decode_image(std::span<const std::uint8_t> encoded) {
-  try {
-    VImage image = VImage::new_from_buffer(encoded.data(), encoded.size(), "", load_options(true));
-    if (needs_random_access(image)) image = VImage::new_from_buffer(encoded.data(), encoded.size(), "", load_options(false));
-    return to_image(image);
-  } catch (const vips::VError& error) {
-    throw ImageIoError(fmt::format("cannot decode image buffer: {}", message_of(error)));
-  }
+Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& options, std::string* warnings) {
+  return decode_attributed("image buffer", options, warnings, [encoded](vips::VOption* load) {
+    return VImage::new_from_buffer(encoded.data(), encoded.size(), "", load);
+  });
 }
 
 void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
   if (compression < 0 || compression > 9) {
-    throw ImageIoError(fmt::format("{}: PNG compression must be 0..9, got {}", path.string(), compression));
+    throw ImageIoError(path.string(), fmt::format("PNG compression must be 0..9, got {}", compression));
   }
-  if (image.empty()) throw ImageIoError(fmt::format("{}: cannot write an empty image", path.string()));
+  if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
 
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), counter++);
@@ -147,7 +204,7 @@ void write_png_atomic(const Image& image, const std::filesystem::path& path, int
     if (fd >= 0) ::close(fd);
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
-    throw ImageIoError(fmt::format("{}: cannot write PNG: {}", path.string(), error.what()));
+    throw ImageIoError(path.string(), fmt::format("cannot write PNG: {}", error.what()));
   }
 }
 

@@ -37,8 +37,8 @@ std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder, std
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error || !std::filesystem::is_directory(folder)) {
-    throw ImageIoError(fmt::format("cannot create output folder '{}': {}", folder.string(),
-                                   error ? error.message() : "not a folder"));
+    throw ImageIoError(folder.string(), fmt::format("cannot create the output folder: {}",
+                                                    error ? error.message() : "not a folder"));
   }
   std::vector<std::string> names;
   names.reserve(tasks.size());
@@ -50,8 +50,8 @@ std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder, std
     if (!tasks[i].record.ok() || tasks[i].output.empty()) continue;
     try {
       write_png_atomic(tasks[i].output, folder / files[i], png_compression);
-    } catch (const std::exception& failure) {
-      failures.push_back({files[i], failure.what()});
+    } catch (const ImageIoError& failure) {
+      failures.push_back({files[i], failure.reason()});  // the file is named beside it
     }
   }
   return failures;

@@ -353,7 +353,8 @@ class PoolRun {
 
   void send_file_job(Slot& s, std::size_t i) {
     const FileJob& job = jobs_->files[i];
-    const wire::FileTask task{i, job.input.native(), job.output.native(), jobs_->file_options.png_compression};
+    const wire::FileTask task{i, job.input.native(), job.output.native(), jobs_->file_options.png_compression,
+                              jobs_->file_options.decode};
     if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes ||
         task.png_compression < 0 || task.png_compression > 9) {
       return fail_task(i, s, task.png_compression < 0 || task.png_compression > 9

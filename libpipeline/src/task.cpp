@@ -35,6 +35,8 @@ namespace {
 std::string describe_exception() {
   try {
     throw;
+  } catch (const ImageIoError& error) {
+    return error.reason();  // the record names the file already
   } catch (const std::exception& error) {
     return *error.what() != '\0' ? error.what() : "failed with an empty message";
   } catch (...) {
@@ -91,7 +93,7 @@ TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const Fil
   };
   try {
     Image input;
-    timed("decode", [&] { input = decode_image(job.input); });
+    timed("decode", [&] { input = decode_image(job.input, options.decode, &record.warnings); });
     record.pixels = input.pixel_count();
     Image output;
     if (profile_stages) {

@@ -5,11 +5,14 @@
 
 #include <vips/vips8>
 
+#include "vips_messages.hpp"
+
 namespace pipeline {
 
 void initialize_vips(const VipsSettings& settings) {
   if (settings.concurrency < 1) throw std::invalid_argument("vips concurrency must be >= 1");
   if (settings.cache_max_operations < 0) throw std::invalid_argument("vips cache size must be >= 0");
+  detail::route_glib_logging();  // before libvips starts, so that what it says while starting goes through spdlog
   static std::once_flag once;
   std::call_once(once, [] {
     if (VIPS_INIT("pipeline") != 0) {

@@ -1,5 +1,6 @@
 #include "pipeline/wire.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -214,10 +215,12 @@ void write_record(Writer& writer, const TaskRecord& record) {
   }
   // An over-long message is cut rather than refused: the error itself must reach the parent.
   writer.text(std::string_view(record.error).substr(0, max_text_bytes));
+  writer.text(std::string_view(record.warnings).substr(0, max_text_bytes));
 }
 
 std::size_t record_bytes(const TaskRecord& record) {
-  std::size_t bytes = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 4 + 4 + record.error.size();
+  std::size_t bytes = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 4 + 4 + std::min<std::size_t>(record.error.size(), max_text_bytes) +
+                      4 + std::min<std::size_t>(record.warnings.size(), max_text_bytes);
   for (const StageTiming& stage : record.stages) bytes += 4 + stage.name.size() + 16;
   return bytes;
 }
@@ -258,6 +261,7 @@ TaskRecord read_record(Reader& reader) {
     record.stages.push_back(std::move(stage));
   }
   record.error = reader.text("error text");
+  record.warnings = reader.text("warnings text");
   return record;
 }
 
@@ -434,14 +438,15 @@ std::vector<std::uint8_t> encode_file_task(const FileTask& task) {
   if (task.png_compression < 0 || task.png_compression > 9) {
     throw ProtocolError(fmt::format("PNG compression {} outside 0..9", task.png_compression));
   }
-  Writer writer = start_frame(FrameType::file_task, 24 + task.input.size() + task.output.size());
+  Writer writer = start_frame(FrameType::file_task, 32 + task.input.size() + task.output.size());
   writer.u64(task.index);
   writer.text(task.input);
   writer.text(task.output);
   writer.u8(static_cast<std::uint8_t>(task.png_compression));
-  writer.u8(0);
+  writer.u8(static_cast<std::uint8_t>(task.decode.fail_on));
   writer.u16(0);
   writer.u32(0);
+  writer.u64(task.decode.max_pixels);
   return finish_frame(writer);
 }
 
@@ -612,9 +617,12 @@ FileTask decode_file_task(std::span<const std::uint8_t> payload) {
   const std::uint8_t compression = reader.u8();
   if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
   task.png_compression = compression;
-  reader.reserved(reader.u8(), "file task reserved");
+  const std::uint8_t fail_on = reader.u8();
+  if (fail_on > static_cast<std::uint8_t>(FailOn::warning)) reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
+  task.decode.fail_on = static_cast<FailOn>(fail_on);
   reader.reserved(reader.u16(), "file task reserved");
   reader.reserved(reader.u32(), "file task reserved");
+  task.decode.max_pixels = reader.u64();
   reader.finish();
   return task;
 }

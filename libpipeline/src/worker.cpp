@@ -247,7 +247,7 @@ class Session {
   void on_file_task(const wire::FileTask& task) {
     const FilterChain& filters = chain();
     const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
-    TaskRecord record = run_file_task(filters, job, FileJobOptions{task.png_compression}, 0, profile_stages_);
+    TaskRecord record = run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode}, 0, profile_stages_);
     write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/image.hpp"
+#include "pipeline/image_io.hpp"
 
 namespace pipeline {
 
@@ -18,14 +19,16 @@ class DatasetError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What decoding one file said: why it failed, or (in FolderDataset::warnings) what it decoded past.
 struct LoadFailure {
   std::string file;    // the file's name inside the folder
-  std::string reason;  // libvips' message
+  std::string reason;  // this file's own (image_io.hpp), without its name
 };
 
 struct FolderDataset {
   Batch images;                       // decoded, sorted by file name
   std::vector<LoadFailure> failures;  // files that look like images but could not be decoded
+  std::vector<LoadFailure> warnings;  // files decoded all the same, and what the loader said (DecodeOptions::fail_on)
   std::vector<std::string> skipped;   // files that are not images at all (neither content nor extension)
 };
 
@@ -40,11 +43,12 @@ struct ImageFileListing {
 // a missing or unreadable folder or one with no images.
 [[nodiscard]] ImageFileListing list_image_files(const std::filesystem::path& folder);
 
-// Decodes every image list_image_files() finds in `folder`, at most `max_images` of them (the first by name).
-// One that fails to decode is a LoadFailure, and the rest still load.
+// Decodes every image list_image_files() finds in `folder`, at most `max_images` of them (the first by name), as
+// decode_image() does with `decode`. One that fails to decode is a LoadFailure, and the rest still load.
 // Requires initialize_vips(). Throws DatasetError for a missing or unreadable folder or one with no images.
 [[nodiscard]] FolderDataset load_image_folder(const std::filesystem::path& folder,
-                                              std::optional<std::size_t> max_images = std::nullopt);
+                                              std::optional<std::size_t> max_images = std::nullopt,
+                                              const DecodeOptions& decode = {});
 
 struct SyntheticOptions {
   std::size_t count = 20;

@@ -63,6 +63,7 @@ struct FolderRunSummary {
   std::size_t images = 0;     // image files found (one job each)
   std::size_t succeeded = 0;  // written
   std::vector<FolderRunFailure> failures;  // in input order; cancelled images are not failures
+  std::vector<FolderRunFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
   std::size_t cancelled = 0;               // never started: the run was stopped (RunOptions::stop)
   std::vector<std::string> skipped;        // files that are not images
   double megapixels = 0.0;                 // of the images written
@@ -83,7 +84,8 @@ struct FolderRunSummary {
                                           const FileJobOptions& file_options = {}, const RunOptions& options = {});
 
 // The summary for people, several lines: images, megapixels, seconds, MP/s, the time by stage, peak memory, how
-// many were not started if the run was stopped, and each failure by name with its reason (on one line each).
+// many were not started if the run was stopped, each input decoded with warnings and each failure by name with
+// its reason (on one line each).
 [[nodiscard]] std::string format_folder_summary(const FolderRunSummary& summary);
 
 }  // namespace pipeline

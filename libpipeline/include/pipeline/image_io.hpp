@@ -5,15 +5,45 @@
 #include <filesystem>
 #include <span>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "pipeline/image.hpp"
 
 namespace pipeline {
 
-// A file that cannot be decoded or written; what() names the file and carries libvips' message.
+// A file that cannot be decoded or written. what() names the file and gives the reason; reason() is the reason
+// alone, for messages that name the file already.
 class ImageIoError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  ImageIoError(const std::string& file, const std::string& reason)
+      : std::runtime_error(file.empty() ? reason : file + ": " + reason), reason_(reason) {}
+  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
+// How much a decoder may let pass, libvips' `fail_on` levels, from the most lenient: `none` decodes whatever it
+// can (a truncated file's missing rows come out grey), `truncated` refuses truncated files, `error` refuses data
+// the loader calls an error, `warning` refuses anything the loader warns about too (corrupt JPEG entropy data
+// that libjpeg decodes with a warning, say). `warning` is the default, as in sharp: a damaged photo is named, not
+// written out as if it were fine.
+enum class FailOn { none, truncated, error, warning };
+
+[[nodiscard]] std::string_view to_string(FailOn level) noexcept;
+// "none", "truncated", "error" or "warning"; throws std::invalid_argument naming the choices.
+[[nodiscard]] FailOn parse_fail_on(std::string_view text);
+
+// sharp's default `limitInputPixels`, 0x3FFF squared (about 268 MP): larger inputs are refused from their header,
+// before any pixel is decoded, so a small file declaring a huge image (a decompression bomb) allocates nothing.
+inline constexpr std::uint64_t default_max_input_pixels = std::uint64_t{0x3FFF} * 0x3FFF;
+
+struct DecodeOptions {
+  FailOn fail_on = FailOn::warning;
+  // width * height above which an input is refused; 0: no limit of its own (the Image type's max_image_pixels
+  // still holds).
+  std::uint64_t max_pixels = default_max_input_pixels;
 };
 
 // True if libvips recognises the file's content as a format it can load (reads only the header bytes).
@@ -21,9 +51,14 @@ class ImageIoError : public std::runtime_error {
 
 // Decodes any format libvips reads and normalises it, as viewers show it: EXIF orientation applied, palette
 // expanded, other colour spaces (CMYK, Lab, ...) converted to sRGB, other sample types cast to 8-bit.
-// The result is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Requires initialize_vips(). Throws ImageIoError.
-[[nodiscard]] Image decode_image(const std::filesystem::path& path);
-[[nodiscard]] Image decode_image(std::span<const std::uint8_t> encoded);
+// The result is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Requires initialize_vips(). Throws ImageIoError with
+// this file's own reason: what libvips and the loader said while decoding it, even with other threads decoding at
+// the same time (libvips' error buffer is process-wide; see vips_messages.hpp). What the loader said about a file
+// it decoded all the same (below FailOn::warning) goes to `warnings`, "; "-joined, when given.
+[[nodiscard]] Image decode_image(const std::filesystem::path& path, const DecodeOptions& options = {},
+                                 std::string* warnings = nullptr);
+[[nodiscard]] Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& options = {},
+                                 std::string* warnings = nullptr);
 
 // Writes `image` as PNG atomically: a temporary file in the same folder, flushed (fsync), then renamed over `path`,
 // so a reader never sees a partial PNG. compression 0..9 is the deflate level (libdeflate's, as fast as zlib's

@@ -8,6 +8,7 @@
 
 #include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/image_io.hpp"
 
 namespace pipeline {
 
@@ -37,6 +38,7 @@ struct TaskRecord {
   std::uint64_t pixels = 0;          // width * height of the input image (0 if it could not be read)
   std::vector<StageTiming> stages;   // in order; empty unless profiling or a file task
   std::string error;                 // empty when the task succeeded
+  std::string warnings;              // what decoding a file task's input said that did not stop it ("; "-joined)
   bool cancelled = false;            // never started: the run was stopped first (RunOptions::stop); error says so
 
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
@@ -66,10 +68,12 @@ struct FileJob {
 
 struct FileJobOptions {
   int png_compression = 6;  // 0..9
+  DecodeOptions decode{};   // how strict decoding the inputs is, and their pixel limit
 };
 
 // Runs one file job in the calling thread. Never throws: an unreadable input, a failing filter or an unwritable
-// output becomes record.error (and no output file appears). record.image is the input's file name; record.stages
+// output becomes record.error, the reason without the input's name (and no output file appears); what decoding
+// said about an input it decoded all the same is record.warnings. record.image is the input's file name; record.stages
 // holds "decode", the filters ("filters" as one stage, or one per filter with `profile_stages`) and "encode".
 // Requires initialize_vips().
 [[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,

@@ -1,5 +1,5 @@
 #pragma once
-// The process pool's wire protocol, version 3: what the parent and a worker process say over the worker's
+// The process pool's wire protocol, version 4: what the parent and a worker process say over the worker's
 // stdin/stdout, and where the pixels are when they travel through shared memory instead: the worker's own segment,
 // or shared image memory (shared_image_memory.hpp), where images stay where they are.
 //
@@ -43,13 +43,14 @@
 //             The worker maps the new size before it reads the next frame. Only with shared memory.
 //   type 9  file task, parent -> worker, one file job, decoded, filtered and written by the worker:
 //             u64 task index   text input path   text output path   u8 png compression (0..9)
-//             u8 reserved = 0   u16 reserved = 0   u32 reserved = 0
+//             u8 fail on (0 none, 1 truncated, 2 error, 3 warning: image_io.hpp's FailOn)   u16 reserved = 0
+//             u32 reserved = 0   u64 max input pixels (0: no limit of its own)
 //   type 10 file result, worker -> parent, a file task's outcome, in task order:  u64 task index   record
 //
 //   record   i64 pid (> 0)   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s (finite, >= start_s)
 //            u64 pixels (<= max_image_pixels)
 //            u32 stage count, then per stage: text name   f64 start_s   f64 end_s (finite, >= start_s)
-//            text error (empty on success)
+//            text error (empty on success)   text warnings (what decoding said and let pass; empty if nothing)
 //   image    u32 width   u32 height   u8 bands (1..4)   u8 format (0 u8, 1 u16)
 //            u8 placement (0 inline, 1 segment, 2 shared image memory)   u8 reserved = 0   u64 pixel bytes
 //            then, inline: the pixel bytes, interleaved samples (16-bit ones in host order: both ends run on one
@@ -74,6 +75,7 @@
 #include <vector>
 
 #include "pipeline/image.hpp"
+#include "pipeline/image_io.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
@@ -81,7 +83,7 @@
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 3;
+inline constexpr std::uint16_t protocol_version = 4;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 // Default cap on one frame's payload: far above any photo, far below an allocation that would hurt.
@@ -182,7 +184,7 @@ struct Task {
   SegmentArea output;                    // where the output may go; {0, 0}: inline
 };
 
-// The fields a worker knows: pid, tid, cpu_start, cpu_end, start_s, end_s, pixels, stages and error. The parent
+// The fields a worker knows: pid, tid, cpu_start, cpu_end, start_s, end_s, pixels, stages, error and warnings. The parent
 // fills the rest of the record (image, worker, bytes, transfer time).
 struct Result {
   std::uint64_t index = 0;
@@ -196,6 +198,7 @@ struct FileTask {
   std::string input;   // a path's native bytes
   std::string output;
   int png_compression = 6;
+  DecodeOptions decode{};
 };
 
 struct FileResult {
