@@ -56,14 +56,63 @@ TEST_CASE("Amdahl's law at hand-computed points", "[analysis]") {
   CHECK(pipeline::amdahl_speedup(0.0, 64) == Approx(1.0));
 }
 
-TEST_CASE("a paradigm slower than sequential gets a negative parallel fraction, and runs at 1 worker are not fitted",
+TEST_CASE("a paradigm slower than sequential is no Amdahl fit: P clamped to 0, and runs at 1 worker are not fitted",
           "[analysis]") {
   const auto comparison = comparison_of({measured("processes", 1, 3.0), measured("processes", 2, 2.0)});
   const auto fits = pipeline::fit_amdahl(comparison);
   REQUIRE(fits.size() == 1);
   CHECK(fits[0].points == 1);
-  // x = 1 - 1/2 = 0.5, y = 1 - 1/0.5 = -1: P = -2.
-  CHECK(fits[0].parallel_fraction == Approx(-2.0));
+  // x = 1 - 1/2 = 0.5, y = 1 - 1/0.5 = -1: least squares P = -2, outside what a fraction can be.
+  CHECK(fits[0].least_squares_p == Approx(-2.0));
+  CHECK(fits[0].parallel_fraction == 0.0);
+  CHECK(fits[0].kind == pipeline::AmdahlFit::Kind::no_speedup);
+  CHECK_THAT(pipeline::describe_fit(fits[0]), Contains("no faster than sequential"));
+}
+
+TEST_CASE("one worker count is an estimate, not a fit: it predicts nothing", "[analysis]") {
+  const auto fits = pipeline::fit_amdahl(comparison_of({measured("threads", 2, 0.6)}), 2);
+  REQUIRE(fits.size() == 1);
+  CHECK(fits[0].kind == pipeline::AmdahlFit::Kind::single_point);
+  CHECK(fits[0].parallel_fraction == Approx(0.8));  // 1 - 1/S = P (1 - 1/2) with S = 1/0.6: 0.4 = P / 2
+  CHECK(std::isnan(fits[0].predicted_at_2x));
+  CHECK(std::isnan(fits[0].max_speedup));
+  const std::string said = pipeline::describe_fit(fits[0]);
+  CHECK_THAT(said, Contains("estimated from one worker count (2): not a fit"));
+  CHECK_FALSE(said.find("x at ") != std::string::npos);  // no "4.89x at 4 workers"
+  CHECK_FALSE(said.find("max speedup") != std::string::npos);
+}
+
+TEST_CASE("a superlinear paradigm gets no fraction above 1 and no unbounded prediction", "[analysis]") {
+  // 2.2x at 2 workers and 4.4x at 4 (the held-out photos gave P = 1.061 this way): least squares P > 1.
+  const auto fits = pipeline::fit_amdahl(comparison_of({measured("threads", 2, 1.0 / 2.2), measured("threads", 4, 1.0 / 4.4)}), 2);
+  REQUIRE(fits.size() == 1);
+  CHECK(fits[0].least_squares_p > 1.0);
+  CHECK(fits[0].parallel_fraction == 1.0);
+  CHECK(fits[0].kind == pipeline::AmdahlFit::Kind::superlinear);
+  CHECK(std::isnan(fits[0].predicted_at_4x));
+  const std::string said = pipeline::describe_fit(fits[0]);
+  CHECK_THAT(said, Contains("superlinear") && Contains("Amdahl's law does not apply"));
+  CHECK_FALSE(said.find("unbounded") != std::string::npos);
+  CHECK_FALSE(said.find("x at ") != std::string::npos);
+  CHECK(pipeline::karp_flatt_text(2.2, 2) == "super");
+  CHECK(pipeline::karp_flatt_text(0.5, 2) == "slower");
+  CHECK(pipeline::karp_flatt_text(1.6, 2) == "0.250");
+  CHECK(pipeline::karp_flatt_text(1.0, 1) == "-");
+}
+
+TEST_CASE("predictions past the logical CPUs say that the machine caps them", "[analysis]") {
+  const double p = 0.9;
+  const auto comparison = comparison_of({measured("threads", 2, 1.0 / pipeline::amdahl_speedup(p, 2)),
+                                         measured("threads", 4, 1.0 / pipeline::amdahl_speedup(p, 4))});
+  const auto on_two = pipeline::fit_amdahl(comparison, 2);
+  REQUIRE(on_two.size() == 1);
+  CHECK(on_two[0].kind == pipeline::AmdahlFit::Kind::fitted);
+  CHECK(on_two[0].machine_cap == Approx(pipeline::amdahl_speedup(p, 2)));
+  CHECK_THAT(pipeline::describe_fit(on_two[0]),
+             Contains("predicted 4.71x at 8 workers") && Contains("this machine's 2 logical CPUs cap it at 1.82x"));
+  const auto on_many = pipeline::fit_amdahl(comparison, 64);  // 8 and 16 workers fit on 64 CPUs: nothing to cap
+  CHECK(std::isnan(on_many[0].machine_cap));
+  CHECK_FALSE(pipeline::describe_fit(on_many[0]).find("cap") != std::string::npos);
 }
 
 TEST_CASE("the process pool's transfer share and rate come from its task records", "[analysis]") {
@@ -128,8 +177,8 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
     for (const auto& sentence : said) {
       processes_did_not_scale |= sentence.find("processes did not scale") != std::string::npos;
       threads_scaled |= sentence.find("threads scaled: up to 1.82x with 2 workers") != std::string::npos;
-      startup_stated |= sentence.find("starting the workers took 0.600 s (once per pool, not in the times; a one-off batch with "
-                                      "start-up would take 2.100 s, 0.48x sequential)") != std::string::npos;
+      startup_stated |= sentence.find("starting the workers took 600.0 ms (once per pool, not in the times; a one-off batch "
+                                      "with start-up would take 2.10 s, 0.48x sequential)") != std::string::npos;
     }
     CHECK(processes_did_not_scale);
     CHECK(threads_scaled);

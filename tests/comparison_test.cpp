@@ -288,3 +288,22 @@ TEST_CASE("a comparison refuses impossible repeat counts", "[comparison]") {
   CHECK_THROWS_AS(pipeline::run_comparison(chain, batch, plan, factory.function()), std::invalid_argument);
   CHECK(factory.made.empty());
 }
+
+TEST_CASE("a comparison runs no more workers than images, each worker count once", "[comparison]") {
+  CHECK(pipeline::worker_counts_for({2, 4, 1000}, 3) == std::vector<int>{2, 3});
+  CHECK(pipeline::worker_counts_for({4, 2}, 20) == std::vector<int>{4, 2});
+  CHECK(pipeline::worker_counts_for({8}, 0) == std::vector<int>{1});
+
+  const auto batch = small_batch();
+  REQUIRE(batch.size() == 4);
+  pipeline::ComparisonPlan plan;
+  plan.executors = {"sequential", "threads"};
+  plan.worker_counts = {3, 6, 1000};
+  Factory factory;
+  const auto comparison =
+      pipeline::run_comparison(pipeline::parse_filter_chain("grayscale"), batch, plan, factory.function());
+  const std::vector<std::pair<std::string, int>> expected = {{"sequential", 1}, {"threads", 3}, {"threads", 4}};
+  CHECK(factory.made == expected);
+  REQUIRE(comparison.runs.size() == 3);
+  CHECK(comparison.runs[2].batch.workers == 4);
+}

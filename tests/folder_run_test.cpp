@@ -196,3 +196,15 @@ TEST_CASE("inputs sharing a stem get distinct output files in a folder run", "[f
   CHECK(summary.succeeded == 2);
   CHECK(files_in(temp.path() / "out") == std::set<std::string>{"a.jpg.png", "a.png.png"});
 }
+
+TEST_CASE("the folder summary gives times under a second in milliseconds", "[folder-run]") {
+  pipeline::FolderRunSummary summary;
+  summary.executor = "threads";
+  summary.workers = 2;
+  summary.seconds = 0.0123;
+  summary.startup_seconds = 0.0021;
+  summary.stages = {0.004, 0.002, 0.0061};
+  const std::string text = pipeline::format_folder_summary(summary);
+  CHECK_THAT(text, Contains("in 12.3 ms = ") && Contains("(starting the workers: 2.10 ms)"));
+  CHECK_THAT(text, Contains("decode 4.00 ms (33%), filters 2.00 ms (17%), encode 6.10 ms (50%)"));
+}

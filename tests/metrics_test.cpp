@@ -99,3 +99,11 @@ TEST_CASE("footprint counts failed tasks that ran", "[metrics]") {
   CHECK(seen.threads == 1);
   CHECK(seen.cores == 2);
 }
+
+TEST_CASE("durations for people are in milliseconds below a second, where seconds would hide the differences",
+          "[metrics]") {
+  CHECK(pipeline::format_duration(0.002) == "2.00 ms");
+  CHECK(pipeline::format_duration(0.0021) == "2.10 ms");
+  CHECK(pipeline::format_duration(0.0453) == "45.3 ms");
+  CHECK(pipeline::format_duration(1.25) == "1.25 s");
+}

@@ -8,6 +8,7 @@
 
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
+#include "output_checks.hpp"
 
 namespace image_pipeline {
 
@@ -19,6 +20,9 @@ int exit_status_of_current_exception(std::string_view help_hint) {
     return exit_usage;
   } catch (const CLI::ValidationError& error) {
     std::cerr << error.what() << '\n' << help_hint << '\n';
+    return exit_usage;
+  } catch (const OutputPathError& error) {
+    spdlog::error("{}", error.what());
     return exit_usage;
   } catch (const pipeline::DatasetError& error) {
     spdlog::error("{}", error.what());

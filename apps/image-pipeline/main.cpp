@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -29,6 +29,7 @@
 #include "pipeline/vips.hpp"
 #include "decode_options.hpp"
 #include "exit_status.hpp"
+#include "output_checks.hpp"
 #include "progress_bar.hpp"
 #include "run_command.hpp"
 #include "stop_on_signal.hpp"
@@ -133,22 +134,45 @@ void add_options(CLI::App& app, Options& options) {
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
 }
 
+// Every report file and the output folder, before any image is loaded: a path that cannot be written fails now
+// (exit 2, with the OS's reason), not after the whole comparison.
+void check_output_paths(const Options& options) {
+  image_pipeline::check_report_paths({{"--json", options.json},
+                                      {"--csv", options.csv},
+                                      {"--markdown", options.markdown},
+                                      {"--trace", options.trace},
+                                      {"--html", options.html}});
+  if (options.output) image_pipeline::check_output_folder("--output", *options.output);
+}
+
+// The worker counts the comparison will run (no more workers than images, repeats dropped: worker_counts_for),
+// said when they differ from those asked for, with a warning for counts far beyond the logical CPUs.
+std::vector<int> announce_worker_counts(const std::vector<int>& requested, std::size_t images, unsigned cpus) {
+  const std::vector<int> counts = pipeline::worker_counts_for(requested, images);
+  if (counts != requested) {
+    spdlog::info("--workers {}: {} image(s), so running {} (no more workers than images, each count once)",
+                 fmt::join(requested, " "), images, fmt::join(counts, " "));
+  }
+  for (const int workers : counts) {
+    if (pipeline::far_oversubscribed(workers, cpus)) {
+      spdlog::warn("{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
+                   "they take turns on the CPUs",
+                   workers, cpus, pipeline::far_oversubscription_factor);
+    }
+  }
+  return counts;
+}
+
 // Reports are written whole to a temporary file and renamed, like images: never a half-written report.
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", path.string()));
-  }
-  std::filesystem::rename(temporary, path);
+  image_pipeline::write_text_file_atomically(path, text);
 }
 
 int run(const Options& options) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
   const pipeline::Transport transport = pipeline::parse_transport(options.transport);
+  check_output_paths(options);
   const bool process_pool = std::find(options.executors.begin(), options.executors.end(), "processes") != options.executors.end();
   if (process_pool && transport == pipeline::Transport::shared_memory) {
     // Before any image is made: the process pool then passes images in place, and every executor reads the same
@@ -199,7 +223,7 @@ int run(const Options& options) {
   const image_pipeline::StopOnSignal stop;
   pipeline::ComparisonPlan plan;
   plan.executors = options.executors;
-  plan.worker_counts = options.workers;
+  plan.worker_counts = announce_worker_counts(options.workers, batch.size(), conditions.machine.logical_cpus);
   plan.warmup = options.warmup;
   plan.repeats = options.repeats;
   plan.run_options.profile_stages = options.profile_filters;
@@ -214,12 +238,15 @@ int run(const Options& options) {
     const auto failures = pipeline::write_outputs(*options.output, baseline.tasks, options.png_compression);
     for (const auto& failure : failures) spdlog::error("cannot write {}: {}", failure.file, failure.reason);
     write_failures = failures.size();
-    spdlog::info("wrote {} image(s) to {}", batch.size() - baseline.failure_count() - write_failures, *options.output);
+    // Counted from what was written, so that nothing is claimed for images that failed or could not be written.
+    const std::size_t written = baseline.tasks.size() - baseline.failure_count() - write_failures;
+    const auto log = written == baseline.tasks.size() ? spdlog::level::info : spdlog::level::warn;
+    spdlog::log(log, "wrote {} of {} image(s) to {}", written, baseline.tasks.size(), *options.output);
   };
   // Progress at a terminal only: every task of every run (warm-ups included), labelled by configuration. The
   // callback does no more than count unless a redraw is due (at most 10 per second).
   const std::size_t configurations =
-      1 + options.workers.size() * static_cast<std::size_t>(std::count_if(
+      1 + plan.worker_counts.size() * static_cast<std::size_t>(std::count_if(
                                        options.executors.begin(), options.executors.end(),
                                        [](const std::string& name) { return name != "sequential"; }));
   image_pipeline::ProgressBar bar(

@@ -14,6 +14,7 @@
 #include "pipeline/machine.hpp"
 #include "decode_options.hpp"
 #include "exit_status.hpp"
+#include "output_checks.hpp"
 #include "progress_bar.hpp"
 
 namespace image_pipeline {
@@ -27,16 +28,34 @@ int logical_cpus() {
   return cpus > 0 ? static_cast<int>(cpus) : 1;
 }
 
+// No more workers than images (the summary names the count that ran), and a warning when that many would queue
+// for the CPUs several times over.
+int workers_to_run(const RunCommandOptions& options, std::size_t images) {
+  const int workers = options.executor == "sequential" ? 1 : pipeline::workers_for_tasks(options.workers, images);
+  if (workers < options.workers && options.executor != "sequential") {
+    spdlog::info("--workers {}: {} image(s), so {} worker(s)", options.workers, images, workers);
+  }
+  const int cpus = logical_cpus();
+  if (pipeline::far_oversubscribed(workers, static_cast<unsigned>(cpus))) {
+    spdlog::warn("{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
+                 "they take turns on the CPUs",
+                 workers, cpus, pipeline::far_oversubscription_factor);
+  }
+  return workers;
+}
+
 int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::initialize_vips(options.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
   const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
+  check_output_folder("OUT_DIR", plan.output);  // before any image is decoded: exit 2 with the OS's reason
+  const int workers = workers_to_run(options, plan.jobs.size());
 
   pipeline::ProcessPoolOptions process_options;
   process_options.vips = options.vips;
   process_options.transport = pipeline::parse_transport(options.transport);
   if (options.worker_program) process_options.worker_program = *options.worker_program;
-  std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, options.workers, process_options);
+  std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, workers, process_options);
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
                executor->workers());
 
@@ -67,8 +86,9 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
     return stop.exit_status();
   }
   if (!summary.failures.empty()) {
-    spdlog::error("{} of {} image(s) failed (named above); the others were written to {}", summary.failures.size(),
-                  summary.images, options.output);
+    // Counts from the run, not "the others": when every image failed, none was written.
+    spdlog::error("{} of {} image(s) written to {}; {} failed (named above)", summary.succeeded, summary.images,
+                  options.output, summary.failures.size());
     return exit_failures;
   }
   return EXIT_SUCCESS;

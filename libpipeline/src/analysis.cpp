@@ -121,13 +121,15 @@ StageTable stage_table(const Comparison& comparison) {
   return table;
 }
 
-std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison) {
+std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical_cpus) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<AmdahlFit> fits;
   for (const auto& executor : parallel_executors(comparison)) {
     double sum_xy = 0.0;
     double sum_xx = 0.0;
     AmdahlFit fit;
     fit.executor = executor;
+    fit.logical_cpus = logical_cpus;
     for (const ComparisonRun* run : runs_of(comparison, executor)) {
       if (run->batch.workers < 2 || !(run->speedup > 0.0)) continue;
       const double x = 1.0 - 1.0 / run->batch.workers;
@@ -138,14 +140,88 @@ std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison) {
       ++fit.points;
     }
     if (fit.points == 0) continue;
-    fit.parallel_fraction = sum_xy / sum_xx;
-    fit.max_speedup = fit.parallel_fraction < 1.0 ? 1.0 / (1.0 - fit.parallel_fraction)
-                                                  : std::numeric_limits<double>::infinity();
-    fit.predicted_at_2x = amdahl_speedup(fit.parallel_fraction, 2.0 * fit.largest_workers);
-    fit.predicted_at_4x = amdahl_speedup(fit.parallel_fraction, 4.0 * fit.largest_workers);
+    fit.least_squares_p = sum_xy / sum_xx;
+    fit.parallel_fraction = std::clamp(fit.least_squares_p, 0.0, 1.0);
+    fit.kind = fit.least_squares_p <= 0.0 ? AmdahlFit::Kind::no_speedup
+               : fit.least_squares_p > 1.0 ? AmdahlFit::Kind::superlinear
+               : fit.points < 2            ? AmdahlFit::Kind::single_point
+                                           : AmdahlFit::Kind::fitted;
+    fit.max_speedup = fit.predicted_at_2x = fit.predicted_at_4x = fit.machine_cap = nan;
+    if (fit.kind == AmdahlFit::Kind::fitted) {
+      const double p = fit.parallel_fraction;
+      fit.max_speedup = p < 1.0 ? 1.0 / (1.0 - p) : std::numeric_limits<double>::infinity();
+      fit.predicted_at_2x = amdahl_speedup(p, 2.0 * fit.largest_workers);
+      fit.predicted_at_4x = amdahl_speedup(p, 4.0 * fit.largest_workers);
+      // More workers than CPUs take turns on them: past the CPUs, the machine caps what the law predicts.
+      if (logical_cpus > 0 && 2u * static_cast<unsigned>(fit.largest_workers) > logical_cpus) {
+        fit.machine_cap = amdahl_speedup(p, static_cast<double>(logical_cpus));
+      }
+    }
     fits.push_back(fit);
   }
   return fits;
+}
+
+std::string describe_fit(const AmdahlFit& fit) {
+  const std::string p = fmt::format("P = {:.3f}", fit.parallel_fraction);
+  switch (fit.kind) {
+    case AmdahlFit::Kind::no_speedup:
+      return fmt::format("{} ({:.3f} by least squares, clamped): no faster than sequential at any worker count, so "
+                         "Amdahl's model (a serial part plus a parallel part) does not describe it; its costs are "
+                         "overhead",
+                         p, fit.least_squares_p);
+    case AmdahlFit::Kind::superlinear:
+      return fmt::format("superlinear: speedups above the worker count (least squares gives P = {:.3f}, outside the "
+                         "[0, 1] a fraction can take), e.g. from caches; Amdahl's law does not apply and nothing is "
+                         "predicted",
+                         fit.least_squares_p);
+    case AmdahlFit::Kind::single_point:
+      return fmt::format("{} estimated from one worker count ({}): not a fit, which needs two or more; nothing is "
+                         "predicted",
+                         p, fit.largest_workers);
+    case AmdahlFit::Kind::fitted:
+      break;
+  }
+  std::string text = fmt::format("{} fitted over {} worker counts; max speedup {} with unlimited CPUs; predicted "
+                                 "{:.2f}x at {} workers, {:.2f}x at {}",
+                                 p, fit.points,
+                                 std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup)
+                                                                : std::string("unbounded (no serial part measured)"),
+                                 fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x,
+                                 4 * fit.largest_workers);
+  if (std::isfinite(fit.machine_cap)) {
+    text += fmt::format(" given that many CPUs; this machine's {} logical CPUs cap it at {:.2f}x", fit.logical_cpus,
+                        fit.machine_cap);
+  }
+  return text;
+}
+
+std::string karp_flatt_text(double speedup, int workers) {
+  const double e = karp_flatt(speedup, workers);
+  if (!std::isfinite(e)) return "-";
+  if (e < 0.0) return "super";
+  if (e > 1.0) return "slower";
+  return fmt::format("{:.3f}", e);
+}
+
+std::vector<std::string> karp_flatt_notes(const Comparison& comparison) {
+  bool super = false;
+  bool slower = false;
+  for (const auto& run : comparison.runs) {
+    const double e = karp_flatt(run.speedup, run.batch.workers);
+    super |= std::isfinite(e) && e < 0.0;
+    slower |= std::isfinite(e) && e > 1.0;
+  }
+  std::vector<std::string> notes;
+  if (super) {
+    notes.emplace_back("e super: faster than its workers dividing the work could be (superlinear, e.g. caches); "
+                       "Karp-Flatt's serial fraction would be below 0, so the model does not apply");
+  }
+  if (slower) {
+    notes.emplace_back("e slower: slower than sequential; Karp-Flatt's serial fraction would exceed 1: what it "
+                       "measures is overhead, not a serial part");
+  }
+  return notes;
 }
 
 std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
@@ -183,12 +259,12 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
     std::sort(runs.begin(), runs.end(),
               [](const ComparisonRun* a, const ComparisonRun* b) { return a->seconds.median < b->seconds.median; });
     const ComparisonRun& best = *runs.front();
-    std::string sentence = fmt::format("At {} worker(s), {} were fastest: {:.3f} s, {:.2f}x sequential", workers,
-                                       best.batch.executor, best.seconds.median, best.speedup);
+    std::string sentence = fmt::format("At {} worker(s), {} were fastest: {}, {:.2f}x sequential", workers,
+                                       best.batch.executor, format_duration(best.seconds.median), best.speedup);
     if (runs.size() > 1) {
       const ComparisonRun& next = *runs[1];
-      sentence += fmt::format(", {:.2f}x faster than {} ({:.3f} s)", next.seconds.median / best.seconds.median,
-                              next.batch.executor, next.seconds.median);
+      sentence += fmt::format(", {:.2f}x faster than {} ({})", next.seconds.median / best.seconds.median,
+                              next.batch.executor, format_duration(next.seconds.median));
     }
     if (best.seconds.large() || (runs.size() > 1 && runs[1]->seconds.large())) sentence += " (noisy: see Spread)";
     said.push_back(sentence + ".");
@@ -202,10 +278,13 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
     });
     if (best->batch.workers < 2) continue;
     if (best->speedup >= 1.2) {
-      said.push_back(fmt::format("{} scaled: up to {:.2f}x with {} workers ({} process(es), {} OS thread(s), {} core(s) "
-                                 "seen running filters).",
-                                 executor, best->speedup, best->batch.workers, best->observed.processes,
-                                 best->observed.threads, best->observed.cores));
+      // Above p, dividing the work does not explain it: say so rather than let it read as ideal scaling.
+      const bool superlinear = best->speedup > best->batch.workers;
+      said.push_back(fmt::format("{} scaled: up to {:.2f}x with {} workers{} ({} process(es), {} OS thread(s), {} "
+                                 "core(s) seen running filters).",
+                                 executor, best->speedup, best->batch.workers,
+                                 superlinear ? ", more than the worker count (superlinear, e.g. caches)" : "",
+                                 best->observed.processes, best->observed.threads, best->observed.cores));
     } else {
       said.push_back(fmt::format("{} did not scale in this run: at best {:.2f}x sequential, with {} workers.", executor,
                                  best->speedup, best->batch.workers));
@@ -219,9 +298,9 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
     // The pool was started before the timed runs; what a one-off batch would have paid in all is worth stating.
     const double one_off = startup + run.seconds.median;
     std::string sentence = fmt::format(
-        "Processes x{}: starting the workers took {:.3f} s (once per pool, not in the times; a one-off batch with "
-        "start-up would take {:.3f} s, {:.2f}x sequential)",
-        run.batch.workers, startup, one_off, speedup(baseline, one_off));
+        "Processes x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
+        "start-up would take {}, {:.2f}x sequential)",
+        run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
     for (const auto& cost : transfer_costs(comparison)) {
       if (cost.workers != run.batch.workers) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {
@@ -266,10 +345,10 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
       const char* verdict = overlap ? "made no clear difference (the two runs' fastest-to-slowest ranges overlap)"
                             : helped ? "helped"
                                      : "did not help";
-      said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {:.3f} s at {} workers vs "
-                                 "{:.3f} s at {}.",
-                                 executor, logical_cpus, verdict, beyond->seconds.median, beyond->batch.workers,
-                                 within->seconds.median, within->batch.workers));
+      said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {} at {} workers vs "
+                                 "{} at {}.",
+                                 executor, logical_cpus, verdict, format_duration(beyond->seconds.median),
+                                 beyond->batch.workers, format_duration(within->seconds.median), within->batch.workers));
     }
   }
   // With stage timings: which stage of the baseline cost the most.

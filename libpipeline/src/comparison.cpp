@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "pipeline/executors.hpp"
+
 namespace pipeline {
 namespace {
 
@@ -85,6 +87,15 @@ Spread spread_of(std::vector<double> samples) {
   return {median, samples.front(), samples.back()};
 }
 
+std::vector<int> worker_counts_for(const std::vector<int>& requested, std::size_t images) {
+  std::vector<int> counts;
+  for (const int workers : requested) {
+    const int capped = workers_for_tasks(workers, images);
+    if (std::find(counts.begin(), counts.end(), capped) == counts.end()) counts.push_back(capped);
+  }
+  return counts;
+}
+
 bool Comparison::all_identical() const {
   return std::all_of(runs.begin(), runs.end(), [](const ComparisonRun& run) { return run.identical_to_sequential; });
 }
@@ -113,7 +124,7 @@ Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> 
   const std::vector<std::uint64_t> reference = comparison.runs.front().digests;
   const double baseline_seconds = comparison.runs.front().seconds.median;
 
-  for (const int workers : plan.worker_counts) {
+  for (const int workers : worker_counts_for(plan.worker_counts, batch.size())) {
     for (const auto& name : plan.executors) {
       if (name == "sequential") continue;
       if (on_start) on_start(name, workers);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/dataset.hpp"
+#include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
 
 namespace pipeline {
@@ -126,16 +127,20 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
     text += fmt::format("; {} other file(s) skipped, not images: {}", summary.skipped.size(), names);
   }
   text += '\n';
-  text += fmt::format("Throughput:  {:.1f} MP in {:.2f} s = {:.1f} MP/s", summary.megapixels, summary.seconds,
+  // Durations in ms below a second (format_duration): a small folder's run takes a few, which "0.00 s" would hide.
+  text += fmt::format("Throughput:  {:.1f} MP in {} = {:.1f} MP/s", summary.megapixels, format_duration(summary.seconds),
                       summary.megapixels_per_second());
   // Threads start in well under a millisecond; worker processes take long enough to be worth a mention.
-  if (summary.startup_seconds >= 0.001) text += fmt::format(" (starting the workers: {:.3f} s)", summary.startup_seconds);
+  if (summary.startup_seconds >= 0.001) {
+    text += fmt::format(" (starting the workers: {})", format_duration(summary.startup_seconds));
+  }
   text += '\n';
   const StageSeconds& stages = summary.stages;
   const double staged = stages.decode + stages.filters + stages.encode;
-  text += fmt::format("Stages:      decode {:.2f} s{}, filters {:.2f} s{}, encode {:.2f} s{} (summed over all tasks)\n",
-                      stages.decode, percent_of(stages.decode, staged), stages.filters,
-                      percent_of(stages.filters, staged), stages.encode, percent_of(stages.encode, staged));
+  text += fmt::format("Stages:      decode {}{}, filters {}{}, encode {}{} (summed over all tasks)\n",
+                      format_duration(stages.decode), percent_of(stages.decode, staged), format_duration(stages.filters),
+                      percent_of(stages.filters, staged), format_duration(stages.encode),
+                      percent_of(stages.encode, staged));
   text += fmt::format("Peak memory: {:.1f} MB this process (max RSS)", summary.memory.self_mb);
   if (summary.memory.largest_child_mb > 0.0) {
     text += fmt::format(", {:.1f} MB the largest worker process (max RSS)", summary.memory.largest_child_mb);

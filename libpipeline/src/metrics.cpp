@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace pipeline {
 
 double speedup(double sequential_seconds, double parallel_seconds) noexcept {
@@ -21,6 +23,14 @@ double karp_flatt(double speedup, int workers) noexcept {
   if (workers < 2 || !(speedup > 0.0)) return std::numeric_limits<double>::quiet_NaN();
   const double p = workers;
   return (1.0 / speedup - 1.0 / p) / (1.0 - 1.0 / p);
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds)) return "-";
+  const double ms = seconds * 1e3;
+  if (std::abs(ms) < 10.0) return fmt::format("{:.2f} ms", ms);
+  if (std::abs(ms) < 1000.0) return fmt::format("{:.1f} ms", ms);
+  return fmt::format("{:.2f} s", seconds);
 }
 
 Footprint footprint(const BatchResult& batch) {

@@ -91,10 +91,11 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   line("");
   line("Times: " + measurement_method(comparison, conditions) + "; Spread = slowest / fastest");
   line("");
-  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>12} | {:>4} | {:>7} | {:>5} | {}",
-                   "Paradigm", "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "e", "Start-up (s)", "PIDs",
+  // Milliseconds: these runs often take a few, which seconds to three places would hide.
+  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>4} | {:>7} | {:>5} | {}",
+                   "Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "e", "Start-up (ms)", "PIDs",
                    "Threads", "Cores", "Identical"));
-  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<14}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "",
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "",
                    "", "", "", "", "", "", "", "", ""));
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.runs.front();
@@ -102,11 +103,10 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     const std::string spread = run.seconds.min > 0.0
                                    ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
                                    : std::string("-");
-    const double e = karp_flatt(run.speedup, run.batch.workers);
-    line(fmt::format("{:<12} | {:>7} | {:>9.3f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>12.3f} | {:>4} | {:>7} | {:>5} | {}",
+    line(fmt::format("{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>4} | {:>7} | {:>5} | {}",
                      run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
-                     run.seconds.median, spread, run.speedup, run.efficiency * 100.0,
-                     std::isfinite(e) ? fmt::format("{:.3f}", e) : std::string("-"), run.startup_s,
+                     run.seconds.median * 1e3, spread, run.speedup, run.efficiency * 100.0,
+                     karp_flatt_text(run.speedup, run.batch.workers), run.startup_s * 1e3,
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
@@ -129,22 +129,12 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        fmt::join(run.mismatched_images, ", ")));
     }
   }
-  const auto fits = fit_amdahl(comparison);
+  for (const auto& note : karp_flatt_notes(comparison)) line(note);
+  const auto fits = fit_amdahl(comparison, cpus);
   if (!fits.empty()) {
     line("");
     line("Amdahl fit (least squares on 1 - 1/S = P (1 - 1/p) over the measured worker counts):");
-    for (const auto& fit : fits) {
-      if (fit.parallel_fraction <= 0.0) {
-        line(fmt::format("  {:<10} P = {:.3f} from {} point(s): no faster than sequential at any worker count, so Amdahl's "
-                         "model (a serial part plus a parallel part) does not describe it; its costs are overhead",
-                         fit.executor, fit.parallel_fraction, fit.points));
-        continue;
-      }
-      line(fmt::format("  {:<10} P = {:.3f} from {} point(s); max speedup {}; predicted {:.2f}x at {} workers, {:.2f}x at {}",
-                       fit.executor, fit.parallel_fraction, fit.points,
-                       std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : std::string("unbounded"),
-                       fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x, 4 * fit.largest_workers));
-    }
+    for (const auto& fit : fits) line(fmt::format("  {:<10} {}", fit.executor, describe_fit(fit)));
     line("e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
          "overhead growing with the workers, not a fixed serial part.");
   }

@@ -283,7 +283,8 @@ std::string speedup_chart(const Comparison& comparison, const ParadigmColours& c
 
   const auto fits = fit_amdahl(comparison);
   for (const auto& fit : fits) {
-    // Sampled finely enough to look smooth; a fit with P > 1 has a pole, where the path breaks off.
+    if (fit.kind != AmdahlFit::Kind::fitted) continue;  // a curve would predict what the fit cannot support
+    // Sampled finely enough to look smooth.
     std::string d;
     bool drawing = false;
     constexpr int samples = 80;
@@ -647,7 +648,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
                        "<td>{}</td></tr>\n",
                        colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median, spread,
                        fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"),
-                       fixed(karp_flatt(run.speedup, run.batch.workers), 3), run.startup_s, run.observed.processes,
+                       karp_flatt_text(run.speedup, run.batch.workers), run.startup_s, run.observed.processes,
                        run.observed.threads, run.observed.cores, identical);
   }
   out += "</tbody>\n</table>\n<ul class=\"notes\">\n";
@@ -662,6 +663,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   out += "<li>e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
          "overhead growing with the workers, not a fixed serial part. Start-up: starting the pool, once, before the "
          "timed runs. PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
+  for (const auto& note : karp_flatt_notes(comparison)) out += "<li>" + escape(note) + ".</li>\n";
   for (const auto& run : comparison.runs) {
     for (const auto& task : run.batch.tasks) {
       if (task.record.ok()) continue;
@@ -683,23 +685,14 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   return out + "</ul>\n";
 }
 
-std::string fits_html(const Comparison& comparison) {
-  const auto fits = fit_amdahl(comparison);
+std::string fits_html(const Comparison& comparison, unsigned logical_cpus) {
+  const auto fits = fit_amdahl(comparison, logical_cpus);
   if (fits.empty()) return "<p class=\"note\">No parallel run with 2 or more workers: nothing to fit.</p>\n";
   std::string out = "<p class=\"note\">Least squares on the law's linear form 1 - 1/S = P (1 - 1/p) over the measured "
                     "worker counts.</p>\n<ul class=\"fits\">\n";
+  // The same sentence as the text and Markdown reports (describe_fit), so the three never disagree.
   for (const auto& fit : fits) {
-    out += fmt::format("<li><strong>{}</strong>: P = {:.3f} from {} point(s)", escape(fit.executor),
-                       fit.parallel_fraction, fit.points);
-    if (fit.parallel_fraction > 0.0) {
-      out += fmt::format("; max speedup {}; predicted {:.2f}x at {} workers, {:.2f}x at {}",
-                         std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : "unbounded",
-                         fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x, 4 * fit.largest_workers);
-    } else {
-      out += ": no faster than sequential at any worker count, so Amdahl's model (a serial part plus a parallel "
-             "part) does not describe it; its costs are overhead";
-    }
-    out += "</li>\n";
+    out += fmt::format("<li><strong>{}</strong>: {}</li>\n", escape(fit.executor), escape(describe_fit(fit)));
   }
   return out + "</ul>\n";
 }
@@ -781,7 +774,8 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
          efficiency_chart(comparison, colours) + "</figure>\n";
   out += "</div>\n</section>\n";
 
-  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(comparison) + "</section>\n";
+  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(comparison, conditions.machine.logical_cpus) +
+         "</section>\n";
   const auto said = observations(comparison, conditions.machine.logical_cpus);
   if (!said.empty()) {
     out += "<section id=\"observations\">\n<h2>Observations</h2>\n<ul class=\"observations\">\n";

@@ -70,16 +70,31 @@ json run_json(const ComparisonRun& run) {
           {"tasks", std::move(tasks)}};
 }
 
+const char* amdahl_kind_name(AmdahlFit::Kind kind) {
+  switch (kind) {
+    case AmdahlFit::Kind::fitted: return "fitted";
+    case AmdahlFit::Kind::single_point: return "single_point";
+    case AmdahlFit::Kind::superlinear: return "superlinear";
+    case AmdahlFit::Kind::no_speedup: return "no_speedup";
+  }
+  return "unknown";
+}
+
 json analysis_json(const Comparison& comparison, const RunConditions& conditions) {
   json amdahl = json::array();
-  for (const auto& fit : fit_amdahl(comparison)) {
+  for (const auto& fit : fit_amdahl(comparison, conditions.machine.logical_cpus)) {
+    // The text reports' judgement as fields: null where they predict nothing (kind says why).
     amdahl.push_back({{"executor", fit.executor},
+                      {"kind", amdahl_kind_name(fit.kind)},
                       {"parallel_fraction", fit.parallel_fraction},
+                      {"least_squares_p", fit.least_squares_p},
                       {"max_speedup", number(fit.max_speedup)},
                       {"points", fit.points},
                       {"largest_workers", fit.largest_workers},
                       {"predicted_at_2x_workers", number(fit.predicted_at_2x)},
-                      {"predicted_at_4x_workers", number(fit.predicted_at_4x)}});
+                      {"predicted_at_4x_workers", number(fit.predicted_at_4x)},
+                      {"machine_cap", number(fit.machine_cap)},
+                      {"summary", describe_fit(fit)}});
   }
   json transfer = json::array();
   for (const auto& cost : transfer_costs(comparison)) {

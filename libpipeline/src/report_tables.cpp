@@ -42,32 +42,25 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                                                                : std::to_string(conditions.vips.cache_max_operations));
   if (!conditions.machine.kernels.empty()) out += "- Kernels: " + conditions.machine.kernels + "\n";
   out += "- Times: " + measurement_method(comparison, conditions) + "\n\n";
-  out += "| Paradigm | Workers | Time (s) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (s) | PIDs | Threads | "
+  // Milliseconds, as in the terminal's table: seconds to three places would hide the differences.
+  out += "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | Threads | "
          "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.baseline();
-    const double e = karp_flatt(run.speedup, run.batch.workers);
-    out += fmt::format("| {} | {} | {:.3f} | {} | {:.2f}x | {:.1f}% | {} | {:.3f} | {} | {} | {} | {} |\n",
-                       run.batch.executor, run.batch.workers, run.seconds.median,
+    out += fmt::format("| {} | {} | {:.2f} | {} | {:.2f}x | {:.1f}% | {} | {:.1f} | {} | {} | {} | {} |\n",
+                       run.batch.executor, run.batch.workers, run.seconds.median * 1e3,
                        run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
-                       run.speedup, run.efficiency * 100.0, std::isfinite(e) ? fmt::format("{:.3f}", e) : "-",
-                       run.startup_s, run.observed.processes, run.observed.threads, run.observed.cores,
+                       run.speedup, run.efficiency * 100.0, karp_flatt_text(run.speedup, run.batch.workers),
+                       run.startup_s * 1e3, run.observed.processes, run.observed.threads, run.observed.cores,
                        baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
   }
-  const auto fits = fit_amdahl(comparison);
+  const auto notes = karp_flatt_notes(comparison);
+  if (!notes.empty()) out += "\n";
+  for (const auto& note : notes) out += note + ".\n";
+  const auto fits = fit_amdahl(comparison, conditions.machine.logical_cpus);
   if (!fits.empty()) {
     out += "\nAmdahl fit (least squares on 1 - 1/S = P (1 - 1/p)):\n\n";
-    for (const auto& fit : fits) {
-      out += fmt::format("- {}: P = {:.3f} from {} point(s)", fit.executor, fit.parallel_fraction, fit.points);
-      if (fit.parallel_fraction > 0.0) {
-        out += fmt::format(", max speedup {}, predicted {:.2f}x at {} workers",
-                           std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : "unbounded",
-                           fit.predicted_at_2x, 2 * fit.largest_workers);
-      } else {
-        out += ": no faster than sequential at any worker count; Amdahl's model does not describe it";
-      }
-      out += "\n";
-    }
+    for (const auto& fit : fits) out += fmt::format("- {}: {}\n", fit.executor, describe_fit(fit));
   }
   const StageTable table = stage_table(comparison);
   if (!table.stages.empty()) {

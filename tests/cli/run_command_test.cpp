@@ -149,7 +149,7 @@ TEST_CASE("run names a corrupt image with its reason, exits 1 and writes every o
     CHECK(outcome.status == 1);
     CHECK_THAT(outcome.out, Contains("6 found, 5 written, 1 failed"));
     CHECK_THAT(outcome.out, Contains("Failed:\n  a-broken.jpg: "));
-    CHECK_THAT(outcome.err, Contains("1 of 6 image(s) failed"));
+    CHECK_THAT(outcome.err, Contains("5 of 6 image(s) written to") && Contains("1 failed (named above)"));
     CHECK_FALSE(fs::exists(out / "a-broken.png"));
     check_outputs(in, out, std::string(pipeline::default_filter_spec));
   }
@@ -161,6 +161,46 @@ TEST_CASE("run with a missing input folder exits 2 with a clear message and crea
   CHECK(outcome.status == 2);
   CHECK_THAT(outcome.err, Contains("absent") && Contains("does not exist"));
   CHECK_FALSE(fs::exists(temp.path() / "out"));
+}
+
+TEST_CASE("run whose every image fails says none was written, not that the others were", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  fs::create_directories(in);
+  std::ofstream(in / "a-broken.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 this is not really a JPEG";
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(temp.path() / "out"));
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 1);
+  CHECK_THAT(outcome.out, Contains("1 found, 0 written, 1 failed"));
+  CHECK_THAT(outcome.err, Contains("0 of 1 image(s) written to"));
+  CHECK_FALSE(outcome.err.find("the others") != std::string::npos);
+}
+
+// /sys refuses new files even to root, who may write anywhere else: a folder that exists but cannot be written.
+TEST_CASE("run into a folder that cannot be written exits 2 with the OS's reason before any image is read",
+          "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " /sys");
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 2);
+  CHECK_THAT(outcome.err, Contains("OUT_DIR /sys") && Contains("Permission denied"));
+  CHECK_FALSE(outcome.err.find("image(s) from") != std::string::npos);  // logged once the run starts: it did not
+  CHECK(outcome.out.empty());                                             // no summary: nothing ran
+}
+
+TEST_CASE("run starts no more workers than images and its summary names the count that ran", "[cli][run]") {
+  pipeline::test::TempFolder temp;
+  make_inputs(temp.path() / "in");
+  for (const std::string executor : {"threads", "processes"}) {
+    INFO(executor);
+    const auto out = temp.path() / ("out-" + executor);
+    const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(out) + " -e " + executor + " -w 1000");
+    INFO(outcome.out << outcome.err);
+    CHECK(outcome.status == 0);
+    CHECK_THAT(outcome.out, Contains(executor + " x5\n"));  // five images
+    CHECK_THAT(outcome.err, Contains("--workers 1000: 5 image(s), so 5 worker(s)"));
+  }
 }
 
 TEST_CASE("run refuses to write into its input folder", "[cli][run]") {

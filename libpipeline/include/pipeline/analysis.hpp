@@ -10,21 +10,46 @@
 namespace pipeline {
 
 // Amdahl's law S(p) = 1 / ((1 - P) + P / p), fitted by least squares on 1 - 1/S = P (1 - 1/p), the law's
-// linear form, over every measured worker count of one paradigm.
+// linear form, over every measured worker count (p >= 2) of one paradigm. What the fit may claim depends on the
+// data: P is a fraction, so a fit outside [0, 1] is not Amdahl's; one point fits any P, so it predicts nothing.
 struct AmdahlFit {
+  enum class Kind {
+    fitted,        // two or more worker counts, 0 < P <= 1: max speedup and predictions are given
+    single_point,  // one worker count: P is that point's estimate, not a fit; no prediction
+    superlinear,   // least squares above 1 (speedups above p): Amdahl's law does not apply; no prediction
+    no_speedup,    // least squares at or below 0 (never faster than sequential): its costs are overhead
+  };
   std::string executor;
-  double parallel_fraction = 0.0;  // P; below 0 when the paradigm was slower than sequential
-  double max_speedup = 0.0;        // 1 / (1 - P); infinity for P >= 1
+  Kind kind = Kind::fitted;
+  double least_squares_p = 0.0;    // the fit as computed, before any judgement: may lie outside [0, 1]
+  double parallel_fraction = 0.0;  // P, least_squares_p clamped to [0, 1]
+  double max_speedup = 0.0;        // 1 / (1 - P) when fitted (infinity for P = 1); NaN otherwise
   int largest_workers = 0;
-  double predicted_at_2x = 0.0;    // S at 2x and 4x the largest measured worker count
+  double predicted_at_2x = 0.0;    // S at 2x and 4x the largest measured worker count when fitted; NaN otherwise
   double predicted_at_4x = 0.0;
+  // When fitted and a prediction is for more workers than the machine's logical CPUs: S at the CPUs' count, the
+  // most this machine can give (the extra workers take turns on its CPUs). NaN otherwise.
+  double machine_cap = 0.0;
+  unsigned logical_cpus = 0;  // of the machine the fit is for; 0 unknown
   std::size_t points = 0;
 };
 
 [[nodiscard]] double amdahl_speedup(double parallel_fraction, double workers) noexcept;
 
 // One fit per parallel paradigm present, from its runs' median speedups. Needs at least one run with p >= 2.
-[[nodiscard]] std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison);
+// `logical_cpus` (0: unknown) bounds what may be predicted without saying the machine caps it.
+[[nodiscard]] std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical_cpus = 0);
+
+// The fit in words, after the executor's name, as every report states it (text, Markdown, HTML), e.g.
+// "P = 0.950 fitted over 2 worker counts; max speedup 20.0x; predicted 3.48x at 8 workers, 5.93x at 16".
+[[nodiscard]] std::string describe_fit(const AmdahlFit& fit);
+
+// A run's Karp-Flatt serial fraction for a table cell: "0.123"; "-" where undefined (p < 2); "super" below 0
+// (superlinear: faster than p workers dividing the work); "slower" above 1 (slower than sequential). A fraction
+// outside [0, 1] is not a serial fraction: such cells are explained by karp_flatt_notes().
+[[nodiscard]] std::string karp_flatt_text(double speedup, int workers);
+// One sentence for each kind of cell outside [0, 1] that the comparison has; empty when none.
+[[nodiscard]] std::vector<std::string> karp_flatt_notes(const Comparison& comparison);
 
 // Where the process pool's time went: data movement against filtering, over the tasks of its runs.
 struct TransferCost {

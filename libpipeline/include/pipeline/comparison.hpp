@@ -76,6 +76,12 @@ class ComparisonStopped : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The worker counts a comparison of `images` images runs: each requested count capped at the images (a worker
+// without an image only costs its start-up, and a run labelled with workers that never ran would be a false point
+// on the fits and charts), repeats then dropped, first-seen order kept: {2, 4, 1000} with 3 images gives {2, 3}.
+[[nodiscard]] std::vector<int> worker_counts_for(const std::vector<int>& requested, std::size_t images);
+
+// Runs the parallel paradigms at worker_counts_for(plan.worker_counts, batch.size()).
 // Throws std::invalid_argument for an empty worker list, a worker count < 1, repeats < 1 or warmup < 0, and
 // ComparisonStopped once the run in progress returns after plan.run_options.stop was requested.
 [[nodiscard]] Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> batch,

@@ -2,6 +2,7 @@
 // Speedup, efficiency and the experimentally determined serial fraction, from measured times.
 
 #include <cstddef>
+#include <string>
 
 #include "pipeline/executor.hpp"
 
@@ -22,5 +23,9 @@ struct Footprint {
   std::size_t cores = 0;      // distinct CPU cores seen at task start or end
 };
 [[nodiscard]] Footprint footprint(const BatchResult& batch);
+
+// A duration for people: milliseconds below a second, where seconds to three places would hide the differences
+// ("2.04 ms", "45.3 ms", "1.25 s"). Machine-read fields (JSON, CSV) stay in seconds.
+[[nodiscard]] std::string format_duration(double seconds);
 
 }  // namespace pipeline
