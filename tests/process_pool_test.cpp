@@ -433,8 +433,9 @@ TEST_CASE("an unreadable input fails alone on the process pool and leaves no out
       CHECK(pipeline::decode_image(jobs[i].output) == chain.apply(pipeline::decode_image(jobs[i].input)));
     }
   }
-  CHECK_THAT(result.tasks[1].record.error, Catch::Contains("broken.png"));
-  CHECK_THAT(result.tasks[3].record.error, Catch::Contains("absent.png"));
+  // The loader's own words, without the file's name: the record names it.
+  CHECK_THAT(result.tasks[1].record.error, Catch::Contains("cannot decode: ") && Catch::Contains("invalid chunk type"));
+  CHECK_THAT(result.tasks[3].record.error, Catch::Contains("the file does not exist"));
   CHECK(entries_of(temp.path() / "out").size() == jobs.size() - 2);
 }
 
