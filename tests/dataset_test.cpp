@@ -1,4 +1,9 @@
 // Where batches come from: a folder of images and the synthetic dataset.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -120,8 +125,41 @@ TEST_CASE("files that are not images are skipped, by name, and hidden files igno
   const auto dataset = pipeline::load_image_folder(folder.path());
   CHECK(names_of(dataset.images) == std::vector<std::string>{"photo.png", "untitled.data"});
   CHECK(dataset.failures.empty());
-  CHECK(std::set<std::string>(dataset.skipped.begin(), dataset.skipped.end()) ==
-        std::set<std::string>{"README", "notes.txt"});
+  CHECK(dataset.skipped == std::vector<pipeline::SkippedFile>{{"README", "not an image libvips can read"},
+                                                               {"notes.txt", "not an image libvips can read"},
+                                                               {"subfolder", "a folder (folders are not searched)"}});
+}
+
+TEST_CASE("entries that are not files are skipped by name with why, and a FIFO is never opened", "[dataset]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder folder;
+  pipeline::write_png_atomic(numbered(0), folder.path() / "photo.png");
+  fs::create_directory(folder.path() / "album.jpg");
+  REQUIRE(::mkfifo((folder.path() / "pipe.png").c_str(), 0600) == 0);  // opening it would block for a writer
+  fs::create_symlink(folder.path() / "nowhere.png", folder.path() / "dangling.png");
+  fs::create_symlink(folder.path() / "loop-b.png", folder.path() / "loop-a.png");
+  fs::create_symlink(folder.path() / "loop-a.png", folder.path() / "loop-b.png");
+  fs::create_symlink(folder.path() / "photo.png", folder.path() / "link.png");
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string socket_path = (folder.path() / "socket.png").string();
+  REQUIRE(socket_path.size() < sizeof address.sun_path);
+  std::copy(socket_path.begin(), socket_path.end(), address.sun_path);
+  REQUIRE(::bind(sock, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+
+  const auto listing = pipeline::list_image_files(folder.path());
+  ::close(sock);
+  std::vector<std::string> names;
+  for (const auto& file : listing.images) names.push_back(file.filename().string());
+  CHECK(names == std::vector<std::string>{"link.png", "photo.png"});  // a link to an image is an image
+  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"album.jpg", "a folder (folders are not searched)"},
+                                                               {"dangling.png", "a dangling symbolic link"},
+                                                               {"loop-a.png", "a loop of symbolic links"},
+                                                               {"loop-b.png", "a loop of symbolic links"},
+                                                               {"pipe.png", "a FIFO (named pipe), not a file"},
+                                                               {"socket.png", "a socket, not a file"}});
 }
 
 TEST_CASE("a folder that cannot be a dataset is a DatasetError with a clear message", "[dataset]") {

@@ -70,7 +70,7 @@ TEST_CASE("list_image_files finds what load_image_folder loads, without decoding
   for (const auto& file : listing.images) names.push_back(file.filename().string());
   // The corrupt JPEG is an image by its extension: it is listed, and fails when decoded.
   CHECK(names == std::vector<std::string>{"a-broken.jpg", "b-colour.png", "c-grey.png", "d-alpha.png"});
-  CHECK(listing.skipped == std::vector<std::string>{"notes.txt"});
+  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"notes.txt", "not an image libvips can read"}});
   const auto loaded = pipeline::load_image_folder(temp.path());
   REQUIRE(loaded.failures.size() == 1);
   CHECK(loaded.failures[0].file == "a-broken.jpg");
@@ -88,7 +88,7 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
   const auto plan = pipeline::plan_folder_run(in, out);
   REQUIRE(plan.jobs.size() == 4);
   CHECK(plan.jobs[1].output == out / "b-colour.png");
-  CHECK(plan.skipped == std::vector<std::string>{"notes.txt"});
+  CHECK(plan.skipped == std::vector<pipeline::SkippedFile>{{"notes.txt", "not an image libvips can read"}});
 
   pipeline::SequentialExecutor sequential;
   pipeline::ThreadPoolExecutor threads(2);
@@ -106,7 +106,7 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
     // The file's own reason, without its name: the summary prints the name beside it.
     CHECK_THAT(summary.failures[0].reason, Catch::Matchers::StartsWith("cannot decode: VipsJpeg: "));
     CHECK_THAT(summary.failures[0].reason, !Contains("a-broken.jpg"));
-    CHECK(summary.skipped == std::vector<std::string>{"notes.txt"});
+    CHECK(summary.skipped == plan.skipped);
     CHECK(files_in(out) == std::set<std::string>{"b-colour.png", "c-grey.png", "d-alpha.png"});
     for (const std::string stem : {"b-colour", "c-grey", "d-alpha"}) {
       INFO(stem);

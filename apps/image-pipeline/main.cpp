@@ -28,6 +28,7 @@
 #include "pipeline/version.hpp"
 #include "pipeline/vips.hpp"
 #include "decode_options.hpp"
+#include "executable_file.hpp"
 #include "exit_status.hpp"
 #include "output_checks.hpp"
 #include "progress_bar.hpp"
@@ -128,7 +129,8 @@ void add_options(CLI::App& app, Options& options) {
       ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   app.add_option("--worker-program", options.worker_program,
-                 "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)");
+                 "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
+      ->check(image_pipeline::executable_file());
   app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   app.add_flag("-q,--quiet", options.quiet, "Log errors only");
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);

@@ -13,6 +13,7 @@
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
 #include "decode_options.hpp"
+#include "executable_file.hpp"
 #include "exit_status.hpp"
 #include "output_checks.hpp"
 #include "progress_bar.hpp"
@@ -127,7 +128,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
       ->check(CLI::IsMember({"shm", "pipe"}))
       ->capture_default_str();
   command->add_option("--worker-program", options.worker_program,
-                      "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)");
+                      "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
+      ->check(image_pipeline::executable_file());
   command->add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   command->add_flag("-q,--quiet", options.quiet, "Log errors only, and no progress bar");
   return command;

@@ -3,15 +3,30 @@
 #include <signal.h>
 
 #include <csignal>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
 namespace image_pipeline {
 
-StopOnSignal::StopOnSignal() : signals_(io_, SIGINT, SIGTERM) {
+namespace {
+
+bool ignored_from_the_start(int number) {
+  struct sigaction action {};
+  return ::sigaction(number, nullptr, &action) == 0 && action.sa_handler == SIG_IGN;
+}
+
+}  // namespace
+
+StopOnSignal::StopOnSignal() : signals_(io_) {
+  // A background job of a non-interactive shell (`image-pipeline ... &` in a script) starts with SIGINT ignored:
+  // the terminal's Ctrl-C is not meant for it. That stays so, as in the shell's own utilities; SIGTERM always works.
+  std::vector<int> handled{SIGTERM};
+  if (!ignored_from_the_start(SIGINT)) handled.push_back(SIGINT);
+  for (const int number : handled) signals_.add(number);
   // Boost 1.81's signal_set installs its handler without SA_RESTART: a signal we now survive would make a blocking
   // call elsewhere (a write to the terminal, say) fail with EINTR. Restart them instead.
-  for (const int number : {SIGINT, SIGTERM}) {
+  for (const int number : handled) {
     struct sigaction action {};
     if (::sigaction(number, nullptr, &action) == 0) {
       action.sa_flags |= SA_RESTART;

@@ -1,7 +1,8 @@
 #pragma once
 // Ctrl-C and SIGTERM for both commands: the first asks the run in progress to stop (RunOptions::stop), so the
 // images being worked on finish and are written whole and nothing else starts; a second ends the program at once,
-// by that signal. Worker processes ignore SIGINT (worker.cpp): the pool stops them.
+// by that signal. Worker processes ignore SIGINT (worker.cpp): the pool stops them. A program started with SIGINT
+// ignored (a shell script's background job) keeps ignoring it; SIGTERM is always handled.
 #include <atomic>
 #include <stop_token>
 #include <thread>

@@ -23,6 +23,36 @@ bool has_image_extension(const std::filesystem::path& path) {
   return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
 }
 
+// Why an entry that is not a regular file (nor a link to one) is no image; empty for a regular file.
+std::string why_not_a_file(const std::filesystem::directory_entry& entry) {
+  std::error_code error;
+  const auto link = entry.symlink_status(error);
+  if (error) return "cannot be examined: " + error.message();
+  const auto target = entry.status(error);
+  if (error) {
+    if (std::filesystem::is_symlink(link)) {
+      return error == std::errc::too_many_symbolic_link_levels ? "a loop of symbolic links"
+             : error == std::errc::no_such_file_or_directory  ? "a dangling symbolic link"
+                                                               : "a symbolic link that cannot be followed: " + error.message();
+    }
+    return "cannot be examined: " + error.message();
+  }
+  switch (target.type()) {
+    case std::filesystem::file_type::regular: return {};
+    case std::filesystem::file_type::directory: return "a folder (folders are not searched)";
+    case std::filesystem::file_type::fifo: return "a FIFO (named pipe), not a file";
+    case std::filesystem::file_type::socket: return "a socket, not a file";
+    case std::filesystem::file_type::block:
+    case std::filesystem::file_type::character: return "a device, not a file";
+    default: return "not a regular file";
+  }
+}
+
+void skip(ImageFileListing& listing, std::string name, std::string why) {
+  spdlog::info("skipping '{}': {}", name, why);
+  listing.skipped.push_back({std::move(name), std::move(why)});
+}
+
 }  // namespace
 
 ImageFileListing list_image_files(const std::filesystem::path& folder) {
@@ -33,26 +63,27 @@ ImageFileListing list_image_files(const std::filesystem::path& folder) {
   if (!std::filesystem::is_directory(folder, error)) {
     throw DatasetError(fmt::format("input '{}' is not a folder", folder.string()));
   }
-  std::vector<std::filesystem::path> files;
+  std::vector<std::filesystem::directory_entry> entries;
   std::filesystem::directory_iterator it(folder, error);
   if (error) throw DatasetError(fmt::format("cannot read folder '{}': {}", folder.string(), error.message()));
   for (const auto& entry : it) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.front() == '.') continue;
-    if (!entry.is_regular_file(error)) continue;
-    files.push_back(entry.path());
+    entries.push_back(entry);
   }
-  std::sort(files.begin(), files.end());
+  std::sort(entries.begin(), entries.end());
 
   ImageFileListing listing;
-  for (auto& file : files) {
-    if (!is_loadable_image(file) && !has_image_extension(file)) {
-      const std::string name = file.filename().string();
-      spdlog::info("skipping '{}': not an image libvips can read", name);
-      listing.skipped.push_back(name);
+  for (const auto& entry : entries) {
+    std::string why = why_not_a_file(entry);
+    if (why.empty() && !is_loadable_image(entry.path()) && !has_image_extension(entry.path())) {
+      why = "not an image libvips can read";
+    }
+    if (!why.empty()) {
+      skip(listing, entry.path().filename().string(), std::move(why));
       continue;
     }
-    listing.images.push_back(std::move(file));
+    listing.images.push_back(entry.path());
   }
   if (listing.images.empty()) {
     throw DatasetError(fmt::format("input folder '{}' holds no images{}", folder.string(),

@@ -122,9 +122,12 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
   if (!summary.skipped.empty()) {
     constexpr std::size_t shown = 5;
     std::string names;
-    for (std::size_t i = 0; i < summary.skipped.size() && i < shown; ++i) names += (i > 0 ? ", " : "") + summary.skipped[i];
+    for (std::size_t i = 0; i < summary.skipped.size() && i < shown; ++i) {
+      names += fmt::format("{}{} ({})", i > 0 ? ", " : "", summary.skipped[i].name, summary.skipped[i].why);
+    }
     if (summary.skipped.size() > shown) names += fmt::format(" and {} more", summary.skipped.size() - shown);
-    text += fmt::format("; {} other file(s) skipped, not images: {}", summary.skipped.size(), names);
+    text += fmt::format("; {} other entr{} skipped: {}", summary.skipped.size(),
+                        summary.skipped.size() == 1 ? "y" : "ies", names);
   }
   text += '\n';
   // Durations in ms below a second (format_duration): a small folder's run takes a few, which "0.00 s" would hide.

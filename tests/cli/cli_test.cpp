@@ -236,3 +236,18 @@ TEST_CASE("the process pool's transport is chosen with --transport, and the repo
   }
   CHECK(run_cli("--transport carrier-pigeon").status == 2);
 }
+
+TEST_CASE("a --worker-program that cannot be run is a usage error that names it before any work", "[cli]") {
+  pipeline::test::TempFolder temp;
+  std::ofstream(temp.path() / "not-executable") << "#!/bin/sh\n";
+  const std::vector<std::string> programs{"/nonexistent/worker", (temp.path() / "not-executable").string(),
+                                          temp.path().string()};
+  for (const std::string command : {"-n 1 -e sequential,processes", "run /nonexistent-in /nonexistent-out"}) {
+    for (const std::string& program : programs) {
+      const auto outcome = run_cli(command + " --worker-program '" + program + "'");
+      INFO(command << " --worker-program " << program << "\n" << outcome.output);
+      CHECK(outcome.status == 2);
+      CHECK_THAT(outcome.output, Catch::Contains("--worker-program") && Catch::Contains(program));
+    }
+  }
+}

@@ -25,21 +25,30 @@ struct LoadFailure {
   std::string reason;  // this file's own (image_io.hpp), without its name
 };
 
+// A file of an input folder not taken as an image, and why: not an image libvips can read, a folder, a FIFO, a
+// socket, a device, a dangling symbolic link, a loop of symbolic links, one that cannot be examined.
+struct SkippedFile {
+  std::string name;
+  std::string why;
+  friend bool operator==(const SkippedFile&, const SkippedFile&) = default;
+};
+
 struct FolderDataset {
   Batch images;                       // decoded, sorted by file name
   std::vector<LoadFailure> failures;  // files that look like images but could not be decoded
   std::vector<LoadFailure> warnings;  // files decoded all the same, and what the loader said (DecodeOptions::fail_on)
-  std::vector<std::string> skipped;   // files that are not images at all (neither content nor extension)
+  std::vector<SkippedFile> skipped;   // entries that are not images at all (neither content nor extension)
 };
 
 struct ImageFileListing {
   std::vector<std::filesystem::path> images;  // the image files, sorted by name
-  std::vector<std::string> skipped;           // names of files that are not images at all, sorted
+  std::vector<SkippedFile> skipped;           // entries that are not images at all, sorted by name
 };
 
-// The image files of `folder` (not recursive, hidden files ignored), sorted by name, without decoding them. A file
-// counts as an image if libvips recognises its content (from its first bytes) or its extension is an image
-// format's; the others are skipped, by name, with an info log. Requires initialize_vips(). Throws DatasetError for
+// The image files of `folder` (not recursive, hidden files ignored), sorted by name, without decoding them. A
+// regular file (or a link to one) counts as an image if libvips recognises its content (from its first bytes) or
+// its extension is an image format's; every other entry (folders, FIFOs, sockets, devices, broken links, files
+// that are not images) is skipped, by name and why, with an info log. A FIFO is never opened: it could block. Requires initialize_vips(). Throws DatasetError for
 // a missing or unreadable folder or one with no images.
 [[nodiscard]] ImageFileListing list_image_files(const std::filesystem::path& folder);
 

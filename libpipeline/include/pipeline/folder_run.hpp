@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/dataset.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/task.hpp"
@@ -24,7 +25,7 @@ struct FolderPlan {
   // One job per image file of `input`, sorted by name, each writing output / output_file_names()'s name for it
   // ("photo.jpg" -> "photo.png"; inputs sharing a stem keep their extension).
   std::vector<FileJob> jobs;
-  std::vector<std::string> skipped;  // files of `input` that are not images at all (list_image_files)
+  std::vector<SkippedFile> skipped;  // entries of `input` that are not images, and why (list_image_files)
 };
 
 // Lists the images of `input` as list_image_files() does (without decoding them) and creates `output`.
@@ -65,7 +66,7 @@ struct FolderRunSummary {
   std::vector<FolderRunFailure> failures;  // in input order; cancelled images are not failures
   std::vector<FolderRunFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
   std::size_t cancelled = 0;               // never started: the run was stopped (RunOptions::stop)
-  std::vector<std::string> skipped;        // files that are not images
+  std::vector<SkippedFile> skipped;        // entries that are not images, and why
   double megapixels = 0.0;                 // of the images written
   double seconds = 0.0;                    // wall time of the whole run, the workers' start-up included
   double startup_seconds = 0.0;            // the part of `seconds` spent starting workers
