@@ -14,11 +14,10 @@
 
 using Catch::Matchers::Contains;
 using pipeline::test::run_cli;
+using pipeline::test::quoted;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 
 void make_folder(const fs::path& in) {
   pipeline::initialize_vips();

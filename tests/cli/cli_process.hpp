@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,16 @@ struct Outcome {
   std::string out;  // stdout
   std::string err;  // stderr
 };
+
+// A path as one shell word (the tests' paths hold no quote).
+inline std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+// The names of the entries of `folder`.
+inline std::set<std::string> files_in(const std::filesystem::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.insert(entry.path().filename().string());
+  return names;
+}
 
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

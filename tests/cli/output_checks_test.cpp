@@ -16,17 +16,11 @@
 using Catch::Matchers::Contains;
 using pipeline::test::read_file;
 using pipeline::test::run_cli;
+using pipeline::test::quoted;
+using pipeline::test::files_in;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
-
-std::set<std::string> files_in(const fs::path& folder) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.insert(entry.path().filename().string());
-  return names;
-}
 
 // A comparison small and short enough for a test: two tiny images, one measured run each.
 const std::string tiny = "-n 2 --size 16x12 -e sequential,threads --workers 2 --repeats 1 --warmup 0 ";

@@ -12,11 +12,10 @@
 #include "test_images.hpp"
 
 using pipeline::test::run_cli;
+using pipeline::test::quoted;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 
 // One input per odd size: 1x1, one row, one column, widths off every vector width.
 void make_odd_inputs(const fs::path& in) {

@@ -26,17 +26,11 @@ using pipeline::test::Outcome;
 using pipeline::test::read_file;
 using pipeline::test::run_cli;
 using pipeline::test::run_cli_at_terminal;
+using pipeline::test::quoted;
+using pipeline::test::files_in;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
-
-std::set<std::string> files_in(const fs::path& folder) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.insert(entry.path().filename().string());
-  return names;
-}
 
 // Good images of every kind the decoder normalises: RGB, grey, RGBA, 16-bit grey, and a non-image file.
 const std::vector<std::string> good_stems{"b-colour", "c-grey", "d-alpha", "e-grey16", "f-wide"};
