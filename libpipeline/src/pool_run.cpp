@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <sys/wait.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -15,8 +17,10 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/worker.hpp"
 #include "shared_arena.hpp"
 #include "temporary_output.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline::detail {
 namespace {
@@ -116,6 +120,25 @@ class PoolRun {
 
  private:
   [[nodiscard]] bool shared_memory() const noexcept { return options_.transport == Transport::shared_memory; }
+  // This program started as its own worker (ProcessPoolOptions::self_worker()).
+  [[nodiscard]] bool self_worker() const {
+    return std::find(options_.worker_arguments.begin(), options_.worker_arguments.end(), worker_flag) !=
+           options_.worker_arguments.end();
+  }
+
+  // Why a worker may have died before its hello, when it can be told: a self worker that was not served
+  // (worker_guard.hpp) exits with its own code; any self worker may have run main's own code instead.
+  [[nodiscard]] std::string before_handshake_hint(const Ending& ending) const {
+    if (!ending.killed_by_parent && WIFEXITED(ending.status) && WEXITSTATUS(ending.status) == unserved_worker_exit_code) {
+      return ": " + unserved_worker_message();
+    }
+    if (self_worker()) {
+      return " (a program that is its own worker must call pipeline::maybe_serve_worker(argc, argv) at the top of "
+             "main, before anything that prints to stdout)";
+    }
+    return "";
+  }
+
   [[nodiscard]] std::size_t job_count() const noexcept { return progress_.size(); }
 
   void begin() {
@@ -525,7 +548,8 @@ class PoolRun {
     retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
 
     if (previous == State::starting) {
-      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}", program_.string(), reason));
+      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}{}", program_.string(),
+                                           reason, before_handshake_hint(ending)));
     }
     if (jobs_ == nullptr) {
       throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));

@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "worker_guard.hpp"
+
 namespace pipeline {
 namespace {
 
@@ -132,6 +134,7 @@ struct ThreadPoolExecutor::Pool {
 };
 
 ThreadPoolExecutor::ThreadPoolExecutor(int workers) : workers_(workers) {
+  detail::exit_if_unserved_worker();  // worker_guard.hpp
   if (workers < 1) throw std::invalid_argument("ThreadPoolExecutor needs at least 1 worker");
 }
 
