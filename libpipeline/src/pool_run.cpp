@@ -139,6 +139,17 @@ class PoolRun {
     return "";
   }
 
+  // How to make a refused chain work: its filters are registered in this program, not in the worker's.
+  [[nodiscard]] std::string refused_chain_hint() const {
+    if (self_worker()) {
+      return "register every filter of the chain before calling pipeline::maybe_serve_worker(argc, argv), which "
+             "serves with the filters registered by then";
+    }
+    return "that program knows only the built-in filters; for filters this program registers, make it its own "
+           "worker: ProcessPoolOptions::self_worker(), with pipeline::maybe_serve_worker(argc, argv) at the top of "
+           "main, after registering them";
+  }
+
   [[nodiscard]] std::size_t job_count() const noexcept { return progress_.size(); }
 
   void begin() {
@@ -285,8 +296,9 @@ class PoolRun {
         if (type == FrameType::error) {
           // Typically a filter the worker program does not register: no worker of it ever will, so the run
           // cannot go on.
-          throw std::runtime_error(fmt::format("worker program '{}' refused the chain '{}': {}", program_.string(),
-                                               jobs_->chain->spec(), wire::decode_error(s.payload)));
+          throw std::runtime_error(fmt::format("worker program '{}' refused the chain '{}': {}. To fix it: {}",
+                                               program_.string(), jobs_->chain->spec(), wire::decode_error(s.payload),
+                                               refused_chain_hint()));
         }
         break;
       case State::busy:
