@@ -61,12 +61,14 @@
 #include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
+#include "pipeline/worker_program.hpp"  // the package's worker, for find_worker_program
 
 namespace pipeline {
 
 struct ProcessPoolOptions {
   // The worker program; unset: $PIPELINE_WORKER, else found next to this executable, in the install tree
-  // (<bindir>/../libexec/pipeline) or the build tree (see find_worker_program in worker_program.hpp).
+  // (<bindir>/../libexec/pipeline), or the one of the package this program was built against: installed with the
+  // library, or in its build tree (see find_worker_program in worker_program.hpp).
   std::optional<std::filesystem::path> worker_program;
   // Arguments the worker program is started with (self_worker() sets the worker flag).
   std::vector<std::string> worker_arguments;
