@@ -7,7 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/dataset.hpp"
+#include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/sequential_executor.hpp"
+#include "pipeline/thread_pool_executor.hpp"
 #include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
@@ -23,6 +26,24 @@ TEST_CASE("a folder loads without initialize_vips()", "[vips]") {
   const pipeline::VipsSettings settings = pipeline::current_vips_settings();
   CHECK(settings.concurrency == 1);
   CHECK(settings.cache_max_operations == 0);
+}
+
+TEST_CASE("files run on threads without initialize_vips()", "[vips]") {
+  const pipeline::test::TempFolder folder;
+  pipeline::write_png_atomic(pipeline::test::noise_image(12, 8, 3, 2), folder.path() / "a.png");
+  const std::vector<pipeline::FileJob> jobs{{folder.path() / "a.png", folder.path() / "b.png"}};
+  const auto result = pipeline::ThreadPoolExecutor(2).run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
+  REQUIRE(result.tasks.size() == 1);
+  CHECK(result.tasks[0].record.error == "");
+}
+
+TEST_CASE("files run in sequence without initialize_vips()", "[vips]") {
+  const pipeline::test::TempFolder folder;
+  pipeline::write_png_atomic(pipeline::test::noise_image(12, 8, 3, 2), folder.path() / "a.png");
+  const std::vector<pipeline::FileJob> jobs{{folder.path() / "a.png", folder.path() / "b.png"}};
+  const auto result = pipeline::SequentialExecutor().run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
+  REQUIRE(result.tasks.size() == 1);
+  CHECK(result.tasks[0].record.error == "");
 }
 
 TEST_CASE("the settings read back without initialize_vips() are the defaults", "[vips]") {

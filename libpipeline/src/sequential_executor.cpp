@@ -1,5 +1,6 @@
 #include "pipeline/sequential_executor.hpp"
 
+#include "pipeline/vips.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {
@@ -41,6 +42,7 @@ BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<c
 BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
   detail::exit_if_unserved_worker();
+  ensure_vips_initialized();  // each task decodes with libvips (task.cpp)
   return run_in_order(
       name(), jobs.size(), options,
       [&](std::size_t i) {
