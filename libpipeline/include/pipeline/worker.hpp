@@ -2,13 +2,8 @@
 // The worker side of the process pool: serves the wire protocol (wire.hpp) on stdin/stdout.
 //
 // image-pipeline-worker is `return pipeline::serve_worker(argc, argv);`. A program with filters of its own
-// serves as its own worker with one call at the very top of main, after registering its filters:
-//
-//   int main(int argc, char** argv) {
-//     pipeline::register_filter("invert", make_invert);
-//     if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
-//     ...   // the program proper; ProcessPoolOptions::self_worker() makes the pool start this program
-//   }
+// serves as its own worker with one call at the very top of main, after registering its filters, and
+// ProcessPoolOptions::self_worker() makes the pool start this program (examples/process_pool.cpp).
 
 #include <optional>
 #include <string_view>
