@@ -76,6 +76,8 @@ TEST_CASE("a self worker without maybe_serve_worker() fails the start-up, naming
   CHECK_THAT(parent_line, Catch::Contains("never called pipeline::maybe_serve_worker(argc, argv)"));
   CHECK_THAT(parent_line, Catch::Contains("exited with code " + std::to_string(pipeline::unserved_worker_exit_code)));
   CHECK_THAT(ended.err.substr(0, failed), Catch::Contains("never called pipeline::maybe_serve_worker(argc, argv)"));
+  // The child speaks as the program it is: the user's, which must change, not this library.
+  CHECK_THAT(ended.err, Catch::StartsWith("forgets_maybe_serve_worker: "));
 }
 
 TEST_CASE("the worker variable of another parent does not stop a program", "[self-worker]") {

@@ -1,5 +1,6 @@
 #include "worker_guard.hpp"
 
+#include <errno.h>  // program_invocation_short_name
 #include <unistd.h>
 
 #include <atomic>
@@ -33,7 +34,8 @@ void exit_if_unserved_worker() noexcept {
   long pid = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
   if (error != std::errc() || end != text.data() + text.size() || pid != static_cast<long>(::getppid())) return;
-  const std::string message = "image-pipeline: " + unserved_worker_message() + "\n";
+  // Named after the program, not this library: it is the user's own program that must change.
+  const std::string message = std::string(program_invocation_short_name) + ": " + unserved_worker_message() + "\n";
   // write(), not a stream or the logger: the program may have set up neither, and nothing is flushed into stdout,
   // which is the parent's protocol pipe.
   (void)!::write(STDERR_FILENO, message.data(), message.size());
