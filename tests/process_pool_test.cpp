@@ -473,8 +473,10 @@ TEST_CASE("a chain with a filter the worker program lacks is refused, and the po
     return std::make_shared<OnlyInThisProcess>();
   });
   const auto chain = pipeline::parse_filter_chain("grayscale,only-in-this-process");
+  // And says how to fix it: this program as its own worker.
   CHECK_THROWS_WITH(ProcessPoolExecutor(2).run(chain, uneven_batch(2)),
-                    Catch::Contains("refused the chain") && Catch::Contains("only-in-this-process"));
+                    Catch::Contains("refused the chain") && Catch::Contains("only-in-this-process") &&
+                        Catch::Contains("ProcessPoolOptions::self_worker()") && Catch::Contains("maybe_serve_worker"));
   CHECK(no_children_left());
 
   // Refused by workers that were already running: the run throws, the workers are stopped, the next run works.

@@ -11,12 +11,24 @@
 #include "pipeline/worker.hpp"
 #include "test_images.hpp"
 
+namespace {
+class Late final : public pipeline::Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "late"; }  // the spec names it so
+  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override { return pipeline::to_gray8(input); }
+};
+}  // namespace
+
 int main(int argc, char** argv) {
   pipeline::register_filter("invert", [](const std::optional<std::string>& parameter) -> pipeline::FilterPtr {
     if (parameter) throw pipeline::FilterSpecError("invert takes no parameter");
     return std::make_shared<pipeline::test::InvertFilter>();
   });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
+  // Too late for the workers: they serve with the filters registered before maybe_serve_worker().
+  pipeline::register_filter("late", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    return std::make_shared<Late>();
+  });
   return Catch::Session().run(argc, argv);
 }
 
@@ -33,6 +45,14 @@ TEST_CASE("a program's own filter runs in the process pool when the program is i
     CHECK(result.tasks[i].record.pid != ::getpid());
     CHECK(result.tasks[i].output == expected.tasks[i].output);
   }
+}
+
+TEST_CASE("a filter registered after maybe_serve_worker() is refused by the workers with the fix named", "[self-worker]") {
+  const auto chain = pipeline::parse_filter_chain("blur,late");
+  pipeline::Batch batch{{"one", pipeline::test::noise_image(8, 6, 3, 1)}};
+  CHECK_THROWS_WITH(pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch),
+                    Catch::Contains("unknown filter 'late'") &&
+                        Catch::Contains("register every filter of the chain before calling pipeline::maybe_serve_worker"));
 }
 
 TEST_CASE("self_worker() names this very program with the worker flag", "[self-worker]") {

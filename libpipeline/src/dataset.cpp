@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/image_io.hpp"
+#include "pipeline/vips.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -56,6 +58,8 @@ void skip(ImageFileListing& listing, std::string name, std::string why) {
 }  // namespace
 
 ImageFileListing list_image_files(const std::filesystem::path& folder) {
+  detail::exit_if_unserved_worker();  // worker_guard.hpp
+  ensure_vips_initialized();          // is_loadable_image below asks libvips
   std::error_code error;
   if (!std::filesystem::exists(folder, error)) {
     throw DatasetError(fmt::format("input folder '{}' does not exist", folder.string()));

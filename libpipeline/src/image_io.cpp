@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <vips/vips8>
 
+#include "pipeline/vips.hpp"
 #include "png_encoder.hpp"
 #include "temporary_output.hpp"
 #include "vips_messages.hpp"
@@ -117,6 +118,7 @@ std::string without_path(std::string text, const std::string& path) {
 // Decodes what `open` opens (a file or a buffer), with its own messages: see vips_messages.hpp.
 template <typename Open>
 Image decode_attributed(const std::string& name, const DecodeOptions& options, std::string* warnings, Open&& open) {
+  ensure_vips_initialized();
   Image decoded;
   detail::VipsOutcome outcome;
   try {
@@ -164,6 +166,7 @@ FailOn parse_fail_on(std::string_view text) {
 }
 
 bool is_loadable_image(const std::filesystem::path& path) {
+  ensure_vips_initialized();
   const char* loader = nullptr;
   detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
   return loader != nullptr;

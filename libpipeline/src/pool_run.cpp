@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <sys/wait.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -15,8 +17,10 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/worker.hpp"
 #include "shared_arena.hpp"
 #include "temporary_output.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline::detail {
 namespace {
@@ -116,6 +120,36 @@ class PoolRun {
 
  private:
   [[nodiscard]] bool shared_memory() const noexcept { return options_.transport == Transport::shared_memory; }
+  // This program started as its own worker (ProcessPoolOptions::self_worker()).
+  [[nodiscard]] bool self_worker() const {
+    return std::find(options_.worker_arguments.begin(), options_.worker_arguments.end(), worker_flag) !=
+           options_.worker_arguments.end();
+  }
+
+  // Why a worker may have died before its hello, when it can be told: a self worker that was not served
+  // (worker_guard.hpp) exits with its own code; any self worker may have run main's own code instead.
+  [[nodiscard]] std::string before_handshake_hint(const Ending& ending) const {
+    if (!ending.killed_by_parent && WIFEXITED(ending.status) && WEXITSTATUS(ending.status) == unserved_worker_exit_code) {
+      return ": " + unserved_worker_message();
+    }
+    if (self_worker()) {
+      return " (a program that is its own worker must call pipeline::maybe_serve_worker(argc, argv) at the top of "
+             "main, before anything that prints to stdout)";
+    }
+    return "";
+  }
+
+  // How to make a refused chain work: its filters are registered in this program, not in the worker's.
+  [[nodiscard]] std::string refused_chain_hint() const {
+    if (self_worker()) {
+      return "register every filter of the chain before calling pipeline::maybe_serve_worker(argc, argv), which "
+             "serves with the filters registered by then";
+    }
+    return "that program knows only the built-in filters; for filters this program registers, make it its own "
+           "worker: ProcessPoolOptions::self_worker(), with pipeline::maybe_serve_worker(argc, argv) at the top of "
+           "main, after registering them";
+  }
+
   [[nodiscard]] std::size_t job_count() const noexcept { return progress_.size(); }
 
   void begin() {
@@ -262,8 +296,9 @@ class PoolRun {
         if (type == FrameType::error) {
           // Typically a filter the worker program does not register: no worker of it ever will, so the run
           // cannot go on.
-          throw std::runtime_error(fmt::format("worker program '{}' refused the chain '{}': {}", program_.string(),
-                                               jobs_->chain->spec(), wire::decode_error(s.payload)));
+          throw std::runtime_error(fmt::format("worker program '{}' refused the chain '{}': {}. To fix it: {}",
+                                               program_.string(), jobs_->chain->spec(), wire::decode_error(s.payload),
+                                               refused_chain_hint()));
         }
         break;
       case State::busy:
@@ -526,7 +561,8 @@ class PoolRun {
     retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
 
     if (previous == State::starting) {
-      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}", program_.string(), reason));
+      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}{}", program_.string(),
+                                           reason, before_handshake_hint(ending)));
     }
     if (jobs_ == nullptr) {
       throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));

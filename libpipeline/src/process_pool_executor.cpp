@@ -12,6 +12,7 @@
 #include "pipeline/worker.hpp"
 #include "pipeline/worker_program.hpp"
 #include "pool_run.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -40,6 +41,7 @@ ProcessPoolOptions ProcessPoolOptions::self_worker() {
 
 ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options)
     : workers_(workers), options_(std::move(options)), pool_(std::make_unique<detail::PoolState>()) {
+  detail::exit_if_unserved_worker();  // a worker that runs main instead of serving would start a pool of its own
   if (workers < 1) throw std::invalid_argument("ProcessPoolExecutor needs at least 1 worker");
   if (options_.max_retries < 0) throw std::invalid_argument("ProcessPoolOptions::max_retries must be >= 0");
   if (options_.max_frame_bytes < wire::header_bytes) {

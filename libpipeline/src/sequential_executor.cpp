@@ -1,5 +1,8 @@
 #include "pipeline/sequential_executor.hpp"
 
+#include "pipeline/vips.hpp"
+#include "worker_guard.hpp"
+
 namespace pipeline {
 namespace {
 
@@ -30,6 +33,7 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
 
 BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                            const RunOptions& options) {
+  detail::exit_if_unserved_worker();  // worker_guard.hpp
   return run_in_order(name(), batch.size(), options,
                       [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); },
                       [&](std::size_t i) { return batch[i].name; });
@@ -37,6 +41,8 @@ BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<c
 
 BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
+  detail::exit_if_unserved_worker();
+  ensure_vips_initialized();  // each task decodes with libvips (task.cpp)
   return run_in_order(
       name(), jobs.size(), options,
       [&](std::size_t i) {

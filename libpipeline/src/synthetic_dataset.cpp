@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/dataset.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -103,6 +104,7 @@ Image make_image(int width, int height, SplitMix64& rng) {
 }  // namespace
 
 Batch synthetic_dataset(const SyntheticOptions& options) {
+  detail::exit_if_unserved_worker();  // worker_guard.hpp
   if (options.size && (options.size->first <= 0 || options.size->second <= 0)) {
     throw std::invalid_argument(fmt::format("synthetic image size must be positive, got {}x{}", options.size->first,
                                             options.size->second));

@@ -9,6 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "pipeline/vips.hpp"
+#include "worker_guard.hpp"
+
 namespace pipeline {
 namespace {
 
@@ -132,6 +135,7 @@ struct ThreadPoolExecutor::Pool {
 };
 
 ThreadPoolExecutor::ThreadPoolExecutor(int workers) : workers_(workers) {
+  detail::exit_if_unserved_worker();  // worker_guard.hpp
   if (workers < 1) throw std::invalid_argument("ThreadPoolExecutor needs at least 1 worker");
 }
 
@@ -190,6 +194,7 @@ BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<c
 
 BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
+  ensure_vips_initialized();  // once, here: the threads decode at once, and the first would pay it inside a task
   BatchResult result;
   result.executor = name();
   result.workers = workers_;

@@ -24,6 +24,7 @@
 #include "pipeline/wire.hpp"
 #include "shared_arena.hpp"
 #include "shared_memory.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -264,6 +265,9 @@ class Session {
 }  // namespace
 
 int serve_worker(int argc, char** argv) {
+  // Serving: this process is the worker it was started as, and what it runs is not one (worker_guard.hpp).
+  detail::mark_serving();
+  ::unsetenv(worker_parent_variable.data());
   use_stderr_logger();
   for (int i = 1; i < argc; ++i) {
     if (argv[i] != worker_flag) {

@@ -6,11 +6,14 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
 #include <boost/process/v2/stdio.hpp>
 #include <fmt/format.h>
+
+#include "pipeline/worker.hpp"
 
 namespace pipeline::detail {
 
@@ -95,6 +98,33 @@ struct IgnoreInterruptInChild {
   }
 };
 
+// This environment with worker_parent_variable set to our PID (worker.hpp): a program started as its own worker
+// that never serves then stops at once instead of running its main again (worker_guard.hpp).
+class WorkerEnvironment {
+ public:
+  WorkerEnvironment() : own_(fmt::format("{}={}", worker_parent_variable, ::getpid())) {
+    const std::string_view prefix = std::string_view(own_).substr(0, worker_parent_variable.size() + 1);
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      if (!std::string_view(*entry).starts_with(prefix)) entries_.push_back(*entry);
+    }
+    entries_.push_back(own_.c_str());
+    entries_.push_back(nullptr);
+  }
+  WorkerEnvironment(const WorkerEnvironment&) = delete;
+  WorkerEnvironment& operator=(const WorkerEnvironment&) = delete;
+
+  // Read by the launcher before it forks; the entries live as long as this object.
+  boost::system::error_code on_setup(bp2::posix::default_launcher& launcher, const std::filesystem::path&,
+                                     const char* const*) const {
+    launcher.env = entries_.data();
+    return {};
+  }
+
+ private:
+  std::string own_;
+  std::vector<const char*> entries_;
+};
+
 bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& program,
                     const std::vector<std::string>& arguments, boost::asio::writable_pipe& input,
                     boost::asio::readable_pipe& output, int segment_fd, int arena_fd) {
@@ -105,9 +135,11 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
   // descriptor is above both target numbers (shared_image_memory.cpp), so placing one never clobbers the other.
   bp2::default_process_launcher launcher;
   boost::system::error_code error;
+  const WorkerEnvironment environment;
   const TerminationSignalsBlocked blocked;
   bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
-                                  IgnoreInterruptInChild{&blocked.previous()}, bp2::process_stdio{input, output, {}},
+                                  environment, IgnoreInterruptInChild{&blocked.previous()},
+                                  bp2::process_stdio{input, output, {}},
                                   InheritFd{segment_fd, worker_segment_fd}, InheritFd{arena_fd, worker_arena_fd});
   if (error) {
     // A child whose exec failed has exited already; the launcher leaves it to us to reap.

@@ -1,5 +1,6 @@
 #include "pipeline/worker_program.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 #include <system_error>
@@ -7,8 +8,7 @@
 
 #include <fmt/format.h>
 
-// Set by CMake: the worker's directory relative to the executables' one in an installed tree, and the worker's
-// path in the build tree when the apps are built along with the library.
+// Set by CMake: the worker's directory relative to the executables' one in an installed tree.
 #ifndef PIPELINE_WORKER_INSTALL_RELATIVE_DIR
 #define PIPELINE_WORKER_INSTALL_RELATIVE_DIR "../libexec/pipeline"
 #endif
@@ -17,6 +17,9 @@ namespace pipeline {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Constant-initialised, so a note made while the program's statics are initialised is never lost.
+std::atomic<const char*> package_worker{nullptr};
 
 bool is_executable_file(const fs::path& path) {
   std::error_code error;
@@ -36,6 +39,11 @@ fs::path checked(const fs::path& path, std::string_view source) {
 
 }  // namespace
 
+bool detail::note_package_worker_program(const char* path) noexcept {
+  package_worker.store(path);
+  return true;
+}
+
 fs::path find_worker_program(const std::optional<fs::path>& explicit_path) {
   if (explicit_path) return checked(*explicit_path, "ProcessPoolOptions::worker_program");
   if (const char* from_env = std::getenv("PIPELINE_WORKER"); from_env != nullptr && *from_env != '\0') {
@@ -50,9 +58,8 @@ fs::path find_worker_program(const std::optional<fs::path>& explicit_path) {
     candidates.push_back(dir / worker_program_name);
     candidates.push_back((dir / PIPELINE_WORKER_INSTALL_RELATIVE_DIR / worker_program_name).lexically_normal());
   }
-#ifdef PIPELINE_WORKER_BUILD_TREE_PATH
-  candidates.emplace_back(PIPELINE_WORKER_BUILD_TREE_PATH);
-#endif
+  // Never a path compiled into the library: an installed library would lead to the build tree it came from.
+  if (const char* packaged = package_worker.load(); packaged != nullptr) candidates.emplace_back(packaged);
   for (const auto& candidate : candidates) {
     if (is_executable_file(candidate)) return candidate;
   }

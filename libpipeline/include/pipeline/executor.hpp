@@ -1,24 +1,13 @@
 #pragma once
 // The Executor abstraction: runs a filter chain over a batch, one task per image, results in input order.
-//
-//   pipeline::SequentialExecutor sequential;
-//   pipeline::ThreadPoolExecutor threads(4);
-//   auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
-//   pipeline::BatchResult result = threads.run(chain, batch);
-//   for (const auto& task : result.tasks) if (!task.record.ok()) std::cerr << task.record.error << '\n';
+// Example, of all that follows: examples/executors.cpp.
 //
 // A failing image yields its error in its record; the other images go on. Executors know nothing of reports.
 // A run can be cancelled from another thread (RunOptions::stop): what has started (or been sent to a worker
 // process) finishes, nothing else starts.
 //
-//   std::stop_source stop;  // e.g. requested by a SIGINT handler's thread
-//   pipeline::BatchResult partial = threads.run(chain, batch, {.stop = stop.get_token()});
-//
 // The same executors stream files: each job is decoded, filtered and written inside a worker, so decoding and
-// encoding scale with the workers too, and only the images being worked on are in memory:
-//
-//   std::vector<pipeline::FileJob> jobs{{"in/a.jpg", "out/a.png"}, {"in/b.jpg", "out/b.png"}};
-//   pipeline::BatchResult done = threads.run_files(chain, jobs, {.png_compression = 6});
+// encoding scale with the workers too, and only the images being worked on are in memory (run_files).
 //
 // A pool keeps its workers between runs: start() starts them ahead of the first run, so that their start-up can
 // be measured apart from the work (run() starts them itself otherwise).

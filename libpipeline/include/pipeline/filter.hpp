@@ -3,17 +3,7 @@
 //
 // A filter maps an image to an 8-bit, single-band image of the same size. Implement Filter for your own
 // filters and register them (filter_registry.hpp) so a chain can be rebuilt from its text spec in another
-// process (the process pool's workers do exactly that).
-//
-//   class Invert final : public pipeline::Filter {
-//    public:
-//     std::string name() const override { return "invert"; }
-//     pipeline::Image apply(const pipeline::Image& in) const override {
-//       pipeline::Image out = pipeline::to_gray8(in);
-//       for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
-//       return out;
-//     }
-//   };
+// process (the process pool's workers do exactly that). Example: examples/custom_filter.cpp.
 
 #include <memory>
 #include <string>

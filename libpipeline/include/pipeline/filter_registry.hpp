@@ -3,12 +3,7 @@
 //
 // The built-in filters are always registered. Register your own before parsing a spec that names them,
 // and, for the process pool, before serving as a worker, so the worker can rebuild the same chain.
-//
-//   pipeline::register_filter("invert", [](std::optional<std::string> arg) {
-//     if (arg) throw pipeline::FilterSpecError("invert takes no parameter");
-//     return std::make_shared<Invert>();
-//   });
-//   auto chain = pipeline::parse_filter_chain("grayscale,invert");
+// Example: examples/custom_filter.cpp (and examples/process_pool.cpp for a worker).
 
 #include <functional>
 #include <optional>

@@ -1,12 +1,7 @@
 #pragma once
 // Streaming a folder: every image file of one folder decoded, filtered and written as PNG into another by any
 // executor, with only the images being worked on in memory (Executor::run_files); and what such a run did.
-//
-//   const auto plan = pipeline::plan_folder_run("photos", "out");   // lists the images, creates "out"
-//   pipeline::ThreadPoolExecutor threads(4);
-//   const pipeline::FolderRunSummary summary = pipeline::run_folder(chain, plan, threads);
-//   std::cout << pipeline::format_folder_summary(summary);
-//   for (const auto& failure : summary.failures) std::cerr << failure.file << ": " << failure.reason << '\n';
+// Example: examples/folder_run.cpp.
 
 #include <filesystem>
 #include <string>

@@ -50,11 +50,11 @@ struct DecodeOptions {
 [[nodiscard]] bool is_loadable_image(const std::filesystem::path& path);
 
 // Decodes any format libvips reads and normalises it, as viewers show it: EXIF orientation applied, palette
-// expanded, other colour spaces (CMYK, Lab, ...) converted to sRGB, other sample types cast to 8-bit.
-// The result is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Requires initialize_vips(). Throws ImageIoError with
-// this file's own reason: what libvips and the loader said while decoding it, even with other threads decoding at
-// the same time (libvips' error buffer is process-wide; see vips_messages.hpp). What the loader said about a file
-// it decoded all the same (below FailOn::warning) goes to `warnings`, "; "-joined, when given.
+// expanded, other colour spaces (CMYK, Lab, ...) converted to sRGB, other sample types cast to 8-bit. The result
+// is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Starts libvips if the program has not (vips.hpp). Throws
+// ImageIoError with this file's own reason: what libvips and the loader said while decoding it, even with other
+// threads decoding at the same time (libvips' error buffer is process-wide; see vips_messages.hpp). What the
+// loader said about a file it decoded all the same (below FailOn::warning) goes to `warnings`, "; "-joined.
 [[nodiscard]] Image decode_image(const std::filesystem::path& path, const DecodeOptions& options = {},
                                  std::string* warnings = nullptr);
 [[nodiscard]] Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& options = {},

@@ -1,23 +1,13 @@
 #pragma once
 // Worker processes: each image goes to the next free worker process, is filtered there, and comes back.
-//
-//   pipeline::ProcessPoolExecutor processes(4);             // finds image-pipeline-worker by itself
-//   processes.start();                                      // optional: pay the workers' start-up now
-//   pipeline::BatchResult result = processes.run(chain, batch);
-//   pipeline::BatchResult again = processes.run(other_chain, batch);   // the same worker processes
+// Examples: examples/process_pool.cpp (this program as its own worker), examples/shared_image_memory.cpp
+// (image-pipeline-worker, found by itself).
 //
 // Workers are separate programs (fork + exec, never a bare fork: libvips is not fork-safe once used). They are
 // started by start() or by the first run that needs them, kept between runs (each run sends its chain, which a
 // worker keeps while it stays the same, and its first tasks right behind it), and stopped by the destructor or stop(): their stdin closed, a bounded
 // wait, then SIGKILL; every one reaped. A program whose chains use its own filters serves as its own worker
-// (worker.hpp):
-//
-//   int main(int argc, char** argv) {
-//     register_my_filters();
-//     if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;   // first, before anything else
-//     ...
-//     pipeline::ProcessPoolExecutor processes(4, pipeline::ProcessPoolOptions::self_worker());
-//   }
+// (worker.hpp, examples/process_pool.cpp).
 //
 // Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default), an image in shared image
 // memory (shared_image_memory.hpp: turn it on before making the images) goes in place: the worker filters it where
@@ -61,12 +51,14 @@
 #include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
+#include "pipeline/worker_program.hpp"  // the package's worker, for find_worker_program
 
 namespace pipeline {
 
 struct ProcessPoolOptions {
   // The worker program; unset: $PIPELINE_WORKER, else found next to this executable, in the install tree
-  // (<bindir>/../libexec/pipeline) or the build tree (see find_worker_program in worker_program.hpp).
+  // (<bindir>/../libexec/pipeline), or the one of the package this program was built against: installed with the
+  // library, or in its build tree (see find_worker_program in worker_program.hpp).
   std::optional<std::filesystem::path> worker_program;
   // Arguments the worker program is started with (self_worker() sets the worker flag).
   std::vector<std::string> worker_arguments;

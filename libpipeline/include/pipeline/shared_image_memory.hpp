@@ -6,12 +6,7 @@
 // image go through the pipes. Without it the pool copies each image into the worker's own segment and the output
 // back out, which at a few ms per image of filtering is a visible share of the time.
 //
-//   int main() {
-//     pipeline::use_shared_image_memory();  // before the images are made
-//     pipeline::Batch batch = pipeline::load_folder("photos");
-//     pipeline::ProcessPoolExecutor pool(2);
-//     auto result = pool.run(chain, batch);  // zero-copy
-//   }
+// Example: examples/shared_image_memory.cpp.
 //
 // Turn it on before creating the images (and the pool) and leave it on: it is process-wide and cannot be turned
 // off. Images made before it, or once it is full, come from the heap and travel by copy, with the same results.

@@ -12,10 +12,17 @@ struct VipsSettings {
 };
 
 // Initialises libvips once per process (later calls only apply the settings). Throws std::runtime_error
-// with libvips' message if it cannot start, or std::invalid_argument for negative settings.
+// with libvips' message if it cannot start, or std::invalid_argument for negative settings. Optional: the
+// library starts libvips itself on first use (ensure_vips_initialized); call it to choose other settings.
 void initialize_vips(const VipsSettings& settings = {});
 
-// The settings in force in this process, read back from libvips.
+// Starts libvips with the default settings unless it is started already (by initialize_vips(), an earlier call,
+// or the program's own VIPS_INIT, whose settings are kept). Thread-safe; after the first call, one atomic load.
+// The library calls it before it uses libvips, so a program that never calls initialize_vips() works (libvips
+// used uninitialised crashes inside GLib). Throws as initialize_vips() does.
+void ensure_vips_initialized();
+
+// The settings in force in this process, read back from libvips (started first if need be).
 [[nodiscard]] VipsSettings current_vips_settings();
 
 // "8.14.1".

@@ -2,13 +2,8 @@
 // The worker side of the process pool: serves the wire protocol (wire.hpp) on stdin/stdout.
 //
 // image-pipeline-worker is `return pipeline::serve_worker(argc, argv);`. A program with filters of its own
-// serves as its own worker with one call at the very top of main, after registering its filters:
-//
-//   int main(int argc, char** argv) {
-//     pipeline::register_filter("invert", make_invert);
-//     if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
-//     ...   // the program proper; ProcessPoolOptions::self_worker() makes the pool start this program
-//   }
+// serves as its own worker with one call at the very top of main, after registering its filters, and
+// ProcessPoolOptions::self_worker() makes the pool start this program (examples/process_pool.cpp).
 
 #include <optional>
 #include <string_view>
@@ -17,6 +12,13 @@ namespace pipeline {
 
 // The argument that makes maybe_serve_worker() serve: the pool starts a self worker as `<program> --pipeline-worker`.
 inline constexpr std::string_view worker_flag = "--pipeline-worker";
+
+// The pool starts every worker with this environment variable set to its own PID. A program started so that
+// reaches an executor or a dataset without serving (it forgot maybe_serve_worker()) says so on stderr and exits at
+// once with unserved_worker_exit_code, and the pool's start-up fails with that message, instead of the program
+// running its main again, pools and all, in every worker. serve_worker() clears the variable.
+inline constexpr std::string_view worker_parent_variable = "PIPELINE_WORKER_PARENT";
+inline constexpr int unserved_worker_exit_code = 87;
 
 // Serves one session (wire.hpp): reads the handshake, initialises libvips with its settings and maps the shared
 // segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
