@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libpng-dev         # the tests read every PNG we write back with libpng itself, CRCs checked
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
+  clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(parallel libvips-tools)

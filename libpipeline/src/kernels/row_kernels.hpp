@@ -11,7 +11,9 @@
 // Hot loops are compiled twice on x86-64, for AVX2 and for the baseline, and picked at run time (GCC/Clang
 // function multi-versioning), so the default build stays portable and still uses the machine it runs on.
 // Sanitizer builds keep one version: ifunc resolvers run before the sanitizer runtime is ready.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// Clang keeps one too: clang 14 cannot multiversion function templates (and does not define __SANITIZE_ADDRESS__).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define PIPELINE_KERNEL __attribute__((target_clones("avx2", "default")))
 #define PIPELINE_KERNEL_CLONES 1
 #else
