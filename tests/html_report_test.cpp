@@ -141,7 +141,7 @@ TEST_CASE("the HTML report escapes image names, the CPU model and the filter spe
 TEST_CASE("the HTML report states the conditions, the table, the Amdahl fits and the observations", "[html]") {
   const auto& m = measured();
   const std::string& html = m.html;
-  for (const char* header : {"Paradigm", "Workers", "Time (s)", "Spread", "Speedup", "Efficiency", "Start-up (s)",
+  for (const char* header : {"Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "Start-up (ms)",
                              "PIDs", "Threads", "Cores", "Identical"}) {
     CHECK(html.find(std::string(">") + header + "</th>") != std::string::npos);
   }

@@ -622,9 +622,9 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
     return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
   };
   std::string out =
-      "<table class=\"runs\">\n<thead><tr><th>Paradigm</th><th>Workers</th><th>Time (s)</th>"
+      "<table class=\"runs\">\n<thead><tr><th>Paradigm</th><th>Workers</th><th>Time (ms)</th>"
       "<th title=\"slowest / fastest measured run\">Spread</th><th>Speedup</th><th>Efficiency</th>"
-      "<th title=\"Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)\">e</th><th>Start-up (s)</th><th>PIDs</th>"
+      "<th title=\"Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)\">e</th><th>Start-up (ms)</th><th>PIDs</th>"
       "<th>Threads</th><th>Cores</th><th>Identical</th></tr></thead>\n<tbody>\n";
   for (const auto& run : comparison.runs) {
     const bool baseline = &run == &comparison.baseline();
@@ -643,12 +643,12 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
     const std::string identical = baseline ? "baseline"
                                   : run.identical_to_sequential ? "<span class=\"good\">yes</span>"
                                                                 : "<span class=\"bad\">NO</span>";
-    out += fmt::format("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{:.3f}</td>"
-                       "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td>"
+    out += fmt::format("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{:.2f}</td>"
+                       "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td></tr>\n",
-                       colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median, spread,
+                       colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median * 1e3, spread,
                        fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"),
-                       karp_flatt_text(run.speedup, run.batch.workers), run.startup_s, run.observed.processes,
+                       karp_flatt_text(run.speedup, run.batch.workers), run.startup_s * 1e3, run.observed.processes,
                        run.observed.threads, run.observed.cores, identical);
   }
   out += "</tbody>\n</table>\n<ul class=\"notes\">\n";
