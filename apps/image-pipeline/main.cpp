@@ -59,6 +59,7 @@ struct Options {
   pipeline::DecodeOptions decode;
   pipeline::VipsSettings vips;
   std::optional<std::string> worker_program;
+  double task_timeout = 0.0;  // none: a deadline would distort the times compared (issue of the comparison, README)
   bool verbose = false;
   bool quiet = false;
 };
@@ -131,6 +132,12 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--worker-program", options.worker_program,
                  "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
       ->check(image_pipeline::executable_file());
+  app.add_option("--task-timeout", options.task_timeout,
+                 "Seconds a worker process may take on one image before it is killed and replaced and the image retried "
+                 "(0 = none, the default here: a deadline would distort the times compared). Process pool only: a thread "
+                 "cannot be killed, so a filter that never returns hangs the threads and sequential executors")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   app.add_flag("-q,--quiet", options.quiet, "Log errors only");
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
@@ -234,6 +241,7 @@ int run(const Options& options) {
   process_options.vips = options.vips;
   process_options.transport = transport;
   if (options.worker_program) process_options.worker_program = *options.worker_program;
+  process_options.task_timeout = {.seconds = options.task_timeout, .median_multiple = 0.0};
   std::size_t write_failures = 0;
   const auto write_baseline = [&](const pipeline::BatchResult& baseline) {
     if (!options.output) return;

@@ -24,6 +24,10 @@ namespace {
 // The default paradigm: measured fastest for folder runs on this kind of machine (README, "Streaming a folder").
 constexpr const char* default_executor = "threads";
 
+// run's default task timeout: generous, and never below 50 times the median task so far, so that only a worker
+// that is stuck (a frozen process, a filter that never returns), not a large image, is killed.
+constexpr pipeline::ProcessPoolOptions::TaskTimeout default_task_timeout{.seconds = 60.0, .median_multiple = 50.0};
+
 int logical_cpus() {
   const unsigned cpus = pipeline::describe_machine().logical_cpus;
   return cpus > 0 ? static_cast<int>(cpus) : 1;
@@ -56,6 +60,9 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   process_options.vips = options.vips;
   process_options.transport = pipeline::parse_transport(options.transport);
   if (options.worker_program) process_options.worker_program = *options.worker_program;
+  process_options.task_timeout = options.task_timeout
+                                     ? pipeline::ProcessPoolOptions::TaskTimeout{.seconds = *options.task_timeout}
+                                     : default_task_timeout;
   std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, workers, process_options);
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
                executor->workers());
@@ -130,6 +137,12 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   command->add_option("--worker-program", options.worker_program,
                       "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
       ->check(image_pipeline::executable_file());
+  command->add_option("--task-timeout", options.task_timeout,
+                      "Seconds a worker process may take on one image before it is killed and replaced and the image "
+                      "retried (0 = none; default: 60, or 50 times the median image so far if more). Process pool only: "
+                      "a thread cannot be killed, so a filter that never returns hangs the threads and sequential "
+                      "executors")
+      ->check(CLI::Range(0.0, 1e9));
   command->add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
   command->add_flag("-q,--quiet", options.quiet, "Log errors only, and no progress bar");
   return command;

@@ -25,6 +25,7 @@ struct RunCommandOptions {
   pipeline::VipsSettings vips;
   std::string transport = "shm";  // the process pool's: "pipe" or "shm"
   std::optional<std::string> worker_program;
+  std::optional<double> task_timeout;  // unset: the default of run (run_command.cpp)
   bool verbose = false;
   bool quiet = false;
 };

@@ -17,7 +17,9 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/metrics.hpp"
 #include "pipeline/worker.hpp"
+#include "running_median.hpp"
 #include "shared_arena.hpp"
 #include "temporary_output.hpp"
 #include "worker_guard.hpp"
@@ -31,6 +33,13 @@ using State = Slot::State;
 
 // A worker whose pipe reached end of file is normally exiting already; give it this long before killing it.
 constexpr std::chrono::milliseconds death_grace{2000};
+
+// Replacements that die while starting are started again, but not forever: this many failed starts in a row more
+// than the pool has workers, with no hello between them, and the run is given up.
+constexpr std::size_t failed_starts_allowed_beyond_workers = 3;
+
+// Why a worker is taken out of the pool.
+enum class Cause { ended, broke_protocol, timed_out };
 
 // Tasks in flight per worker. One image: its samples occupy the worker's segment until the result is back (and
 // with the pipe, memory stays one image per worker). Two file jobs: the next is waiting in the worker's stdin when
@@ -132,7 +141,8 @@ class PoolRun {
     if (!ending.killed_by_parent && WIFEXITED(ending.status) && WEXITSTATUS(ending.status) == unserved_worker_exit_code) {
       return ": " + unserved_worker_message();
     }
-    if (self_worker()) {
+    // Only a worker that exited by itself may have run main's code; one killed by a signal was stopped from outside.
+    if (self_worker() && !ending.killed_by_parent && WIFEXITED(ending.status)) {
       return " (a program that is its own worker must call pipeline::maybe_serve_worker(argc, argv) at the top of "
              "main, before anything that prints to stdout)";
     }
@@ -166,8 +176,10 @@ class PoolRun {
         // A worker from an earlier run (or start()): this run's chain first. One that died in between is found
         // out here, by a broken pipe or end of file, and replaced.
         slot->state = State::configuring;
+        slot->asked_at = monotonic_seconds();
         send(*slot, {chain_frame_, {}, std::nullopt});
         read_frame(*slot);
+        rearm(*slot);
       }
     }
     if (jobs_ != nullptr && !starting_any) {
@@ -218,10 +230,52 @@ class PoolRun {
     pool_.slots[static_cast<std::size_t>(index)] = std::move(slot);
     spdlog::debug("worker {} started in slot {}", s.process->pid(), index);
     s.state = State::starting;
+    s.deadline.emplace(pool_.io);
+    s.asked_at = monotonic_seconds();
     send(s, {wire::encode_handshake(handshake), {}, std::nullopt});
     // The worker reads them in order: no need to wait for its hello before saying which chain it will run.
     if (jobs_ != nullptr) send(s, {chain_frame_, {}, std::nullopt});
     read_frame(s);
+    rearm(s);
+  }
+
+  // The task timeout now: ProcessPoolOptions::TaskTimeout, 0 for none.
+  [[nodiscard]] double task_timeout_seconds() const {
+    const auto& timeout = options_.task_timeout;
+    if (timeout.seconds <= 0.0) return 0.0;
+    if (timeout.median_multiple <= 0.0 || task_seconds_.empty()) return timeout.seconds;
+    return std::max(timeout.seconds, timeout.median_multiple * task_seconds_.median());
+  }
+
+  // Sets the worker's deadline for what it owes now: its hello or this run's chain answer (the start-up timeout),
+  // or the answer to the task it works on (the task timeout, from when it could start it); none when idle.
+  void rearm(Slot& s) {
+    if (!s.deadline || s.state == State::retired) return;
+    ++s.deadline_generation;  // a wait already completed but not yet run is thereby stale
+    s.deadline->cancel();
+    double since = 0.0;
+    double limit = 0.0;
+    if (s.state == State::starting || s.state == State::configuring) {
+      since = s.asked_at;
+      limit = options_.start_timeout_seconds;
+    } else if (!s.in_flight.empty()) {
+      since = std::max(s.in_flight.front().sent_at, s.last_answer_at);
+      limit = task_timeout_seconds();
+    }
+    if (limit <= 0.0) return;
+    const double left = std::max(0.0, since + limit - monotonic_seconds());
+    s.deadline->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(left)));
+    s.deadline->async_wait([this, &s, generation = s.deadline_generation, limit](const error_code& error) {
+      if (error || s.state == State::retired || generation != s.deadline_generation) return;
+      if (s.state == State::starting || s.state == State::configuring) {
+        return lost(s, fmt::format("did not answer its {} within {} (the start-up timeout)",
+                                   s.state == State::starting ? "handshake" : "chain", format_duration(limit)),
+                    Cause::timed_out);
+      }
+      lost(s, fmt::format("did not finish its task within {} (the task timeout)", format_duration(limit)),
+           Cause::timed_out);
+    });
   }
 
   // One write at a time per worker, in order: frames never interleave on its stdin. Frames queued meanwhile go
@@ -250,7 +304,7 @@ class PoolRun {
         if (done.task) progress_[*done.task].bytes_sent += bytes;
       }
       if (s.state == State::retired) return;
-      if (error) return lost(s, "its stdin broke (" + error.message() + ")", false);
+      if (error) return lost(s, "its stdin broke (" + error.message() + ")", Cause::ended);
       if (!s.outgoing.empty()) write_next(s);
     });
   }
@@ -259,22 +313,22 @@ class PoolRun {
   void read_frame(Slot& s) {
     asio::async_read(s.process->output(), asio::buffer(s.header), [this, &s](const error_code& error, std::size_t) {
       if (s.state == State::retired || (finishing_ && error == asio::error::operation_aborted)) return;
-      if (error) return lost(s, read_failure(error), false);
+      if (error) return lost(s, read_failure(error), Cause::ended);
       wire::FrameHeader header;
       try {
         header = wire::decode_header(s.header, options_.max_frame_bytes);
       } catch (const wire::ProtocolError& bad) {
-        return lost(s, bad.what(), true);
+        return lost(s, bad.what(), Cause::broke_protocol);
       }
       s.payload.resize(static_cast<std::size_t>(header.payload_bytes));
       asio::async_read(s.process->output(), asio::buffer(s.payload), in_large_chunks,
                        [this, &s, type = header.type](const error_code& error, std::size_t) {
                          if (s.state == State::retired) return;
-                         if (error) return lost(s, read_failure(error), false);
+                         if (error) return lost(s, read_failure(error), Cause::ended);
                          try {
                            on_frame(s, type);
                          } catch (const wire::ProtocolError& bad) {
-                           return lost(s, bad.what(), true);
+                           return lost(s, bad.what(), Cause::broke_protocol);
                          }
                          if (s.state != State::retired && !finishing_) read_frame(s);
                        });
@@ -320,10 +374,15 @@ class PoolRun {
       throw std::runtime_error(fmt::format("worker program '{}' speaks protocol version {}, this library {}",
                                            program_.string(), hello.version, wire::protocol_version));
     }
+    pool_.ever_ready = true;
+    failed_starts_ = 0;
     if (jobs_ != nullptr) {
       s.state = State::configuring;  // its chain frame is on its way already
+      s.asked_at = monotonic_seconds();
+      rearm(s);
     } else {
       s.state = State::idle;
+      rearm(s);
       check_all_up();
     }
   }
@@ -331,6 +390,7 @@ class PoolRun {
   void on_ready(Slot& s, std::uint64_t run) {
     if (run != run_id_) throw wire::ProtocolError(fmt::format("ready for run {} during run {}", run, run_id_));
     s.state = s.in_flight.empty() ? State::idle : State::busy;
+    rearm(s);
     if (!dispatching_) return check_all_up();
     dispatch(s);
     maybe_finish();  // the tasks may all be done already: this worker's chain came last
@@ -355,6 +415,11 @@ class PoolRun {
   // Tops up the tasks in flight of `s`: an idle or busy worker, or one configuring for this run (its chain was
   // sent just before; the tasks queue behind it).
   void dispatch(Slot& s) {
+    send_tasks(s);
+    rearm(s);
+  }
+
+  void send_tasks(Slot& s) {
     if (jobs_->options->stop.stop_requested()) return cancel_queued();
     const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
     while (!queue_.empty() && s.state != State::starting && s.state != State::retired && s.in_flight.size() < limit) {
@@ -528,6 +593,7 @@ class PoolRun {
 
   void complete(Slot& s, const InFlight& task, TaskRecord record, Image output) {
     const double now = monotonic_seconds();
+    task_seconds_.add(record.seconds());
     const std::size_t i = task.task;
     record.image = name_of(i);
     record.worker = s.index;
@@ -547,23 +613,22 @@ class PoolRun {
   }
 
   // The worker in `s` is gone or useless: reap it, retry or fail its tasks, and start a replacement if work remains.
-  void lost(Slot& s, const std::string& what, bool broke_protocol) {
+  void lost(Slot& s, const std::string& what, Cause cause) {
     const State previous = s.state;
     s.state = State::retired;
+    if (s.deadline) s.deadline->cancel();
     s.process->close_pipes();
     const std::int64_t pid = s.process->pid();
-    const Ending ending = broke_protocol ? s.process->kill_and_reap() : s.process->reap(death_grace);
+    const Ending ending = cause != Cause::ended ? s.process->kill_and_reap() : s.process->reap(death_grace);
     // How it ended, from its wait status; when we had to kill it, why.
-    const std::string how = broke_protocol            ? fmt::format("broke the protocol ({}) and was killed", what)
-                            : ending.killed_by_parent ? fmt::format("{} but did not exit, and was killed", what)
-                                                      : ending.description;
+    const std::string how = cause == Cause::broke_protocol ? fmt::format("broke the protocol ({}) and was killed", what)
+                            : cause == Cause::timed_out    ? fmt::format("{} and was killed", what)
+                            : ending.killed_by_parent      ? fmt::format("{} but did not exit, and was killed", what)
+                                                           : ending.description;
     const std::string reason = fmt::format("worker {} {}", pid, how);
     retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
 
-    if (previous == State::starting) {
-      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake: {}{}", program_.string(),
-                                           reason, before_handshake_hint(ending)));
-    }
+    if (previous == State::starting) return lost_while_starting(s, reason + before_handshake_hint(ending));
     if (jobs_ == nullptr) {
       throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));
     }
@@ -605,6 +670,25 @@ class PoolRun {
       start_slot(s.index);
     }
     maybe_finish();
+  }
+
+  // A worker died before its hello. If none of this pool's ever said hello either, the program cannot be a worker
+  // (it exits at once, or is something else): the run ends with its reason. Otherwise it is one replacement dying
+  // (killed, say, as it started): it is started again, and what was queued for it (nothing it had begun) goes
+  // back to the queue, up to a bounded number of failed starts in a row.
+  void lost_while_starting(Slot& s, const std::string& reason) {
+    ++failed_starts_;
+    const auto workers = static_cast<std::size_t>(used_);
+    if ((!pool_.ever_ready && failed_starts_ >= workers) || failed_starts_ > workers + failed_starts_allowed_beyond_workers) {
+      throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake{}: {}", program_.string(),
+                                           failed_starts_ > 1 ? fmt::format(" ({} starts in a row)", failed_starts_) : "",
+                                           reason));
+    }
+    spdlog::warn("{} before its handshake; starting another in slot {}", reason, s.index);
+    for (auto it = s.in_flight.rbegin(); it != s.in_flight.rend(); ++it) queue_.push_front(it->task);
+    s.in_flight.clear();
+    if (!finishing_) start_slot(s.index);
+    if (jobs_ != nullptr) maybe_finish();
   }
 
   void fail_task(std::size_t i, const Slot& s, std::string error) {
@@ -656,6 +740,7 @@ class PoolRun {
     for (int i = 0; i < used_; ++i) {
       auto& slot = pool_.slots[static_cast<std::size_t>(i)];
       if (!slot) continue;
+      if (slot->deadline) slot->deadline->cancel();
       if (slot->state == State::idle) {
         error_code ignored;
         slot->process->output().cancel(ignored);
@@ -676,8 +761,13 @@ class PoolRun {
     for (auto& slot : pool_.slots) {
       if (!slot) continue;
       slot->state = State::retired;
+      if (slot->deadline) slot->deadline->cancel();
       slot->process->close_pipes();
       (void)slot->process->kill_and_reap();
+      // Killed perhaps between writing an output's temporary file and renaming it: nothing partial is left.
+      if (jobs_ != nullptr && jobs_->files_mode) {
+        for (const InFlight& task : slot->in_flight) remove_temporaries(jobs_->files[task.task].output, slot->process->pid());
+      }
       retired_.push_back(std::move(slot));
     }
     try {
@@ -706,6 +796,8 @@ class PoolRun {
   bool finishing_ = false;
   std::size_t starts_ = 0;
   std::size_t max_starts_ = 0;
+  std::size_t failed_starts_ = 0;  // workers that died before their hello since the last hello
+  RunningMedian task_seconds_;     // the worker-side times of this run's tasks, for the task timeout
   std::exception_ptr observer_error_;
   std::vector<std::unique_ptr<Slot>> retired_;  // dead slots, kept until their handlers ran
 };

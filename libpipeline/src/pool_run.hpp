@@ -25,6 +25,7 @@ struct PoolState {
   boost::asio::io_context io;  // first member: destroyed last, after the pipes that use it
   std::vector<std::unique_ptr<Slot>> slots;  // one per worker index; null where no worker runs
   std::uint64_t runs = 0;                    // run ids for the chain frames
+  bool ever_ready = false;                   // a worker of this pool has said hello: the program can be a worker
 };
 
 // The jobs of one run: images or file jobs, the chain and how to run it.

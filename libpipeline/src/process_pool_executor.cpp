@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <stdexcept>
 #include <system_error>
@@ -46,6 +47,13 @@ ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options
   if (options_.max_retries < 0) throw std::invalid_argument("ProcessPoolOptions::max_retries must be >= 0");
   if (options_.max_frame_bytes < wire::header_bytes) {
     throw std::invalid_argument("ProcessPoolOptions::max_frame_bytes is too small");
+  }
+  const auto finite_not_negative = [](double value) { return std::isfinite(value) && value >= 0.0; };
+  if (!finite_not_negative(options_.task_timeout.seconds) || !finite_not_negative(options_.task_timeout.median_multiple)) {
+    throw std::invalid_argument("ProcessPoolOptions::task_timeout must be finite and not negative");
+  }
+  if (!finite_not_negative(options_.start_timeout_seconds) || options_.start_timeout_seconds == 0.0) {
+    throw std::invalid_argument("ProcessPoolOptions::start_timeout_seconds must be positive and finite");
   }
 }
 

@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "pipeline/wire.hpp"
 #include "shared_memory.hpp"
 #include "worker_process.hpp"
@@ -47,6 +49,11 @@ struct Slot {
   std::size_t writing = 0;
   std::deque<InFlight> in_flight;      // in the order sent, which is the order the worker answers
   double last_answer_at = 0.0;         // when its last result arrived: a task queued behind another starts then
+  double asked_at = 0.0;               // when its handshake, or this run's chain, was sent: the start-up timeout's clock
+  // Fires when the worker has been silent too long (ProcessPoolOptions' timeouts). `deadline_generation` tells a
+  // wait that was replaced by a later one from the current one.
+  std::optional<boost::asio::steady_timer> deadline;
+  std::uint64_t deadline_generation = 0;
 };
 
 }  // namespace pipeline::detail

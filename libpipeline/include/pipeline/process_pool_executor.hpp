@@ -19,9 +19,11 @@
 //
 // Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
 // worker). A run that starts workers sends them work once every one has said hello. A worker that dies (signal,
-// exit) or breaks the protocol is logged, replaced, and its task retried up to max_retries times; a task that still
-// fails is reported failed in its record and the batch goes on. A worker found dead at the start of a run is
-// replaced in that run.
+// exit), breaks the protocol or exceeds the task timeout is logged, replaced, and its task retried up to max_retries
+// times; a task that still fails is reported failed in its record and the batch goes on. A worker found dead at the
+// start of a run is replaced in that run. A replacement that dies while starting is started again, its tasks
+// requeued without counting as attempts, up to a bounded number of failed starts in a row; only when the pool's
+// workers never start at all (a program that is no worker) is the run given up at once, with that reason.
 // run() sets SIGPIPE to ignored in this process if it was at its default (a dead worker must show as a broken
 // pipe, not kill the parent). One run at a time per executor.
 //
@@ -72,6 +74,20 @@ struct ProcessPoolOptions {
   // How the samples travel between the parent and the workers.
   Transport transport = Transport::shared_memory;
 
+  // A task (an image, or a file job) its worker has not answered within this is taken as hung: the worker is
+  // killed (SIGKILL) and replaced, and the task retried like one whose worker crashed (max_retries). The clock runs
+  // from when the worker could start the task. `seconds` 0: no timeout (the default; a fixed one would also cut a
+  // slow but sound image). With `median_multiple` > 0 the timeout is at least that many times the median time of
+  // the run's tasks so far, so a batch of large images is not cut by a deadline meant for small ones.
+  struct TaskTimeout {
+    double seconds = 0.0;
+    double median_multiple = 0.0;
+  };
+  TaskTimeout task_timeout;
+  // A worker that has not said hello this long after it was started, or not answered a run's chain this long after
+  // it was sent, is killed: a worker program that hangs at start-up cannot hang the run.
+  double start_timeout_seconds = 60.0;
+
   // This very program as the worker (/proc/self/exe started with the worker flag): for programs that register
   // their own filters and call maybe_serve_worker() at the top of main.
   [[nodiscard]] static ProcessPoolOptions self_worker();
@@ -84,7 +100,8 @@ struct RunJobs;
 
 class ProcessPoolExecutor final : public Executor {
  public:
-  // Throws std::invalid_argument unless workers >= 1, max_retries >= 0 and max_frame_bytes holds a header.
+  // Throws std::invalid_argument unless workers >= 1, max_retries >= 0, max_frame_bytes holds a header and the
+  // timeouts are finite and not negative (start_timeout_seconds positive).
   explicit ProcessPoolExecutor(int workers, ProcessPoolOptions options = {});
   // Stops the workers (stop()).
   ~ProcessPoolExecutor() override;

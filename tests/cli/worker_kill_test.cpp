@@ -1,0 +1,95 @@
+// Worker processes killed from outside while `run` works: an established one, then its replacement the moment it
+// appears (before its handshake). The batch completes, every output whole, no temporary file left, no process.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/vips.hpp"
+#include "cli_process.hpp"
+#include "test_images.hpp"
+
+using Catch::Matchers::Contains;
+using pipeline::test::children_of;
+using pipeline::test::files_in;
+using pipeline::test::read_file;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Waits for a child of `cli` that is not in `known`, and returns it; 0 if none came within a minute.
+pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
+  for (int waited_us = 0; waited_us < 60'000'000; waited_us += 100) {
+    for (const pid_t child : children_of(cli)) {
+      if (std::find(known.begin(), known.end(), child) == known.end()) return child;
+    }
+    ::usleep(100);
+  }
+  return 0;
+}
+
+// Outputs in `out` so far (none while it does not exist yet).
+std::size_t outputs_in(const fs::path& out) {
+  std::size_t count = 0;
+  std::error_code error;
+  for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults]") {
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  fs::create_directories(in);
+  constexpr int images = 40;
+  for (int i = 0; i < images; ++i) {
+    pipeline::write_png_atomic(pipeline::test::noise_image(400, 300, 3, static_cast<std::uint64_t>(i) + 70),
+                               in / fmt::format("photo-{:02}.png", i));
+  }
+  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
+      {"run", in.string(), out.string(), "--executor", "processes", "--workers", "2", "--png-compression", "9"},
+      temp.path() / "stdout", temp.path() / "stderr");
+
+  // Once the first output is written both workers are established: kill one of them.
+  for (int waited_ms = 0; outputs_in(out) == 0 && waited_ms < 60'000; waited_ms += 2) ::usleep(2'000);
+  std::vector<pid_t> known = children_of(cli);
+  REQUIRE(known.size() == 2);
+  REQUIRE(::kill(known.front(), SIGKILL) == 0);
+  // Its replacement, the moment it exists: long before it has loaded its libraries, let alone said hello.
+  const pid_t replacement = wait_for_new_child(cli, known);
+  REQUIRE(replacement != 0);
+  ::kill(replacement, SIGKILL);
+
+  int status = 0;
+  REQUIRE(::waitpid(cli, &status, 0) == cli);
+  const std::string stdout_text = read_file(temp.path() / "stdout");
+  const std::string stderr_text = read_file(temp.path() / "stderr");
+  INFO(stdout_text << stderr_text);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(stdout_text, Contains(fmt::format("{} found, {} written, 0 failed", images, images)));
+  CHECK_THAT(stderr_text, Contains("before its handshake; starting another"));
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  const std::set<std::string> written = files_in(out);
+  CHECK(written.size() == static_cast<std::size_t>(images));  // no temporary file among them
+  for (const auto& name : written) {
+    INFO(name);
+    REQUIRE((name.starts_with("photo-") && name.ends_with(".png")));
+  }
+  CHECK(pipeline::decode_image(out / "photo-00.png") == chain.apply(pipeline::decode_image(in / "photo-00.png")));
+  errno = 0;
+  CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));  // nothing of the run is left
+}

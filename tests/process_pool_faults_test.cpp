@@ -1,0 +1,218 @@
+// Workers that freeze, hang or die as they start: found by the task and start-up timeouts, killed, replaced, and
+// the batch completes; only a program that never starts at all ends the run. This executable is its own worker
+// (as process_pool_crash_test.cpp), so its misbehaving filters run inside the workers.
+#define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/process_pool_executor.hpp"
+#include "pipeline/worker.hpp"
+#include "test_images.hpp"
+
+using pipeline::Image;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int marked_width = 13;  // the filters misbehave on images this wide only
+
+// Creates `marker` and returns true the first time, across processes: the first attempt misbehaves, the retry not.
+bool first_time(const std::string& marker) {
+  const int fd = ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+enum class Misdeed { freeze_once, hang_once, hang_always };
+
+class MisbehavingFilter final : public pipeline::Filter {
+ public:
+  MisbehavingFilter(std::string name, Misdeed misdeed, std::string marker)
+      : name_(std::move(name)), misdeed_(misdeed), marker_(std::move(marker)) {}
+  [[nodiscard]] std::string name() const override { return marker_.empty() ? name_ : name_ + "=" + marker_; }
+  [[nodiscard]] Image apply(const Image& input) const override {
+    if (input.width() == marked_width) {
+      switch (misdeed_) {
+        case Misdeed::freeze_once:
+          if (first_time(marker_)) ::raise(SIGSTOP);  // frozen, as by a debugger or `kill -STOP`
+          break;
+        case Misdeed::hang_once:
+          if (first_time(marker_)) {
+            for (;;) ::pause();  // a filter that never returns
+          }
+          break;
+        case Misdeed::hang_always:
+          for (;;) ::pause();
+      }
+    }
+    return pipeline::to_gray8(input);
+  }
+
+ private:
+  std::string name_;
+  Misdeed misdeed_;
+  std::string marker_;
+};
+
+void register_test_filters() {
+  for (const auto& [name, misdeed] : {std::pair{"freeze-once", Misdeed::freeze_once},
+                                      std::pair{"hang-once", Misdeed::hang_once},
+                                      std::pair{"hang-always", Misdeed::hang_always}}) {
+    pipeline::register_filter(name, [name = std::string(name), misdeed = misdeed](const std::optional<std::string>& arg) {
+      return std::make_shared<MisbehavingFilter>(name, misdeed, arg.value_or(""));
+    });
+  }
+}
+
+// Worker starts die while this folder holds a token: each start takes one (rename is atomic) and dies of SIGKILL
+// before its hello, as a replacement killed the moment it appears.
+constexpr const char* start_deaths_variable = "PIPELINE_TEST_START_DEATHS";
+
+void maybe_die_at_start() {
+  const char* folder = std::getenv(start_deaths_variable);
+  if (folder == nullptr) return;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(folder, error)) {
+    if (entry.path().extension() != ".token") continue;
+    if (::rename(entry.path().c_str(), (entry.path().string() + ".taken").c_str()) == 0) ::raise(SIGKILL);
+  }
+}
+
+pipeline::Batch batch_with_marked_image() {
+  pipeline::Batch batch;
+  for (int i = 0; i < 6; ++i) {
+    batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(i == 2 ? marked_width : 16, 12, 3, 40 + i)});
+  }
+  return batch;
+}
+
+void check_all_done(const pipeline::Batch& batch, const pipeline::BatchResult& result) {
+  REQUIRE(result.tasks.size() == batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name << ": " << result.tasks[i].record.error);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].output == pipeline::to_gray8(batch[i].image));
+  }
+}
+
+bool no_children_left() {
+  errno = 0;
+  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+pipeline::ProcessPoolOptions with_task_timeout(double seconds) {
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.task_timeout.seconds = seconds;
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_test_filters();
+  if (argc >= 2 && std::string_view(argv[1]) == pipeline::worker_flag) maybe_die_at_start();
+  if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
+  if (argc == 2 && std::string_view(argv[1]) == "--silent-worker") {
+    for (;;) ::pause();  // started as a worker, says nothing: no hello, ever
+  }
+  return Catch::Session().run(argc, argv);
+}
+
+TEST_CASE("a frozen worker is found by the task timeout, killed, replaced, and its image retried", "[faults]") {
+  pipeline::test::TempFolder folder;
+  const auto chain = pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string());
+  const auto batch = batch_with_marked_image();
+  pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
+  const auto result = processes.run(chain, batch);
+  CHECK(fs::exists(folder.path() / "froze"));  // the first attempt did freeze
+  check_all_done(batch, result);
+  processes.stop();
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a filter that never returns is cut by the task timeout; one that always hangs fails alone", "[faults]") {
+  pipeline::test::TempFolder folder;
+  const auto batch = batch_with_marked_image();
+  pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
+  check_all_done(batch, processes.run(pipeline::parse_filter_chain("hang-once=" + (folder.path() / "hung").string()), batch));
+
+  const auto always = processes.run(pipeline::parse_filter_chain("hang-always"), batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    CHECK(always.tasks[i].record.ok() == (i != 2));
+  }
+  CHECK_THAT(always.tasks[2].record.error, Catch::Contains("did not finish its task within") &&
+                                               Catch::Contains("the task timeout") && Catch::Contains("was killed"));
+  processes.stop();
+  CHECK(no_children_left());
+}
+
+TEST_CASE("without a task timeout none is applied, and a timeout must be finite and not negative", "[faults]") {
+  CHECK(pipeline::ProcessPoolOptions{}.task_timeout.seconds == 0.0);
+  CHECK_THROWS_AS(pipeline::ProcessPoolExecutor(1, with_task_timeout(-1.0)), std::invalid_argument);
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.start_timeout_seconds = 0.0;
+  CHECK_THROWS_AS(pipeline::ProcessPoolExecutor(1, options), std::invalid_argument);
+}
+
+TEST_CASE("replacements killed as they start are started again, and the batch completes", "[faults]") {
+  pipeline::test::TempFolder folder;
+  const auto tokens = folder.path() / "tokens";
+  fs::create_directories(tokens);
+  ::setenv(start_deaths_variable, tokens.c_str(), 1);
+  const auto batch = batch_with_marked_image();
+  pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
+  processes.start();  // the first workers start before any token exists
+  // The frozen worker's replacement dies as it starts, and so does the next: two failed starts in a row.
+  for (int i = 0; i < 2; ++i) std::ofstream(tokens / ("death-" + std::to_string(i) + ".token"));
+  const auto result = processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch);
+  ::unsetenv(start_deaths_variable);
+  CHECK(fs::exists(tokens / "death-0.token.taken"));
+  CHECK(fs::exists(tokens / "death-1.token.taken"));
+  check_all_done(batch, result);
+  // The attempts charged to the image: only the freeze, not the deaths at start-up (max_retries is 1).
+  processes.stop();
+  CHECK(no_children_left());
+}
+
+TEST_CASE("replacements that keep dying as they start end the run after a bounded number of starts", "[faults]") {
+  pipeline::test::TempFolder folder;
+  const auto tokens = folder.path() / "tokens";
+  fs::create_directories(tokens);
+  ::setenv(start_deaths_variable, tokens.c_str(), 1);
+  pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
+  processes.start();
+  for (int i = 0; i < 50; ++i) std::ofstream(tokens / ("death-" + std::to_string(i) + ".token"));
+  const auto batch = batch_with_marked_image();
+  CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch),
+                    Catch::Contains("failed before its handshake (6 starts in a row)") &&
+                        Catch::Contains("killed by signal 9"));
+  ::unsetenv(start_deaths_variable);
+  std::size_t taken = 0;
+  for (const auto& entry : fs::directory_iterator(tokens)) taken += entry.path().extension() == ".taken" ? 1 : 0;
+  CHECK(taken == 6);  // 2 workers + 3 more failed starts in a row allowed, and the one over the bound
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a worker that never says hello is killed by the start-up timeout, and the run says so", "[faults]") {
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.worker_arguments = {"--silent-worker"};
+  options.start_timeout_seconds = 0.5;
+  pipeline::ProcessPoolExecutor processes(2, options);
+  CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("grayscale"), batch_with_marked_image()),
+                    Catch::Contains("did not answer its handshake within") && Catch::Contains("start-up timeout"));
+  CHECK(no_children_left());
+}
