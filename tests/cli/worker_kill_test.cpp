@@ -93,3 +93,34 @@ TEST_CASE("run survives a worker killed and its replacement killed as it starts"
   errno = 0;
   CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));  // nothing of the run is left
 }
+
+TEST_CASE("the comparison survives a worker killed and its replacement killed as it starts, and reports",
+          "[cli][processes][faults]") {
+  pipeline::test::TempFolder temp;
+  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
+      {"-e", "sequential,processes", "-w", "2", "-n", "24", "--size", "640x480", "-r", "3", "--warmup", "0", "--json",
+       (temp.path() / "report.json").string()},
+      temp.path() / "stdout", temp.path() / "stderr");
+  // The pool's workers appear once the sequential runs are done; kill one as soon as both are there.
+  std::vector<pid_t> known;
+  for (int waited_us = 0; known.size() < 2 && waited_us < 120'000'000; waited_us += 500) {
+    known = children_of(cli);
+    ::usleep(500);
+  }
+  REQUIRE(known.size() == 2);
+  ::usleep(200'000);  // into the measured runs
+  REQUIRE(::kill(known.back(), SIGKILL) == 0);
+  const pid_t replacement = wait_for_new_child(cli, known);
+  if (replacement != 0) ::kill(replacement, SIGKILL);  // 0: the comparison had ended already
+
+  int status = 0;
+  REQUIRE(::waitpid(cli, &status, 0) == cli);
+  const std::string stdout_text = read_file(temp.path() / "stdout");
+  INFO(stdout_text << read_file(temp.path() / "stderr"));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(stdout_text, Contains("processes") && Contains("Speedup"));
+  CHECK(fs::exists(temp.path() / "report.json"));
+  errno = 0;
+  CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));
+}
