@@ -142,10 +142,13 @@ VipsOutcome run_attributed(const std::function<void()>& call) {
     state.capturing = false;
     captured.swap(state.captured);
   }
-  // libjpeg's warnings reach GLib as well as the buffer: each is said once.
-  for (const auto& message : captured) {
+  // libjpeg's warnings reach GLib as well as the buffer (libvips logs the buffer at the end of a read that
+  // warned): each is said once.
+  std::vector<std::string> logged;
+  for (const auto& message : captured) add_line(logged, message);
+  for (auto& message : logged) {
     if (std::find(outcome.errors.begin(), outcome.errors.end(), message) == outcome.errors.end()) {
-      add_line(outcome.logged, message);
+      outcome.logged.push_back(std::move(message));
     }
   }
   return outcome;
