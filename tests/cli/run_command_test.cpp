@@ -28,6 +28,7 @@ using pipeline::test::run_cli;
 using pipeline::test::run_cli_at_terminal;
 using pipeline::test::quoted;
 using pipeline::test::files_in;
+using pipeline::test::children_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -320,29 +321,6 @@ TEST_CASE("Ctrl-C stops a process-pool run the same way, its workers ignoring th
           "[cli][run][signals][processes]") {
   check_interrupted_run("processes");
 }
-
-namespace {
-
-// The processes whose parent is `parent` (from /proc: this machine's, not portable, as the test's subject is).
-std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code error;
-  for (fs::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_file(it->path() / "stat");
-    const auto after_name = stat.rfind(')');
-    if (after_name == std::string::npos) continue;
-    int ppid = 0;
-    char state = 0;
-    if (std::sscanf(stat.c_str() + after_name + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
-      children.push_back(static_cast<pid_t>(std::stoi(name)));
-    }
-  }
-  return children;
-}
-
-}  // namespace
 
 TEST_CASE("Ctrl-C while the worker processes start stops the run, and no worker dies of it",
           "[cli][run][signals][processes]") {
