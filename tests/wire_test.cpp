@@ -74,6 +74,22 @@ TEST_CASE("a handshake survives the round trip, with either transport", "[wire]"
   CHECK(arena.arena_bytes == std::uint64_t{64} << 30);
 }
 
+TEST_CASE("a handshake may not ask for frames larger than the largest image needs", "[wire]") {
+  // 2^30 pixels x 4 bands x 2 bytes, and the fields around them: still accepted.
+  wire::Handshake sent;
+  sent.max_frame_bytes = (std::uint64_t{1} << 33) + (std::uint64_t{1} << 20);
+  CHECK(sent.max_frame_bytes == wire::max_handshake_frame_bytes);
+  CHECK(wire::decode_handshake(payload_of(wire::encode_handshake(sent))).max_frame_bytes == sent.max_frame_bytes);
+  // One byte more, or 2^62, would have a worker agree to read (and once, to allocate) that much.
+  for (const std::uint64_t too_large : {wire::max_handshake_frame_bytes + 1, std::uint64_t{1} << 62}) {
+    sent.max_frame_bytes = too_large;
+    CHECK_THROWS_AS(wire::decode_handshake(payload_of(wire::encode_handshake(sent))), wire::ProtocolError);
+    CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(sent))),
+                      Catch::Contains("maximum frame size " + std::to_string(too_large) + " exceeds the limit of " +
+                                      std::to_string(wire::max_handshake_frame_bytes) + " bytes"));
+  }
+}
+
 TEST_CASE("a handshake with shared image memory must give it a descriptor of its own and a size", "[wire]") {
   wire::Handshake pipe;
   pipe.arena_fd = 4;

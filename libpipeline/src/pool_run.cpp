@@ -320,18 +320,17 @@ class PoolRun {
       } catch (const wire::ProtocolError& bad) {
         return lost(s, bad.what(), Cause::broke_protocol);
       }
-      s.payload.resize(static_cast<std::size_t>(header.payload_bytes));
-      asio::async_read(s.process->output(), asio::buffer(s.payload), in_large_chunks,
-                       [this, &s, type = header.type](const error_code& error, std::size_t) {
-                         if (s.state == State::retired) return;
-                         if (error) return lost(s, read_failure(error), Cause::ended);
-                         try {
-                           on_frame(s, type);
-                         } catch (const wire::ProtocolError& bad) {
-                           return lost(s, bad.what(), Cause::broke_protocol);
-                         }
-                         if (s.state != State::retired && !finishing_) read_frame(s);
-                       });
+      // Filled as the bytes arrive, never sized up front: the header's size is only the worker's word.
+      s.process->async_read_payload(s.payload, header.payload_bytes, [this, &s, type = header.type](const error_code& error) {
+        if (s.state == State::retired) return;
+        if (error) return lost(s, read_failure(error), Cause::ended);
+        try {
+          on_frame(s, type);
+        } catch (const wire::ProtocolError& bad) {
+          return lost(s, bad.what(), Cause::broke_protocol);
+        }
+        if (s.state != State::retired && !finishing_) read_frame(s);
+      });
     });
   }
 

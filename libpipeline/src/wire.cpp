@@ -501,6 +501,11 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
   if (handshake.max_frame_bytes < header_bytes) {
     reader.fail(fmt::format("maximum frame size {} is too small", handshake.max_frame_bytes));
   }
+  if (handshake.max_frame_bytes > max_handshake_frame_bytes) {
+    reader.fail(fmt::format("maximum frame size {} exceeds the limit of {} bytes (the largest image, 2^30 pixels of "
+                            "4 bands of 16 bits, and 1 MiB more)",
+                            handshake.max_frame_bytes, max_handshake_frame_bytes));
+  }
   const std::uint8_t transport = reader.u8();
   reader.reserved(reader.u8(), "handshake reserved");
   reader.reserved(reader.u16(), "handshake reserved");

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <vector>
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,7 @@
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
+#include "frame_payload.hpp"
 #include "shared_arena.hpp"
 #include "shared_memory.hpp"
 #include "worker_guard.hpp"
@@ -29,28 +31,32 @@
 namespace pipeline {
 namespace {
 
-// The parent went away (closed our stdin mid-frame, or our stdout): nothing left to report to.
+// The parent went away (closed our stdout): nothing left to report to.
 class ParentGone : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// Reads exactly buffer.size() bytes. Returns false on end of file before the first byte (a clean end between
-// frames); end of file inside the buffer is ParentGone.
-bool read_exact(int fd, std::span<std::uint8_t> buffer) {
+// Our stdin ended part way through a frame; what() says how far it got.
+class FrameCutOff : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads until `buffer` is full or stdin ends; returns the bytes read (fewer than its size only at end of file).
+std::size_t read_up_to(int fd, std::span<std::uint8_t> buffer) {
   std::size_t done = 0;
   while (done < buffer.size()) {
     const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
     } else if (n == 0) {
-      if (done == 0) return false;
-      throw ParentGone("stdin closed in the middle of a frame");
+      break;
     } else if (errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "reading stdin");
     }
   }
-  return true;
+  return done;
 }
 
 void write_all(int fd, std::span<const std::uint8_t> bytes) {
@@ -68,12 +74,28 @@ void write_all(int fd, std::span<const std::uint8_t> bytes) {
 }
 
 // Reads the next frame's payload into `payload` (reused from frame to frame); nullopt at a clean end of stdin.
+// The payload is made room for as it arrives (detail::next_payload_chunk): the header's size is only the
+// parent's word, and a cut-off frame must not have cost what it declared.
 std::optional<wire::FrameType> read_frame(int fd, std::uint64_t max_frame_bytes, std::vector<std::uint8_t>& payload) {
   std::array<std::uint8_t, wire::header_bytes> header_bytes{};
-  if (!read_exact(fd, header_bytes)) return std::nullopt;
+  const std::size_t got = read_up_to(fd, header_bytes);
+  if (got == 0) return std::nullopt;
+  if (got < header_bytes.size()) {
+    throw FrameCutOff(fmt::format("stdin closed after {} of the {} bytes of a frame header", got, header_bytes.size()));
+  }
   const wire::FrameHeader header = wire::decode_header(header_bytes, max_frame_bytes);
-  payload.resize(static_cast<std::size_t>(header.payload_bytes));
-  if (!read_exact(fd, payload)) throw ParentGone("stdin closed in the middle of a frame");
+  const auto total = static_cast<std::size_t>(header.payload_bytes);
+  std::size_t received = 0;
+  for (auto into = detail::next_payload_chunk(payload, received, total); !into.empty();
+       into = detail::next_payload_chunk(payload, received, total)) {
+    const std::size_t n = read_up_to(fd, into);
+    received += n;
+    if (n < into.size()) {
+      throw FrameCutOff(fmt::format("stdin closed after {} of the {} payload bytes of a {} frame", received, total,
+                                    wire::to_string(header.type)));
+    }
+  }
+  payload.resize(total);
   return header.type;
 }
 
@@ -118,7 +140,12 @@ class Session {
     if (*first != wire::FrameType::handshake) {
       throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
     }
-    const wire::Handshake handshake = wire::decode_handshake(payload_);
+    wire::Handshake handshake;
+    try {
+      handshake = wire::decode_handshake(payload_);
+    } catch (const wire::ProtocolError& error) {
+      return refuse(error.what());  // the parent hears why (an error frame), not only that we left
+    }
     if (handshake.version != wire::protocol_version) {
       return refuse("the parent speaks protocol version " + std::to_string(handshake.version) + ", this worker version " +
                     std::to_string(wire::protocol_version));
@@ -293,8 +320,16 @@ int serve_worker(int argc, char** argv) {
     // Normal when the batch ended while this worker was still starting; the parent logs real trouble itself.
     spdlog::debug("parent gone: {}", error.what());
     return 1;
+  } catch (const FrameCutOff& error) {
+    // The parent never closes our stdin inside a frame unless it is giving up on us or dying: at error level,
+    // which every level the parent may pass on short of "off" shows, so an exit code 1 is never unexplained.
+    spdlog::error("{}; exiting with code 1", error.what());
+    return 1;
+  } catch (const wire::ProtocolError& error) {
+    spdlog::error("protocol error from the parent: {}; exiting with code 1", error.what());
+    return 1;
   } catch (const std::exception& error) {
-    spdlog::error("{}", error.what());
+    spdlog::error("{}; exiting with code 1", error.what());
     return 1;
   }
 }

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string_view>
@@ -98,6 +100,24 @@ struct IgnoreInterruptInChild {
   }
 };
 
+// A worker must not outlive a parent that dies without stopping it (SIGKILL, a crash): it would finish the task in
+// hand, for no one, before it noticed the end of its stdin. The kernel sends it SIGKILL when its parent goes.
+// Strictly, when the parent's *thread* that forked it exits: the pool launches workers from the thread that
+// calls run() or start() (a replacement too), so a program whose thread started the pool and then ended loses
+// its workers, and the next run starts new ones.
+struct DieWithParent {
+  pid_t parent;  // getpid() before the fork
+
+  // In the child, between fork and exec: async-signal-safe calls only (prctl and getppid are plain system calls).
+  boost::system::error_code on_exec_setup(bp2::posix::default_launcher&, const std::filesystem::path&,
+                                          const char* const*) const {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) return {errno, boost::system::system_category()};
+    // The parent died between the fork and the prctl: no signal will come, and our parent is now a reaper.
+    if (::getppid() != parent) ::_exit(1);
+    return {};
+  }
+};
+
 // This environment with worker_parent_variable set to our PID (worker.hpp): a program started as its own worker
 // that never serves then stops at once instead of running its main again (worker_guard.hpp).
 class WorkerEnvironment {
@@ -138,7 +158,7 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
   const WorkerEnvironment environment;
   const TerminationSignalsBlocked blocked;
   bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
-                                  environment, IgnoreInterruptInChild{&blocked.previous()},
+                                  environment, IgnoreInterruptInChild{&blocked.previous()}, DieWithParent{::getpid()},
                                   bp2::process_stdio{input, output, {}},
                                   InheritFd{segment_fd, worker_segment_fd}, InheritFd{arena_fd, worker_arena_fd});
   if (error) {

@@ -18,6 +18,8 @@
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/process/v2/process.hpp>
 
+#include "frame_payload.hpp"
+
 namespace pipeline::detail {
 
 // "exited with code 3", "killed by signal 9 (SIGKILL)", from a raw waitpid() status: exit_code() of Boost.Process
@@ -53,6 +55,13 @@ class WorkerProcess {
   [[nodiscard]] std::int64_t pid() const noexcept { return pid_; }
   [[nodiscard]] boost::asio::writable_pipe& input() noexcept { return input_; }
   [[nodiscard]] boost::asio::readable_pipe& output() noexcept { return output_; }
+
+  // Reads a frame's `total`-byte payload from the child's stdout into `payload` as it arrives, then calls
+  // handler(error_code): detail::async_read_payload, which never sizes the buffer ahead of the bytes.
+  template <typename Handler>
+  void async_read_payload(std::vector<std::uint8_t>& payload, std::uint64_t total, Handler handler) {
+    detail::async_read_payload(output_, payload, static_cast<std::size_t>(total), std::move(handler));
+  }
 
   // Closes the child's stdin (a worker exits when it sees the end of it) and cancels pending operations.
   void close_input() noexcept;

@@ -13,6 +13,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -40,6 +41,25 @@ inline std::set<std::string> files_in(const std::filesystem::path& folder) {
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The processes whose parent is `parent` (from /proc: this machine's, not portable, as the tests' subject is).
+inline std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_file(it->path() / "stat");
+    const auto after_name = stat.rfind(')');
+    if (after_name == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (std::sscanf(stat.c_str() + after_name + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
+      children.push_back(static_cast<pid_t>(std::stoi(name)));
+    }
+  }
+  return children;
 }
 
 // In a forked child: becomes the CLI with `arguments`; exits 127 if it cannot.
@@ -113,25 +133,6 @@ inline pid_t spawn_cli_in_own_session(const std::vector<std::string>& arguments,
     exec_cli(arguments);
   }
   return child;
-}
-
-// The processes whose parent is `parent`, from /proc.
-inline std::vector<pid_t> children_of(pid_t parent) {
-  std::vector<pid_t> children;
-  std::error_code error;
-  for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_file(it->path() / "stat");
-    const auto after_name = stat.rfind(')');
-    if (after_name == std::string::npos) continue;
-    int ppid = 0;
-    char state = 0;
-    if (std::sscanf(stat.c_str() + after_name + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
-      children.push_back(static_cast<pid_t>(std::stoi(name)));
-    }
-  }
-  return children;
 }
 
 }  // namespace pipeline::test

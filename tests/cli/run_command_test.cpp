@@ -322,12 +322,6 @@ TEST_CASE("Ctrl-C stops a process-pool run the same way, its workers ignoring th
   check_interrupted_run("processes");
 }
 
-namespace {
-
-// The processes whose parent is `parent` (from /proc: this machine's, not portable, as the test's subject is).
-
-}  // namespace
-
 TEST_CASE("Ctrl-C while the worker processes start stops the run, and no worker dies of it",
           "[cli][run][signals][processes]") {
   pipeline::test::TempFolder temp;

@@ -16,7 +16,7 @@
 //
 //   type 1  handshake, parent -> worker, first frame of a session:
 //             u16 version   u16 reserved = 0   u32 vips concurrency (>= 1)   u32 vips cache max operations
-//             u32 log level (spdlog's numbering, 0..6)   u64 max frame size (>= 16)
+//             u32 log level (spdlog's numbering, 0..6)   u64 max frame size (16..max_handshake_frame_bytes)
 //             u8 transport (0 pipe, 1 shared memory)   u8 reserved = 0   u16 reserved = 0
 //             i32 segment fd   u64 segment bytes   i32 arena fd   u64 arena bytes
 //             With shared memory, the segment is a file descriptor the worker inherited under number `segment fd`
@@ -88,6 +88,11 @@ inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 // Default cap on one frame's payload: far above any photo, far below an allocation that would hurt.
 inline constexpr std::uint64_t default_max_frame_bytes = std::uint64_t{1} << 30;
+// The largest max frame size a handshake may ask for: the largest legal image (max_image_pixels x 4 bands x 2
+// bytes = 8 GiB) plus 1 MiB for the fields around it. A worker must never agree to read more than any frame can
+// legitimately hold.
+inline constexpr std::uint64_t max_handshake_frame_bytes =
+    static_cast<std::uint64_t>(max_image_pixels) * 4 * 2 + (std::uint64_t{1} << 20);
 
 // A frame that breaks the protocol; what() says which field and why.
 class ProtocolError : public std::runtime_error {
