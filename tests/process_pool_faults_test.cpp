@@ -143,7 +143,7 @@ TEST_CASE("a frozen worker is found by the task timeout, killed, replaced, and i
   CHECK(no_children_left());
 }
 
-TEST_CASE("a filter that never returns is cut by the task timeout; one that always hangs fails alone", "[faults]") {
+TEST_CASE("a filter that never returns is cut by the task timeout and one that always hangs fails alone", "[faults]") {
   pipeline::test::TempFolder folder;
   const auto batch = batch_with_marked_image();
   pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
