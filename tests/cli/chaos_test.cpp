@@ -7,7 +7,8 @@
 // file left, no process of the CLI's session left. The CLI has no option to raise max_retries (1: an image may
 // lose one worker), so kills are kept sparse per image instead: after each kill the test waits until the CLI has
 // logged that worker's death and, if it was processing an image, until that image's output exists, before it
-// kills again; at most one worker is ever killed before its hello (the pool allows 3 failed starts in a row
+// kills again (the comparison writes no output per run: there an image lost on both attempts to our kills is
+// accepted, exit 1, see its case); at most one worker is ever killed before its hello (the pool allows 3 failed starts in a row
 // beyond its size); and none before the pool's first hello (a pool whose every worker dies before its hello is
 // taken for a program that is no worker, by design).
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,8 +57,22 @@ std::uint64_t bytes_written(pid_t pid) {
   const auto at = io.find("wchar:");
   return at == std::string::npos ? 0 : std::stoull(io.substr(at + 6));
 }
-constexpr std::uint64_t said_hello_bytes = 8 + 32;
-constexpr std::uint64_t answered_chain_bytes = said_hello_bytes + 24;
+constexpr std::uint64_t answered_chain_bytes = 8 + 32 + 24;
+
+// Seconds since `pid` started (/proc/<pid>/stat's starttime against /proc/uptime); 0 if unknown. Random kills go
+// only to workers this old, which have said hello even under ASan on a loaded machine: ASan workers write more
+// before their hello than the bytes above, so those cannot tell. Pacing only again, never a check.
+double age_seconds(pid_t pid) {
+  const std::string stat = read_file(fmt::format("/proc/{}/stat", pid));
+  const auto after_name = stat.rfind(')');
+  if (after_name == std::string::npos) return 0.0;
+  std::istringstream fields(stat.substr(after_name + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {}  // field 22: starttime, in clock ticks since boot
+  const double uptime = std::stod(read_file("/proc/uptime"));
+  return std::max(0.0, uptime - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
+}
+constexpr double established_seconds = 0.5;
 
 // The CLI under test, started in a session of its own; reaped once, by whichever wait sees it end.
 class Cli {
@@ -121,13 +137,15 @@ class Chaos {
       return children.size() == 2 && std::ranges::all_of(children, [](pid_t p) { return bytes_written(p) >= answered_chain_bytes; });
     });
     while (figures_.tried < target_kills && cli_.running()) {
-      // Every worker has said hello: the only kill before a hello is the one chosen below, one in a row.
-      cli_.wait_until([&] {
-        const auto children = children_of(cli_.pid());
-        return !children.empty() && std::ranges::all_of(children, [](pid_t p) { return bytes_written(p) >= said_hello_bytes; });
-      });
+      // The random victim is an established worker: the only kill before a hello is the replacement chosen
+      // below, one in a row (the pool gives up after 3 failed starts in a row beyond its size).
       ::usleep(std::uniform_int_distribution<useconds_t>(0, 150'000)(random_));
-      const auto children = children_of(cli_.pid());
+      std::vector<pid_t> children;
+      cli_.wait_until([&] {
+        children = children_of(cli_.pid());
+        return std::ranges::any_of(children, [](pid_t p) { return age_seconds(p) >= established_seconds; });
+      });
+      std::erase_if(children, [](pid_t p) { return age_seconds(p) < established_seconds; });
       if (children.empty()) continue;
       const pid_t victim = children[std::uniform_int_distribution<std::size_t>(0, children.size() - 1)(random_)];
       const bool kill_replacement = std::bernoulli_distribution(0.3)(random_);
@@ -141,7 +159,7 @@ class Chaos {
           }
           return replacement != 0;
         });
-        if (replacement != 0 && bytes_written(replacement) < said_hello_bytes) kill_and_follow(replacement, true);
+        if (replacement != 0) kill_and_follow(replacement, true);  // long before its hello: it has just appeared
       }
     }
     return figures_;
@@ -252,9 +270,20 @@ TEST_CASE("chaos: the comparison survives random worker kills, start-ups include
   Figures figures = Chaos(cli, {}).run();
   const int status = cli.wait();
   const std::string out_text = cli.out();
-  INFO(out_text << cli.err());
+  const std::string err_text = cli.err();
+  INFO(out_text << err_text);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  // Here no output shows when a killed worker's image is done, so two kills can hit one image's both attempts
+  // (max_retries 1, no CLI option to raise it): accepted, exit 1, only when every image given up was lost to our
+  // SIGKILLs on its last attempt; anything else that failed is a failure of the test.
+  const std::regex given_up(R"(\[error\] worker \d+ \(slot \d+\) ([^\n]*?) while processing '[^']+'; giving it up)");
+  std::size_t given_up_count = 0;
+  for (std::sregex_iterator it(err_text.begin(), err_text.end(), given_up), end; it != end; ++it) {
+    CHECK_THAT((*it)[1].str(), Catch::StartsWith("killed by signal 9"));
+    ++given_up_count;
+  }
+  CHECK(WEXITSTATUS(status) == (given_up_count == 0 ? 0 : 1));
+  if (given_up_count > 0) WARN(given_up_count << " image(s) lost a worker on both attempts");
   CHECK_THAT(out_text, Catch::Contains("processes") && Catch::Contains("Speedup"));
   figures.outputs_checked = check_outputs(in, out, images);
   check_session_gone(cli.pid());
