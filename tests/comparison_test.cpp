@@ -209,6 +209,20 @@ TEST_CASE("failed tasks are counted over all runs and a failure in both runs is 
   CHECK(comparison.all_identical());
 }
 
+TEST_CASE("failed tasks are counted in every run, warm-ups included, not only the median one", "[comparison]") {
+  const auto batch = small_batch();  // img-1 is 13 pixels wide
+  const pipeline::FilterChain chain({std::make_shared<Refuse13>()});
+  pipeline::ComparisonPlan plan;
+  plan.executors = {"sequential", "threads"};
+  plan.worker_counts = {2};
+  plan.warmup = 1;
+  plan.repeats = 3;
+  Factory factory;
+  const auto comparison = pipeline::run_comparison(chain, batch, plan, factory.function());
+  CHECK(comparison.runs[0].failed_tasks == 4);
+  CHECK(comparison.failed_tasks() == 8);  // 2 configurations x 4 runs, one failure each
+}
+
 TEST_CASE("a comparison of the baseline alone needs no worker counts", "[comparison]") {
   const auto batch = small_batch();
   const auto chain = pipeline::parse_filter_chain("grayscale");

@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
 }
 
 // First in this file: it measures this process's peak memory, which the huge-hello cases below would raise.
-TEST_CASE("a frame declared huge but never sent costs the parent no memory of that size", "[hostile][!mayfail]") {
+TEST_CASE("a frame declared huge but never sent costs the parent no memory of that size", "[hostile]") {
   rusage before{};
   ::getrusage(RUSAGE_SELF, &before);
   const Attempt attempt = run_pool(1, hostile("huge-hello"), small_batch(1));
@@ -279,7 +279,7 @@ TEST_CASE("a worker that misbehaves only at its first start is replaced, and the
   CHECK(no_children_left());
 }
 
-TEST_CASE("start() survives a worker killed after its hello while another is still starting", "[hostile][!mayfail]") {
+TEST_CASE("start() survives a worker killed after its hello while another is still starting", "[hostile]") {
   pipeline::test::TempFolder folder;
   auto options = hostile("die-after-hello", (folder.path() / "killed").string());
   options.start_timeout_seconds = 30.0;  // the others take 3 s to start, on purpose

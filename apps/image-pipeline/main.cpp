@@ -307,7 +307,7 @@ int run(const Options& options) {
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {
-    spdlog::error("finished with problems: {} unreadable input(s), {} failed task(s), {} unwritten output(s){}",
+    spdlog::error("finished with problems: {} unreadable input(s), {} failed task(s) over all runs, {} unwritten output(s){}",
                   load_failures, comparison.failed_tasks(), write_failures,
                   comparison.all_identical() ? "" : ", outputs that differ from sequential");
   }

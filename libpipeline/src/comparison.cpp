@@ -39,11 +39,12 @@ ComparisonRun measure(const std::string& name, int workers, const FilterChain& c
   const double start_s = monotonic_seconds();
   executor->start();
   run.startup_s = monotonic_seconds() - start_s;
-  for (int i = 0; i < plan.warmup; ++i) (void)run_whole(*executor, chain, batch, plan.run_options);
+  for (int i = 0; i < plan.warmup; ++i) run.failed_tasks += run_whole(*executor, chain, batch, plan.run_options).failure_count();
 
   std::vector<BatchResult> measured;
   for (int i = 0; i < plan.repeats; ++i) {
     BatchResult result = run_whole(*executor, chain, batch, plan.run_options);
+    run.failed_tasks += result.failure_count();
     const auto digests = digests_of(result);
     if (i == 0 && reference == nullptr) run.digests = digests;
     const auto* expected = reference != nullptr ? reference : &run.digests;
@@ -102,7 +103,7 @@ bool Comparison::all_identical() const {
 
 std::size_t Comparison::failed_tasks() const {
   std::size_t failed = 0;
-  for (const auto& run : runs) failed += run.batch.failure_count();
+  for (const auto& run : runs) failed += run.failed_tasks;
   return failed;
 }
 

@@ -106,8 +106,10 @@ class PoolRun {
     } else {
       for (std::size_t i = 0; i < count; ++i) queue_.push_back(i);
     }
-    // Worst case every task kills max_retries + 1 workers; more deaths than that means something else is wrong.
-    max_starts_ = static_cast<std::size_t>(workers) + count * (static_cast<std::size_t>(options.max_retries) + 1);
+    // Worst case every task kills max_retries + 1 workers, and every worker dies once more as it starts or idles;
+    // more deaths than that means something else is wrong.
+    max_starts_ = 2 * static_cast<std::size_t>(workers) + failed_starts_allowed_beyond_workers +
+                  count * (static_cast<std::size_t>(options.max_retries) + 1);
     if (jobs_ != nullptr) {
       limit_ = jobs_->files_mode ? files_in_flight : images_in_flight;
       chain_frame_ = wire::encode_chain({run_id_, jobs_->options->profile_stages, jobs_->chain->spec()});
@@ -629,7 +631,11 @@ class PoolRun {
 
     if (previous == State::starting) return lost_while_starting(s, reason + before_handshake_hint(ending));
     if (jobs_ == nullptr) {
-      throw std::runtime_error(fmt::format("worker program '{}' failed while the pool started: {}", program_.string(), reason));
+      // start(): one that said hello and died before the others did is replaced like any other (and counts
+      // against the same bound on starts).
+      spdlog::warn("{} while the pool started; starting another in slot {}", reason, s.index);
+      if (!finishing_) start_slot(s.index);
+      return;
     }
     // The tasks it never started go back to the front of the queue, in order, without counting as an attempt:
     // those queued behind the first, and every one if it never answered this run's chain (it answers frames in

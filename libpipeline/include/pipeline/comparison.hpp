@@ -46,6 +46,7 @@ struct ComparisonRun {
   // workers (0 for the sequential executor). Not part of the runs' times.
   double startup_s = 0.0;
   Spread seconds;
+  std::size_t failed_tasks = 0;        // over every run of the configuration, warm-ups included, not only `batch`
   std::vector<std::uint64_t> digests;  // per image; 0 for a failed task
   bool identical_to_sequential = true;  // in every measured run
   std::vector<std::string> mismatched_images;
