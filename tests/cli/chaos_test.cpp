@@ -40,6 +40,7 @@
 using pipeline::test::children_of;
 using pipeline::test::files_in;
 using pipeline::test::read_file;
+using pipeline::test::read_proc_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -53,7 +54,7 @@ constexpr auto bounded_wait = std::chrono::seconds(60);
 // check: a worker writes 8 bytes as libvips starts (GLib's wake-up eventfd), then its hello (32 bytes), then a
 // run's ready (24) and its results (and in `run`, the output files); it logs nothing at warning level here.
 std::uint64_t bytes_written(pid_t pid) {
-  const std::string io = read_file(fmt::format("/proc/{}/io", pid));
+  const std::string io = read_proc_file(fmt::format("/proc/{}/io", pid));
   const auto at = io.find("wchar:");
   return at == std::string::npos ? 0 : std::stoull(io.substr(at + 6));
 }
@@ -63,13 +64,13 @@ constexpr std::uint64_t answered_chain_bytes = 8 + 32 + 24;
 // only to workers this old, which have said hello even under ASan on a loaded machine: ASan workers write more
 // before their hello than the bytes above, so those cannot tell. Pacing only again, never a check.
 double age_seconds(pid_t pid) {
-  const std::string stat = read_file(fmt::format("/proc/{}/stat", pid));
+  const std::string stat = read_proc_file(fmt::format("/proc/{}/stat", pid));
   const auto after_name = stat.rfind(')');
   if (after_name == std::string::npos) return 0.0;
   std::istringstream fields(stat.substr(after_name + 2));
   std::string field;
   for (int i = 3; i <= 22 && fields >> field; ++i) {}  // field 22: starttime, in clock ticks since boot
-  const double uptime = std::stod(read_file("/proc/uptime"));
+  const double uptime = std::stod(read_proc_file("/proc/uptime"));
   return std::max(0.0, uptime - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
 }
 constexpr double established_seconds = 0.5;

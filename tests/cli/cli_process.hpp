@@ -43,6 +43,19 @@ inline std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A file of /proc/<pid>/, or "" if the process is gone: a process may end between being listed and being read,
+// and its files then read as an error (ESRCH), which libstdc++'s filebuf throws rather than reports.
+inline std::string read_proc_file(const std::filesystem::path& path) {
+  std::string text;
+  if (std::FILE* file = std::fopen(path.c_str(), "r")) {
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+    std::fclose(file);
+  }
+  return text;
+}
+
 // The processes whose parent is `parent` (from /proc: this machine's, not portable, as the tests' subject is).
 inline std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> children;
@@ -50,7 +63,7 @@ inline std::vector<pid_t> children_of(pid_t parent) {
   for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_file(it->path() / "stat");
+    const std::string stat = read_proc_file(it->path() / "stat");
     const auto after_name = stat.rfind(')');
     if (after_name == std::string::npos) continue;
     int ppid = 0;

@@ -20,6 +20,7 @@
 namespace fs = std::filesystem;
 using pipeline::test::children_of;
 using pipeline::test::read_file;
+using pipeline::test::read_proc_file;
 
 namespace {
 
@@ -31,7 +32,7 @@ bool is_worker(pid_t pid) {
 
 // Gone, or dead and waiting for a reaper that may never come (a container's init may not reap).
 bool gone(pid_t pid) {
-  const std::string stat = read_file(fmt::format("/proc/{}/stat", pid));
+  const std::string stat = read_proc_file(fmt::format("/proc/{}/stat", pid));
   const auto after_name = stat.rfind(')');
   return after_name == std::string::npos || stat.compare(after_name, 4, ") Z ") == 0 ||
          stat.compare(after_name, 4, ") X ") == 0;
