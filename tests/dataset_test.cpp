@@ -127,7 +127,7 @@ TEST_CASE("files that are not images are skipped, by name, and hidden files igno
   CHECK(dataset.failures.empty());
   CHECK(dataset.skipped == std::vector<pipeline::SkippedFile>{{"README", "not an image libvips can read"},
                                                                {"notes.txt", "not an image libvips can read"},
-                                                               {"subfolder", "a folder (folders are not searched)"}});
+                                                               {"subfolder", "a folder, not searched"}});
 }
 
 TEST_CASE("entries that are not files are skipped by name with why, and a FIFO is never opened", "[dataset]") {
@@ -154,7 +154,7 @@ TEST_CASE("entries that are not files are skipped by name with why, and a FIFO i
   std::vector<std::string> names;
   for (const auto& file : listing.images) names.push_back(file.filename().string());
   CHECK(names == std::vector<std::string>{"link.png", "photo.png"});  // a link to an image is an image
-  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"album.jpg", "a folder (folders are not searched)"},
+  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"album.jpg", "a folder, not searched"},
                                                                {"dangling.png", "a dangling symbolic link"},
                                                                {"loop-a.png", "a loop of symbolic links"},
                                                                {"loop-b.png", "a loop of symbolic links"},

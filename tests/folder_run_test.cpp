@@ -70,7 +70,7 @@ TEST_CASE("list_image_files finds what load_image_folder loads, without decoding
   for (const auto& file : listing.images) names.push_back(file.filename().string());
   // The corrupt JPEG is an image by its extension: it is listed, and fails when decoded.
   CHECK(names == std::vector<std::string>{"a-broken.jpg", "b-colour.png", "c-grey.png", "d-alpha.png"});
-  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder (folders are not searched)"},
+  CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder, not searched"},
                                                             {"notes.txt", "not an image libvips can read"}});
   const auto loaded = pipeline::load_image_folder(temp.path());
   REQUIRE(loaded.failures.size() == 1);
@@ -89,7 +89,7 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
   const auto plan = pipeline::plan_folder_run(in, out);
   REQUIRE(plan.jobs.size() == 4);
   CHECK(plan.jobs[1].output == out / "b-colour.png");
-  CHECK(plan.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder (folders are not searched)"},
+  CHECK(plan.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder, not searched"},
                                                             {"notes.txt", "not an image libvips can read"}});
 
   pipeline::SequentialExecutor sequential;

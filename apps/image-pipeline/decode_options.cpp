@@ -17,8 +17,8 @@ void add_decode_options(CLI::App& command, pipeline::DecodeOptions& options) {
   command
       .add_option("--max-pixels", options.max_pixels,
                   fmt::format("Refuse inputs over this many pixels, from their header, before decoding (0 = no limit; "
-                              "default {}, about {} MP, as sharp)",
-                              pipeline::default_max_input_pixels, pipeline::default_max_input_pixels / 1'000'000))
+                              "the default, 0x3FFF squared or about {} MP, is sharp's)",
+                              pipeline::default_max_input_pixels / 1'000'000))
       ->capture_default_str();
 }
 

@@ -41,7 +41,7 @@ std::string why_not_a_file(const std::filesystem::directory_entry& entry) {
   }
   switch (target.type()) {
     case std::filesystem::file_type::regular: return {};
-    case std::filesystem::file_type::directory: return "a folder (folders are not searched)";
+    case std::filesystem::file_type::directory: return "a folder, not searched";
     case std::filesystem::file_type::fifo: return "a FIFO (named pipe), not a file";
     case std::filesystem::file_type::socket: return "a socket, not a file";
     case std::filesystem::file_type::block:
