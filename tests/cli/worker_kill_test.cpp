@@ -1,5 +1,7 @@
 // Worker processes killed from outside while `run` works: an established one, then its replacement the moment it
 // appears (before its handshake). The batch completes, every output whole, no temporary file left, no process.
+// The comparison under the same kills is chaos_test.cpp's: it paces its kills by the workers' age, which a
+// comparison of tiny runs on an idle machine needs (a fixed delay here found the pool already gone).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,35 +94,4 @@ TEST_CASE("run survives a worker killed and its replacement killed as it starts"
   CHECK(pipeline::decode_image(out / "photo-00.png") == chain.apply(pipeline::decode_image(in / "photo-00.png")));
   errno = 0;
   CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));  // nothing of the run is left
-}
-
-TEST_CASE("the comparison survives a worker killed and its replacement killed as it starts, and reports",
-          "[cli][processes][faults]") {
-  pipeline::test::TempFolder temp;
-  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
-      {"-e", "sequential,processes", "-w", "2", "-n", "24", "--size", "640x480", "-r", "3", "--warmup", "0", "--json",
-       (temp.path() / "report.json").string()},
-      temp.path() / "stdout", temp.path() / "stderr");
-  // The pool's workers appear once the sequential runs are done; kill one as soon as both are there.
-  std::vector<pid_t> known;
-  for (int waited_us = 0; known.size() < 2 && waited_us < 120'000'000; waited_us += 500) {
-    known = children_of(cli);
-    ::usleep(500);
-  }
-  REQUIRE(known.size() == 2);
-  ::usleep(200'000);  // into the measured runs
-  REQUIRE(::kill(known.back(), SIGKILL) == 0);
-  const pid_t replacement = wait_for_new_child(cli, known);
-  if (replacement != 0) ::kill(replacement, SIGKILL);  // 0: the comparison had ended already
-
-  int status = 0;
-  REQUIRE(::waitpid(cli, &status, 0) == cli);
-  const std::string stdout_text = read_file(temp.path() / "stdout");
-  INFO(stdout_text << read_file(temp.path() / "stderr"));
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(stdout_text, Contains("processes") && Contains("Speedup"));
-  CHECK(fs::exists(temp.path() / "report.json"));
-  errno = 0;
-  CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));
 }
