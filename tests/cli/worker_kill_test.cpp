@@ -40,11 +40,15 @@ pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
   return 0;
 }
 
-// Outputs in `out` so far (none while it does not exist yet).
+// Finished outputs in `out` so far (none while it does not exist yet). Hidden files are not counted: the CLI's
+// probe that OUT_DIR takes new files, and the temporaries of outputs being written.
 std::size_t outputs_in(const fs::path& out) {
   std::size_t count = 0;
   std::error_code error;
-  for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) ++count;
+  for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    count += name.starts_with("photo-") && name.ends_with(".png") ? 1 : 0;
+  }
   return count;
 }
 
@@ -67,6 +71,7 @@ TEST_CASE("run survives a worker killed and its replacement killed as it starts"
 
   // Once the first output is written both workers are established: kill one of them.
   for (int waited_ms = 0; outputs_in(out) == 0 && waited_ms < 60'000; waited_ms += 2) ::usleep(2'000);
+  REQUIRE(outputs_in(out) > 0);
   std::vector<pid_t> known = children_of(cli);
   REQUIRE(known.size() == 2);
   REQUIRE(::kill(known.front(), SIGKILL) == 0);
