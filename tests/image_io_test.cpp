@@ -375,3 +375,40 @@ TEST_CASE("write_png_atomic round-trips at every compression level, each PNG row
     }
   }
 }
+
+TEST_CASE("read_image_header describes what decode_image returns, from the header alone", "[image_io]") {
+  REQUIRE(vips_ready);
+  pipeline::test::TempFolder folder;
+  const auto check_header = [](const fs::path& path, bool rotated) {
+    INFO(path.filename().string());
+    const pipeline::ImageHeader header = pipeline::read_image_header(path);
+    const Image decoded = pipeline::decode_image(path);
+    CHECK(header.width == decoded.width());
+    CHECK(header.height == decoded.height());
+    CHECK(header.bands == decoded.bands());
+    CHECK(header.bytes_per_sample == (decoded.format() == SampleFormat::u16 ? 2 : 1));
+    CHECK(header.decoded_bytes() == decoded.size_bytes());
+    CHECK(header.decoded_twice == rotated);
+  };
+  for (const int bands : {1, 2, 3, 4}) {
+    const fs::path eight = folder.path() / ("u8-" + std::to_string(bands) + ".png");
+    pipeline::write_png_atomic(pipeline::test::noise_image(13, 7, bands, 1), eight);
+    check_header(eight, false);
+    const fs::path sixteen = folder.path() / ("u16-" + std::to_string(bands) + ".png");
+    pipeline::write_png_atomic(noise16(5, 11, bands, 2), sixteen);
+    check_header(sixteen, false);
+  }
+  const fs::path palette = folder.path() / "palette.png";
+  write_file(palette, make_png(3, 2, 3, {{0, 1, 2}, {2, 2, 0}}, {255, 0, 0, 0, 128, 255, 7, 7, 7}));
+  check_header(palette, false);
+  // Orientation 6 turns the 3x2 image into 2x3, and libvips decodes it whole before turning it.
+  const fs::path rotated = folder.path() / "rotated.tif";
+  write_file(rotated, make_tiff_with_orientation(3, 2, oriented_pixels, 6));
+  check_header(rotated, true);
+  CHECK(pipeline::read_image_header(rotated).width == 2);
+
+  const fs::path broken = folder.path() / "broken.png";
+  write_file(broken, {0x89, 'P', 'N', 'G', 1, 2, 3});
+  CHECK_THROWS_AS(pipeline::read_image_header(broken), ImageIoError);
+  CHECK_THROWS_AS(pipeline::read_image_header(folder.path() / "missing.png"), ImageIoError);
+}

@@ -107,3 +107,14 @@ TEST_CASE("durations for people are in milliseconds below a second, where second
   CHECK(pipeline::format_duration(0.0453) == "45.3 ms");
   CHECK(pipeline::format_duration(1.25) == "1.25 s");
 }
+
+TEST_CASE("sizes for people keep three significant digits in decimal units", "[metrics]") {
+  CHECK(pipeline::format_bytes(0) == "0 B");
+  CHECK(pipeline::format_bytes(999) == "999 B");
+  CHECK(pipeline::format_bytes(61'440) == "61.4 kB");
+  CHECK(pipeline::format_bytes(144'000'000) == "144 MB");
+  CHECK(pipeline::format_bytes(1'536'000) == "1.54 MB");
+  CHECK(pipeline::format_bytes(999'999) == "1.00 MB");
+  CHECK(pipeline::format_bytes(2'000'000'000) == "2.00 GB");
+  CHECK(pipeline::format_bytes(12'600'000'000) == "12.6 GB");
+}

@@ -14,6 +14,7 @@
 #include "pipeline/machine.hpp"
 #include "decode_options.hpp"
 #include "executable_file.hpp"
+#include "memory_budget_option.hpp"
 #include "exit_status.hpp"
 #include "output_checks.hpp"
 #include "progress_bar.hpp"
@@ -80,7 +81,10 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
     bar.update(done, pixels);
   };
   pipeline::FolderRunSummary summary =
-      pipeline::run_folder(chain, plan, *executor, {.png_compression = options.png_compression, .decode = options.decode},
+      pipeline::run_folder(chain, plan, *executor,
+                           {.png_compression = options.png_compression,
+                            .decode = options.decode,
+                            .memory_budget = options.memory_budget},
                            run_options);
   bar.finish();
   // Worker processes count in the peak memory only once they have ended and been reaped: stop them first.
@@ -125,6 +129,7 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   add_decode_options(*command, options.decode);
+  add_memory_budget_option(*command, options.memory_budget);
   command->add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();

@@ -3,6 +3,7 @@
 // (each image decoded, filtered and written by a worker; only the images being worked on are in memory), with a
 // progress bar at a terminal and a summary at the end.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,7 @@ struct RunCommandOptions {
   std::string filters;
   int png_compression = 6;
   pipeline::DecodeOptions decode;
+  std::optional<std::uint64_t> memory_budget;  // bytes; unset: the library's default
   pipeline::VipsSettings vips;
   std::string transport = "shm";  // the process pool's: "pipe" or "shm"
   std::optional<std::string> worker_program;

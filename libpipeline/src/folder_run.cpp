@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/dataset.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
 
@@ -110,7 +111,9 @@ FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult&
 
 FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
                             const FileJobOptions& file_options, const RunOptions& options) {
-  return summarize_folder_run(plan, executor.run_files(chain, plan.jobs, file_options, options));
+  FolderRunSummary summary = summarize_folder_run(plan, executor.run_files(chain, plan.jobs, file_options, options));
+  summary.memory_budget = file_options.memory_budget ? *file_options.memory_budget : default_memory_budget();
+  return summary;
 }
 
 std::string format_folder_summary(const FolderRunSummary& summary) {
@@ -147,6 +150,9 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
   text += fmt::format("Peak memory: {:.1f} MB this process (max RSS)", summary.memory.self_mb);
   if (summary.memory.largest_child_mb > 0.0) {
     text += fmt::format(", {:.1f} MB the largest worker process (max RSS)", summary.memory.largest_child_mb);
+  }
+  if (summary.memory_budget > 0) {
+    text += fmt::format("; budget for the images in progress {}", format_bytes(summary.memory_budget));
   }
   text += '\n';
   if (!summary.warnings.empty()) {

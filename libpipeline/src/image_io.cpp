@@ -93,9 +93,7 @@ bool needs_random_access(const VImage& header) {
 // From the header alone, before a pixel is decoded: a file declaring a huge image costs nothing.
 void check_pixel_limit(const VImage& header, const DecodeOptions& options, const std::string& name) {
   const auto pixels = static_cast<std::uint64_t>(header.width()) * static_cast<std::uint64_t>(header.height());
-  const std::uint64_t limit =
-      options.max_pixels == 0 ? static_cast<std::uint64_t>(max_image_pixels)
-                              : std::min(options.max_pixels, static_cast<std::uint64_t>(max_image_pixels));
+  const std::uint64_t limit = effective_max_pixels(options);
   if (pixels > limit) {
     throw ImageIoError(name, fmt::format("{}x{} is {:.1f} MP, over the input limit of {:.1f} MP ({} pixels; "
                                          "max_pixels, --max-pixels in the CLI)",
@@ -163,6 +161,45 @@ FailOn parse_fail_on(std::string_view text) {
     if (text == to_string(level)) return level;
   }
   throw std::invalid_argument(fmt::format("unknown fail-on level '{}': expected none, truncated, error or warning", text));
+}
+
+std::uint64_t effective_max_pixels(const DecodeOptions& options) noexcept {
+  const auto type_limit = static_cast<std::uint64_t>(max_image_pixels);
+  return options.max_pixels == 0 ? type_limit : std::min(options.max_pixels, type_limit);
+}
+
+std::uint64_t ImageHeader::pixels() const noexcept {
+  return static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+}
+
+std::uint64_t ImageHeader::decoded_bytes() const noexcept {
+  return pixels() * static_cast<std::uint64_t>(bands) * static_cast<std::uint64_t>(bytes_per_sample);
+}
+
+ImageHeader read_image_header(const std::filesystem::path& path) {
+  ensure_vips_initialized();
+  ImageHeader header;
+  const detail::VipsOutcome outcome = detail::run_attributed([&] {
+    const VImage image = VImage::new_from_file(path.c_str(), load_options({.fail_on = FailOn::none}, true));
+    header.decoded_twice = needs_random_access(image);
+    const int orientation = header.decoded_twice ? image.get_int(VIPS_META_ORIENTATION) : 1;
+    const bool swapped = orientation >= 5;  // 5-8 turn the image by 90 degrees
+    header.width = swapped ? image.height() : image.width();
+    header.height = swapped ? image.width() : image.height();
+    // As normalise() converts: grey, RGB and small multiband images keep their bands, others become sRGB
+    // (with their alpha); 16-bit samples stay 16-bit, every other type becomes 8-bit.
+    const VipsInterpretation interpretation = image.interpretation();
+    const bool as_is = is_grey(interpretation) || is_rgb(interpretation) ||
+                       (interpretation == VIPS_INTERPRETATION_MULTIBAND && image.bands() <= 4);
+    header.bands = as_is ? std::min(image.bands(), 4) : (image.has_alpha() ? 4 : 3);
+    header.bytes_per_sample = image.format() == VIPS_FORMAT_USHORT ? 2 : 1;
+  });
+  if (outcome.failed) {
+    std::string reason = without_path(outcome.reason(), path.string());
+    throw ImageIoError(path.string(), "cannot read its header: " +
+                                          (reason.empty() ? std::string("libvips' loader failed without saying why") : reason));
+  }
+  return header;
 }
 
 bool is_loadable_image(const std::filesystem::path& path) {

@@ -33,6 +33,21 @@ std::string format_duration(double seconds) {
   return fmt::format("{:.2f} s", seconds);
 }
 
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes < 1000) return fmt::format("{} B", bytes);
+  const auto value = static_cast<double>(bytes);
+  const char* unit = "GB";
+  double scaled = value / 1e9;
+  if (value < 999.5e3) {
+    unit = "kB", scaled = value / 1e3;
+  } else if (value < 999.5e6) {
+    unit = "MB", scaled = value / 1e6;
+  }
+  if (scaled < 9.995) return fmt::format("{:.2f} {}", scaled, unit);
+  if (scaled < 99.95) return fmt::format("{:.1f} {}", scaled, unit);
+  return fmt::format("{:.0f} {}", scaled, unit);
+}
+
 Footprint footprint(const BatchResult& batch) {
   std::set<std::int64_t> pids;
   std::set<std::pair<std::int64_t, std::int64_t>> threads;

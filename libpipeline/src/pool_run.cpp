@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -19,6 +20,7 @@
 
 #include "pipeline/metrics.hpp"
 #include "pipeline/worker.hpp"
+#include "memory_admission.hpp"
 #include "running_median.hpp"
 #include "shared_arena.hpp"
 #include "temporary_output.hpp"
@@ -111,6 +113,7 @@ class PoolRun {
     max_starts_ = 2 * static_cast<std::size_t>(workers) + failed_starts_allowed_beyond_workers +
                   count * (static_cast<std::size_t>(options.max_retries) + 1);
     if (jobs_ != nullptr) {
+      if (jobs_->files_mode) memory_.emplace(jobs_->file_options, jobs_->files);
       limit_ = jobs_->files_mode ? files_in_flight : images_in_flight;
       chain_frame_ = wire::encode_chain({run_id_, jobs_->options->profile_stages, jobs_->chain->spec()});
     }
@@ -424,13 +427,42 @@ class PoolRun {
     if (jobs_->options->stop.stop_requested()) return cancel_queued();
     const std::size_t limit = !jobs_->files_mode && s.arena ? images_in_place_in_flight : limit_;
     while (!queue_.empty() && s.state != State::starting && s.state != State::retired && s.in_flight.size() < limit) {
+      if (!s.in_flight.empty() && memory_ && memory_->limited() && another_worker_waits(s)) return;
       const std::size_t i = queue_.front();
       queue_.pop_front();
-      if (jobs_->files_mode) {
-        send_file_job(s, i);
-      } else if (!send_image(s, i)) {
-        queue_.push_front(i);  // it needs the segment, which holds one image at a time: after the one in flight
+      if (jobs_->files_mode ? !send_file_job(s, i) : !send_image(s, i)) {
+        // An image needs the segment, which holds one at a time: after the one in flight. A file job waits for
+        // room in the memory budget: until a result frees some (dispatch_waiting_for_memory()).
+        queue_.push_front(i);
         return;
+      }
+    }
+  }
+
+  // With a memory budget, a worker's second task (the one queued behind its first) would hold memory another
+  // worker with none in flight could use now.
+  [[nodiscard]] bool another_worker_waits(const Slot& s) const {
+    for (int k = 0; k < used_; ++k) {
+      const auto& other = pool_.slots[static_cast<std::size_t>(k)];
+      if (other && other.get() != &s && other->state == State::idle && other->in_flight.empty()) return true;
+    }
+    return false;
+  }
+
+  // A task's share of the memory budget came back: the tasks that waited for it may go now.
+  void release_memory(std::size_t i) noexcept {
+    if (memory_) memory_->release(i);
+  }
+
+  void dispatch_waiting_for_memory() {
+    if (!waiting_for_memory_ || !dispatching_ || finishing_) return;
+    waiting_for_memory_ = false;
+    for (const bool empty_first : {true, false}) {
+      for (int k = 0; k < used_; ++k) {
+        auto& slot = pool_.slots[static_cast<std::size_t>(k)];
+        if (slot && (slot->state == State::idle || slot->state == State::busy) && slot->in_flight.empty() == empty_first) {
+          dispatch(*slot);
+        }
       }
     }
   }
@@ -452,19 +484,33 @@ class PoolRun {
     }
   }
 
-  void send_file_job(Slot& s, std::size_t i) {
+  // False, with nothing sent, when the job must wait for room in the memory budget.
+  bool send_file_job(Slot& s, std::size_t i) {
     const FileJob& job = jobs_->files[i];
     const wire::FileTask task{i, job.input.native(), job.output.native(), jobs_->file_options.png_compression,
                               jobs_->file_options.decode};
     if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes ||
         task.png_compression < 0 || task.png_compression > 9) {
-      return fail_task(i, s, task.png_compression < 0 || task.png_compression > 9
-                                 ? fmt::format("PNG compression must be 0..9, got {}", task.png_compression)
-                                 : "a path longer than the process pool's protocol carries");
+      fail_task(i, s, task.png_compression < 0 || task.png_compression > 9
+                          ? fmt::format("PNG compression must be 0..9, got {}", task.png_compression)
+                          : "a path longer than the process pool's protocol carries");
+      return true;
+    }
+    std::string refusal;
+    switch (memory_->admit(i, refusal)) {
+      case JobAdmission::Outcome::refused:
+        fail_task(i, -1, 0, std::move(refusal));  // decided here: no worker saw it
+        return true;
+      case JobAdmission::Outcome::wait:
+        waiting_for_memory_ = true;
+        return false;
+      case JobAdmission::Outcome::admitted:
+        break;
     }
     mark_busy(s);
     s.in_flight.push_back({i, monotonic_seconds(), {}, Image()});
     send(s, {wire::encode_file_task(task), {}, i});
+    return true;
   }
 
   // A configuring worker stays so until it answers the chain: only then do its results come.
@@ -554,6 +600,7 @@ class PoolRun {
     }
     InFlight front = std::move(s.in_flight.front());
     s.in_flight.pop_front();
+    release_memory(front.task);
     return front;
   }
 
@@ -607,6 +654,7 @@ class PoolRun {
     result_->tasks[i] = TaskResult{std::move(output), std::move(record)};
     task_done(i);
     dispatch(s);
+    dispatch_waiting_for_memory();
   }
 
   [[nodiscard]] std::string name_of(std::size_t i) const {
@@ -628,6 +676,7 @@ class PoolRun {
                                                            : ending.description;
     const std::string reason = fmt::format("worker {} {}", pid, how);
     retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
+    for (const InFlight& task : s.in_flight) release_memory(task.task);  // sent again, it is admitted again
 
     if (previous == State::starting) return lost_while_starting(s, reason + before_handshake_hint(ending));
     if (jobs_ == nullptr) {
@@ -674,6 +723,7 @@ class PoolRun {
     if (!finishing_ && (previous == State::configuring || (done_ < job_count() && !queue_.empty()))) {
       start_slot(s.index);
     }
+    dispatch_waiting_for_memory();
     maybe_finish();
   }
 
@@ -693,7 +743,9 @@ class PoolRun {
     for (auto it = s.in_flight.rbegin(); it != s.in_flight.rend(); ++it) queue_.push_front(it->task);
     s.in_flight.clear();
     if (!finishing_) start_slot(s.index);
-    if (jobs_ != nullptr) maybe_finish();
+    if (jobs_ == nullptr) return;
+    dispatch_waiting_for_memory();
+    maybe_finish();
   }
 
   void fail_task(std::size_t i, const Slot& s, std::string error) {
@@ -803,6 +855,8 @@ class PoolRun {
   std::size_t max_starts_ = 0;
   std::size_t failed_starts_ = 0;  // workers that died before their hello since the last hello
   RunningMedian task_seconds_;     // the worker-side times of this run's tasks, for the task timeout
+  std::optional<JobAdmission> memory_;  // files mode: the memory budget
+  bool waiting_for_memory_ = false;       // a job is queued until some memory is released
   std::exception_ptr observer_error_;
   std::vector<std::unique_ptr<Slot>> retired_;  // dead slots, kept until their handlers ran
 };

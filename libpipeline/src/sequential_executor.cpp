@@ -1,6 +1,7 @@
 #include "pipeline/sequential_executor.hpp"
 
 #include "pipeline/vips.hpp"
+#include "memory_admission.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {
@@ -43,10 +44,13 @@ BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::spa
                                               const FileJobOptions& file_options, const RunOptions& options) {
   detail::exit_if_unserved_worker();
   ensure_vips_initialized();  // each task decodes with libvips (task.cpp)
+  // One job at a time never waits for memory, but one over the whole budget is refused all the same.
+  detail::MemoryAdmission admission(file_options);
   return run_in_order(
       name(), jobs.size(), options,
       [&](std::size_t i) {
-        return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, 0, options.profile_stages)};
+        return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, 0,
+                                                                    options.profile_stages, options.stop)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "pipeline/vips.hpp"
+#include "memory_admission.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {
@@ -195,6 +196,7 @@ BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<c
 BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                               const FileJobOptions& file_options, const RunOptions& options) {
   ensure_vips_initialized();  // once, here: the threads decode at once, and the first would pay it inside a task
+  detail::MemoryAdmission admission(file_options);
   BatchResult result;
   result.executor = name();
   result.workers = workers_;
@@ -203,7 +205,8 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
   run_on_pool(
       pool.threads, workers_, std::span<TaskResult>(result.tasks), {}, options,
       [&](std::size_t i, int worker) {
-        return TaskResult{Image(), run_file_task(chain, jobs[i], file_options, worker, options.profile_stages)};
+        return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, worker,
+                                                                    options.profile_stages, options.stop)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
   result.end_s = monotonic_seconds();

@@ -150,6 +150,35 @@ TEST_CASE("run names a corrupt image with its reason, exits 1 and writes every o
   }
 }
 
+TEST_CASE("run refuses an image over --memory-budget by name, writes every other, and states the budget",
+          "[cli][run][processes]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  const auto out = temp.path() / "out";
+  make_inputs(in);
+  // 640x480 RGB: about 1.5 MB to decode, filter and encode; every other input takes under 10 kB.
+  pipeline::write_png_atomic(pipeline::test::noise_image(640, 480, 3, 7), in / "a-large.png");
+  for (const std::string executor : {"sequential", "threads", "processes"}) {
+    INFO(executor);
+    fs::remove_all(out);
+    const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor +
+                                 " --workers 2 --memory-budget 1MiB");
+    INFO(outcome.out << outcome.err);
+    CHECK(outcome.status == 1);
+    CHECK_THAT(outcome.out, Contains("6 found, 5 written, 1 failed"));
+    CHECK_THAT(outcome.out, Contains("a-large.png: needs about 1.54 MB to decode, filter and encode, more than the "
+                                     "whole memory budget of 1.05 MB"));
+    CHECK_THAT(outcome.out, Contains("budget for the images in progress 1.05 MB"));
+    CHECK_FALSE(fs::exists(out / "a-large.png"));
+    check_outputs(in, out, std::string(pipeline::default_filter_spec));
+  }
+  const auto unlimited = run_cli("run " + quoted(in) + " " + quoted(out) + " --memory-budget none");
+  INFO(unlimited.out << unlimited.err);
+  CHECK(unlimited.status == 0);
+  CHECK(fs::exists(out / "a-large.png"));
+  CHECK(unlimited.out.find("budget") == std::string::npos);
+}
+
 TEST_CASE("run with a missing input folder exits 2 with a clear message and creates nothing", "[cli][run]") {
   pipeline::test::TempFolder temp;
   const auto outcome = run_cli("run " + quoted(temp.path() / "absent") + " " + quoted(temp.path() / "out"));
@@ -218,6 +247,12 @@ TEST_CASE("run's usage errors exit 2", "[cli][run]") {
   CHECK(run_cli("run" + folders + " --workers 0").status == 2);
   CHECK(run_cli("run" + folders + " --png-compression 10").status == 2);
   CHECK(run_cli("run" + folders + " --repeats 3").status == 2);              // the comparison's, not run's
+  for (const std::string budget : {"0", "-5", "lots", "10x", "0%", "150%"}) {
+    const auto bad_budget = run_cli("run" + folders + " --memory-budget=" + budget);
+    INFO(budget << ": " << bad_budget.err);
+    CHECK(bad_budget.status == 2);
+    CHECK_THAT(bad_budget.err, Contains("--memory-budget"));
+  }
   const auto bad_chain = run_cli("run" + folders + " --filters grayscale,nope");
   CHECK(bad_chain.status == 2);
   CHECK_THAT(bad_chain.err, Contains("nope") && Contains("sharpen"));

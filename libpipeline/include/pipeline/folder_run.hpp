@@ -66,7 +66,8 @@ struct FolderRunSummary {
   double seconds = 0.0;                    // wall time of the whole run, the workers' start-up included
   double startup_seconds = 0.0;            // the part of `seconds` spent starting workers
   StageSeconds stages;
-  PeakMemory memory;  // as the run ended
+  PeakMemory memory;               // as the run ended
+  std::uint64_t memory_budget = 0;  // bytes the images in progress could take together (0: no budget)
 
   [[nodiscard]] double megapixels_per_second() const noexcept { return seconds > 0.0 ? megapixels / seconds : 0.0; }
 };

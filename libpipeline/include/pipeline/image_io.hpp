@@ -46,6 +46,28 @@ struct DecodeOptions {
   std::uint64_t max_pixels = default_max_input_pixels;
 };
 
+// The most pixels (width * height) decode_image accepts with `options`: max_pixels, within the Image type's own
+// limit (max_image_pixels).
+[[nodiscard]] std::uint64_t effective_max_pixels(const DecodeOptions& options) noexcept;
+
+// What decode_image would return for a file, from its header alone (no pixel is decoded): the geometry after
+// normalisation (orientation, colour space and sample type as decode_image brings them).
+struct ImageHeader {
+  int width = 0;   // as displayed: a 90-degree orientation tag swaps them
+  int height = 0;
+  int bands = 0;   // 1-4
+  int bytes_per_sample = 1;   // 1 or 2
+  // Decoding needs the whole image in libvips' own buffer first (a rotating or flipping orientation tag), then
+  // copies it: two images at once at the peak instead of one.
+  bool decoded_twice = false;
+
+  [[nodiscard]] std::uint64_t pixels() const noexcept;
+  [[nodiscard]] std::uint64_t decoded_bytes() const noexcept;  // the decoded Image's samples
+};
+
+// Reads `path`'s header. Throws ImageIoError (with the file's own reason) if it is not an image libvips reads.
+[[nodiscard]] ImageHeader read_image_header(const std::filesystem::path& path);
+
 // True if libvips recognises the file's content as a format it can load (reads only the header bytes).
 [[nodiscard]] bool is_loadable_image(const std::filesystem::path& path);
 

@@ -2,6 +2,7 @@
 // Speedup, efficiency and the experimentally determined serial fraction, from measured times.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "pipeline/executor.hpp"
@@ -27,5 +28,7 @@ struct Footprint {
 // A duration for people: milliseconds below a second, where seconds to three places would hide the differences
 // ("2.04 ms", "45.3 ms", "1.25 s"). Machine-read fields (JSON, CSV) stay in seconds.
 [[nodiscard]] std::string format_duration(double seconds);
+// Bytes for people, in decimal units with three significant digits: "61.4 kB", "1.54 MB", "144 MB", "12.6 GB".
+[[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 
 }  // namespace pipeline

@@ -14,6 +14,7 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/memory.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/process_pool_executor.hpp"

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ struct FileJob {
 struct FileJobOptions {
   int png_compression = 6;  // 0..9
   DecodeOptions decode{};   // how strict decoding the inputs is, and their pixel limit
+  // Bytes the images of the jobs in progress may take together, each job's share estimated from its file's header
+  // (memory_budget.hpp): a job waits until its share fits, and one over the whole budget fails. Unset:
+  // default_memory_budget(), half of the memory this process may use; 0: no budget (no header read ahead).
+  std::optional<std::uint64_t> memory_budget{};
 };
 
 // Runs one file job in the calling thread. Never throws: an unreadable input, a failing filter or an unwritable
