@@ -68,7 +68,7 @@ using image_pipeline::exit_failures;
 using image_pipeline::exit_usage;
 
 // A synthetic size is an input like any other: over the pixel limit, it is refused before anything is made.
-std::pair<int, int> parse_size(const std::string& text, std::uint64_t max_pixels) {
+std::pair<int, int> parse_size(const std::string& text, const pipeline::DecodeOptions& decode) {
   int width = 0;
   int height = 0;
   char separator = 0;
@@ -78,11 +78,11 @@ std::pair<int, int> parse_size(const std::string& text, std::uint64_t max_pixels
     throw CLI::ValidationError("--size", "expected WIDTHxHEIGHT with positive numbers, e.g. 1920x1080, got '" + text + "'");
   }
   const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
-  const std::uint64_t limit = max_pixels == 0 ? static_cast<std::uint64_t>(pipeline::max_image_pixels)
-                                              : std::min(max_pixels, static_cast<std::uint64_t>(pipeline::max_image_pixels));
+  const std::uint64_t limit = pipeline::effective_max_pixels(decode);
   if (pixels > limit) {
     throw CLI::ValidationError("--size", fmt::format("{} is {} pixels, over the limit of {}{}", text, pixels, limit,
-                                                     limit == max_pixels ? " (--max-pixels)" : ", the most one image may hold"));
+                                                     limit == decode.max_pixels ? " (--max-pixels)"
+                                                                                : ", the most one image may hold"));
   }
   return {width, height};
 }
@@ -213,7 +213,7 @@ int run(const Options& options) {
     pipeline::SyntheticOptions synthetic;
     synthetic.count = options.num_images.value_or(20);
     synthetic.seed = options.seed;
-    if (options.size) synthetic.size = parse_size(*options.size, options.decode.max_pixels);
+    if (options.size) synthetic.size = parse_size(*options.size, options.decode);
     batch = pipeline::synthetic_dataset(synthetic);
     dataset_name = fmt::format("synthetic (seed {})", options.seed);
   }
