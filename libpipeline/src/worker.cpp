@@ -23,81 +23,18 @@
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
-#include "frame_payload.hpp"
 #include "shared_arena.hpp"
 #include "shared_memory.hpp"
+#include "worker_frames.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
 
-// The parent went away (closed our stdout): nothing left to report to.
-class ParentGone : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Our stdin ended part way through a frame; what() says how far it got.
-class FrameCutOff : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Reads until `buffer` is full or stdin ends; returns the bytes read (fewer than its size only at end of file).
-std::size_t read_up_to(int fd, std::span<std::uint8_t> buffer) {
-  std::size_t done = 0;
-  while (done < buffer.size()) {
-    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "reading stdin");
-    }
-  }
-  return done;
-}
-
-void write_all(int fd, std::span<const std::uint8_t> bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n >= 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (errno == EPIPE) {
-      throw ParentGone("stdout closed by the parent");
-    } else if (errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "writing stdout");
-    }
-  }
-}
-
-// Reads the next frame's payload into `payload` (reused from frame to frame); nullopt at a clean end of stdin.
-// The payload is made room for as it arrives (detail::next_payload_chunk): the header's size is only the
-// parent's word, and a cut-off frame must not have cost what it declared.
-std::optional<wire::FrameType> read_frame(int fd, std::uint64_t max_frame_bytes, std::vector<std::uint8_t>& payload) {
-  std::array<std::uint8_t, wire::header_bytes> header_bytes{};
-  const std::size_t got = read_up_to(fd, header_bytes);
-  if (got == 0) return std::nullopt;
-  if (got < header_bytes.size()) {
-    throw FrameCutOff(fmt::format("stdin closed after {} of the {} bytes of a frame header", got, header_bytes.size()));
-  }
-  const wire::FrameHeader header = wire::decode_header(header_bytes, max_frame_bytes);
-  const auto total = static_cast<std::size_t>(header.payload_bytes);
-  std::size_t received = 0;
-  for (auto into = detail::next_payload_chunk(payload, received, total); !into.empty();
-       into = detail::next_payload_chunk(payload, received, total)) {
-    const std::size_t n = read_up_to(fd, into);
-    received += n;
-    if (n < into.size()) {
-      throw FrameCutOff(fmt::format("stdin closed after {} of the {} payload bytes of a {} frame", received, total,
-                                    wire::to_string(header.type)));
-    }
-  }
-  payload.resize(total);
-  return header.type;
-}
+using detail::FrameCutOff;
+using detail::ParentGone;
+using detail::read_frame;
+using detail::write_all;
 
 // The protocol's own descriptors, moved off 0 and 1: fd 1 then points at stderr and fd 0 at /dev/null, so a
 // filter that prints or reads cannot corrupt the frame stream.
