@@ -3,111 +3,26 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
 #include <csignal>
-#include <filesystem>
-#include <optional>
-#include <span>
-#include <string>
+#include <exception>
+#include <memory>
 #include <system_error>
-#include <vector>
 
-#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/filter_registry.hpp"
 #include "pipeline/memory.hpp"
-#include "pipeline/task.hpp"
-#include "pipeline/vips.hpp"
-#include "pipeline/wire.hpp"
-#include "frame_payload.hpp"
-#include "shared_arena.hpp"
-#include "shared_memory.hpp"
 #include "worker_guard.hpp"
+#include "worker_session.hpp"
 
 namespace pipeline {
 namespace {
 
-// The parent went away (closed our stdout): nothing left to report to.
-class ParentGone : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Our stdin ended part way through a frame; what() says how far it got.
-class FrameCutOff : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Reads until `buffer` is full or stdin ends; returns the bytes read (fewer than its size only at end of file).
-std::size_t read_up_to(int fd, std::span<std::uint8_t> buffer) {
-  std::size_t done = 0;
-  while (done < buffer.size()) {
-    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "reading stdin");
-    }
-  }
-  return done;
-}
-
-void write_all(int fd, std::span<const std::uint8_t> bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n >= 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (errno == EPIPE) {
-      throw ParentGone("stdout closed by the parent");
-    } else if (errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "writing stdout");
-    }
-  }
-}
-
-// Reads the next frame's payload into `payload` (reused from frame to frame); nullopt at a clean end of stdin.
-// The payload is made room for as it arrives (detail::next_payload_chunk): the header's size is only the
-// parent's word, and a cut-off frame must not have cost what it declared.
-std::optional<wire::FrameType> read_frame(int fd, std::uint64_t max_frame_bytes, std::vector<std::uint8_t>& payload) {
-  std::array<std::uint8_t, wire::header_bytes> header_bytes{};
-  const std::size_t got = read_up_to(fd, header_bytes);
-  if (got == 0) return std::nullopt;
-  if (got < header_bytes.size()) {
-    throw FrameCutOff(fmt::format("stdin closed after {} of the {} bytes of a frame header", got, header_bytes.size()));
-  }
-  const wire::FrameHeader header = wire::decode_header(header_bytes, max_frame_bytes);
-  const auto total = static_cast<std::size_t>(header.payload_bytes);
-  std::size_t received = 0;
-  for (auto into = detail::next_payload_chunk(payload, received, total); !into.empty();
-       into = detail::next_payload_chunk(payload, received, total)) {
-    const std::size_t n = read_up_to(fd, into);
-    received += n;
-    if (n < into.size()) {
-      throw FrameCutOff(fmt::format("stdin closed after {} of the {} payload bytes of a {} frame", received, total,
-                                    wire::to_string(header.type)));
-    }
-  }
-  payload.resize(total);
-  return header.type;
-}
-
 // The protocol's own descriptors, moved off 0 and 1: fd 1 then points at stderr and fd 0 at /dev/null, so a
 // filter that prints or reads cannot corrupt the frame stream.
-struct ProtocolFds {
-  int in = -1;
-  int out = -1;
-};
-
-ProtocolFds take_stdio() {
-  ProtocolFds fds{::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3), ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)};
+detail::ProtocolFds take_stdio() {
+  detail::ProtocolFds fds{::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3), ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)};
   if (fds.in < 0 || fds.out < 0) throw std::system_error(errno, std::generic_category(), "duplicating stdin/stdout");
   if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) throw std::system_error(errno, std::generic_category(), "dup2");
   const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -125,168 +40,23 @@ void use_stderr_logger() {
   spdlog::set_default_logger(std::move(logger));
 }
 
-// One session's state: the chain of the current run, and the segment when pixels come through shared memory.
-class Session {
+// A worker process's session acts on the process itself: the handshake's descriptors and the file tasks' paths
+// are the parent's, taken as given.
+class ProcessEnvironment final : public detail::WorkerEnvironment {
  public:
-  explicit Session(const ProtocolFds& fds) : fds_(fds) {}
-
-  // Returns the exit code.
-  int serve() {
-    const auto first = read_frame(fds_.in, wire::default_max_frame_bytes, payload_);
-    if (!first) {
-      spdlog::debug("stdin closed before the handshake");
-      return 0;
-    }
-    if (*first != wire::FrameType::handshake) {
-      throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
-    }
-    wire::Handshake handshake;
-    try {
-      handshake = wire::decode_handshake(payload_);
-    } catch (const wire::ProtocolError& error) {
-      return refuse(error.what());  // the parent hears why (an error frame), not only that we left
-    }
-    if (handshake.version != wire::protocol_version) {
-      return refuse("the parent speaks protocol version " + std::to_string(handshake.version) + ", this worker version " +
-                    std::to_string(wire::protocol_version));
-    }
-    spdlog::set_level(static_cast<spdlog::level::level_enum>(handshake.log_level));
-    max_frame_bytes_ = handshake.max_frame_bytes;
-    try {
-      initialize_vips(handshake.vips);
-      if (handshake.transport == Transport::shared_memory) {
-        segment_ = detail::SharedSegment::adopt(handshake.segment_fd, handshake.segment_bytes);
-        if (handshake.arena_fd >= 0) arena_ = detail::ArenaMapping::adopt(handshake.arena_fd, handshake.arena_bytes);
-      }
-    } catch (const std::exception& error) {
-      return refuse(std::string("cannot set up: ") + error.what());
-    }
-    write_all(fds_.out, wire::encode_hello({wire::protocol_version, current_pid()}));
-
-    // A worker allocates and frees the same image-sized buffers for every task: keep them in the heap rather
-    // than fault them in afresh each time (memory.hpp). Here, not in main, so a program serving as its own
-    // worker gets it.
-    tune_allocator_for_images();
-    while (const auto type = read_frame(fds_.in, max_frame_bytes_, payload_)) {
-      switch (*type) {
-        case wire::FrameType::chain: on_chain(wire::decode_chain(payload_)); break;
-        case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
-        case wire::FrameType::task: on_task(wire::decode_task(payload_, {segment_.size(), arena_.capacity()})); break;
-        case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
-        default:
-          throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
-      }
-    }
-    spdlog::debug("stdin closed, exiting");
-    return 0;
+  void set_log_level(int level) override { spdlog::set_level(static_cast<spdlog::level::level_enum>(level)); }
+  void initialize_vips(const VipsSettings& settings) override { pipeline::initialize_vips(settings); }
+  detail::SharedSegment adopt_segment(int fd, std::uint64_t bytes) override {
+    return detail::SharedSegment::adopt(fd, bytes);
   }
-
- private:
-  // Tells the parent why this worker cannot serve at all, and gives the exit code.
-  int refuse(const std::string& message) {
-    write_all(fds_.out, wire::encode_error(message));
-    spdlog::error("{}", message);
-    return 2;
+  detail::ArenaMapping adopt_arena(int fd, std::uint64_t capacity) override {
+    return detail::ArenaMapping::adopt(fd, capacity);
   }
-
-  void on_chain(const wire::Chain& frame) {
-    profile_stages_ = frame.profile_stages;
-    if (!chain_ || frame.spec != chain_spec_) {
-      chain_.reset();
-      try {
-        chain_ = parse_filter_chain(frame.spec);
-        chain_spec_ = frame.spec;
-      } catch (const std::exception& error) {
-        // Most likely a filter this program does not register: the parent shows the message. This worker
-        // stays, for a chain it can build.
-        spdlog::debug("refusing chain '{}': {}", frame.spec, error.what());
-        write_all(fds_.out, wire::encode_error(error.what()));
-        return;
-      }
-    }
-    spdlog::debug("run {}: chain '{}'{}", frame.run, frame.spec, profile_stages_ ? ", profiled" : "");
-    write_all(fds_.out, wire::encode_ready(frame.run));
+  void tune_allocator() override { tune_allocator_for_images(); }
+  TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                           bool profile_stages) override {
+    return pipeline::run_file_task(chain, job, options, 0, profile_stages);
   }
-
-  void on_segment(std::uint64_t bytes) {
-    if (segment_.fd() < 0) throw wire::ProtocolError("a segment frame, but this session has no shared segment");
-    try {
-      segment_.remap(bytes);
-    } catch (const std::runtime_error& error) {
-      throw wire::ProtocolError(std::string("segment frame: ") + error.what());
-    }
-  }
-
-  const FilterChain& chain() const {
-    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
-    return *chain_;
-  }
-
-  // Bytes of shared memory, already checked against the size this worker has mapped (decode_task).
-  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes) {
-    if (memory == wire::Memory::segment) {
-      return segment_.bytes().subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(bytes));
-    }
-    try {
-      return arena_.bytes(offset, bytes);
-    } catch (const std::runtime_error& error) {
-      throw wire::ProtocolError(std::string("task frame: ") + error.what());
-    }
-  }
-
-  void on_task(wire::Task task) {
-    const FilterChain& filters = chain();
-    const int width = task.in_segment ? task.in_segment->shape.width : task.image.width();
-    const int height = task.in_segment ? task.in_segment->shape.height : task.image.height();
-    if (task.in_segment) {
-      // The filters read the samples where they lie.
-      const wire::SegmentImage& at = *task.in_segment;
-      task.image = Image::wrap(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
-                               shared_bytes(at.memory, at.offset, at.shape.size_bytes()));
-    }
-    // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
-    Image into;
-    const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
-    if (!task.output.none() && grey.size_bytes() <= task.output.bytes) {
-      into = Image::wrap(width, height, 1, SampleFormat::u8,
-                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()));
-    }
-    TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
-    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
-    if (result.record.ok() && result.output.empty() && !into.empty()) {
-      result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
-    } else if (!result.output.empty() && !task.output.none() && result.output.size_bytes() <= task.output.bytes) {
-      // Another geometry (a user filter's), still fits the area: copied there.
-      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
-      std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
-      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
-      result.output = Image();
-    }
-    auto prefix = wire::encode_result_prefix(result);
-    if (prefix.size() - wire::header_bytes + result.output.size_bytes() > max_frame_bytes_) {
-      result.record.error = "the output image exceeds the maximum frame size";
-      result.output = Image();
-      prefix = wire::encode_result_prefix(result);
-    }
-    write_all(fds_.out, prefix);
-    write_all(fds_.out, result.output.bytes());
-  }
-
-  void on_file_task(const wire::FileTask& task) {
-    const FilterChain& filters = chain();
-    const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
-    TaskRecord record = run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode}, 0, profile_stages_);
-    write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
-  }
-
-  ProtocolFds fds_;
-  std::vector<std::uint8_t> payload_;  // reused from frame to frame
-  std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
-  detail::SharedSegment segment_;      // unopened (fd -1, 0 bytes) with the pipe transport
-  detail::ArenaMapping arena_;         // unmapped unless the parent has shared image memory
-  std::optional<FilterChain> chain_;
-  std::string chain_spec_;
-  bool profile_stages_ = false;
 };
 
 }  // namespace
@@ -314,24 +84,15 @@ int serve_worker(int argc, char** argv) {
   // Ctrl-C at a terminal signals the whole process group, workers included. The pool decides when its workers
   // stop: a stopped run lets the images in progress finish, and a parent that is gone closes our stdin.
   std::signal(SIGINT, SIG_IGN);
+  detail::ProtocolFds fds;
   try {
-    return Session(take_stdio()).serve();
-  } catch (const ParentGone& error) {
-    // Normal when the batch ended while this worker was still starting; the parent logs real trouble itself.
-    spdlog::debug("parent gone: {}", error.what());
-    return 1;
-  } catch (const FrameCutOff& error) {
-    // The parent never closes our stdin inside a frame unless it is giving up on us or dying: at error level,
-    // which every level the parent may pass on short of "off" shows, so an exit code 1 is never unexplained.
-    spdlog::error("{}; exiting with code 1", error.what());
-    return 1;
-  } catch (const wire::ProtocolError& error) {
-    spdlog::error("protocol error from the parent: {}; exiting with code 1", error.what());
-    return 1;
+    fds = take_stdio();
   } catch (const std::exception& error) {
     spdlog::error("{}; exiting with code 1", error.what());
     return 1;
   }
+  ProcessEnvironment environment;
+  return detail::serve_session(fds, environment);
 }
 
 std::optional<int> maybe_serve_worker(int argc, char** argv) {

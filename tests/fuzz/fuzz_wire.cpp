@@ -10,9 +10,8 @@
 //    with an error naming it), so only that much is compared;
 //  - images and output areas in shared memory lie inside the memory as mapped.
 //
-// Not fuzzed here: the worker's own frame reader (worker.cpp's read_frame, file-local). It is decode_header, then
-// a resize to the checked length and a read, and serve_worker() can run only once in a process (it takes over fds
-// 0 and 1, starts libvips, sets signal handlers): fuzzing it means a process per input, far too slow to be worth it.
+// Not fuzzed here: the worker's own frame reader and session, which read these frames from a stream and act on
+// them: fuzz_worker_frames.cpp.
 
 #include <algorithm>
 #include <cstring>

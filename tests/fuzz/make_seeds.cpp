@@ -1,17 +1,22 @@
 // Writes the seed corpus of the fuzz targets: `fuzz_make_seeds tests/fuzz/corpus` (README: "Fuzzing").
 // The wire seeds are valid frames from the library's own encoders, laid out as wire_input.hpp says, so the fuzzer
-// starts from every frame type, every image placement and both transports; the others are a few valid texts.
+// starts from every frame type, every image placement and both transports. The worker_frames seeds are whole
+// sessions as a parent sends them (worker_frames_input.hpp), each path of the session at least once: both
+// transports, every placement, file tasks on each sandbox input, and each way a session ends. The others are a few
+// valid texts.
 // Rerun it when the protocol changes, and commit what it writes.
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pipeline/wire.hpp"
 #include "wire_input.hpp"
+#include "worker_frames_input.hpp"
 
 namespace {
 
@@ -100,6 +105,94 @@ void wire_seeds(const fs::path& dir) {
   write_wire(dir, "file-result", M::file_result, wire::encode_file_result({9, profiled}));
 }
 
+// A worker's whole stdin: the frames one after another.
+void write_session(const fs::path& dir, const std::string& name,
+                   std::initializer_list<std::vector<std::uint8_t>> frames) {
+  std::string bytes;
+  for (const auto& frame : frames) bytes.append(frame.begin(), frame.end());
+  write(dir / "worker_frames" / name, bytes);
+}
+
+// A frame's first `bytes` bytes: a parent that died while sending it.
+std::vector<std::uint8_t> cut(std::vector<std::uint8_t> frame, std::size_t bytes) {
+  frame.resize(bytes);
+  return frame;
+}
+
+void worker_frames_seeds(const fs::path& dir) {
+  const wire::Handshake pipe;
+  wire::Handshake shared;
+  shared.transport = Transport::shared_memory;
+  shared.segment_fd = 3;
+  shared.segment_bytes = 4096;
+  shared.arena_fd = 4;
+  shared.arena_bytes = 2 * fuzz::arena_file_bytes;  // an address space larger than the file: offsets past its end
+  std::vector<std::uint8_t> pixels(4 * 3 * 3);
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 21);
+  const Image rgb(4, 3, 3, SampleFormat::u8, pixels);
+  const Image grey16(2, 2, 1, SampleFormat::u16, {1, 2, 3, 4, 5, 6, 7, 8});
+  const auto chain = wire::encode_chain({1, false, "grayscale,blur,sobel,sharpen,brightness=1.2"});
+  const auto file_task = [](std::uint64_t index, std::string input, std::string output, DecodeOptions decode = {}) {
+    return wire::encode_file_task({index, std::move(input), std::move(output), 6, decode});
+  };
+  using wire::Memory;
+  const wire::ImageShape rgb_shape = wire::ImageShape::of(rgb);
+
+  write_session(dir, "handshake-alone", {wire::encode_handshake(pipe)});
+  write_session(
+      dir, "pipe-run",
+      {wire::encode_handshake(pipe), chain, wire::encode_task(0, "a.png", rgb), wire::encode_task(1, "b.png", grey16),
+       wire::encode_chain({2, true, "grayscale"}), wire::encode_task(2, "c.png", rgb),
+       wire::encode_chain({3, false, "blur"}), wire::encode_task(3, "d", rgb)});
+  write_session(dir, "file-tasks",
+                {wire::encode_handshake(pipe), wire::encode_chain({1, true, "grayscale,blur"}),
+                 file_task(0, std::string(fuzz::rgb_png), "rgb-out.png"),
+                 file_task(1, std::string(fuzz::grey16_png), "grey.png", {FailOn::none, 0}),
+                 file_task(2, std::string(fuzz::cut_png), "cut-out.png", {FailOn::truncated, 1000}),
+                 file_task(3, std::string(fuzz::not_an_image), "notes.png"), file_task(4, "../escape.png", "out.png"),
+                 file_task(5, std::string(fuzz::rgb_png), "sub/out.png")});
+  write_session(
+      dir, "shared-run",
+      {wire::encode_handshake(shared), chain, wire::encode_segment(8192),
+       wire::encode_segment_task(0, "seg", {rgb_shape, 64, Memory::segment}, {1024, 12, Memory::segment}),
+       wire::encode_segment_task(1, "arena", {rgb_shape, 4096, Memory::arena}, {8192, 12, Memory::arena}),
+       wire::encode_task(2, "inline", rgb, {2048, 12, Memory::segment}),
+       wire::encode_segment_task(3, "inline-out", {rgb_shape, 64, Memory::segment}, {}),
+       wire::encode_chain({2, false, "blur"}),
+       wire::encode_segment_task(4, "rgb-out", {rgb_shape, 64, Memory::segment}, {4096, 36, Memory::segment})});
+  write_session(dir, "arena-past-file",
+                {wire::encode_handshake(shared), chain,
+                 wire::encode_segment_task(0, "out", {rgb_shape, 64, Memory::segment},
+                                           {fuzz::arena_file_bytes + 4096, 12, Memory::arena})});
+  write_session(dir, "segment-past-file",
+                {wire::encode_handshake(shared), wire::encode_segment(2 * fuzz::segment_file_bytes)});
+  wire::Handshake greedy = shared;
+  greedy.segment_bytes = 2 * fuzz::segment_file_bytes;
+  write_session(dir, "refused-setup", {wire::encode_handshake(greedy), chain});
+  wire::Handshake old = pipe;
+  old.version = wire::protocol_version - 1;
+  write_session(dir, "old-version", {wire::encode_handshake(old), chain});
+  write_session(dir, "refused-chain",
+                {wire::encode_handshake(pipe), wire::encode_chain({1, false, "grayscale,emboss"}),
+                 wire::encode_task(0, "a", rgb)});
+  write_session(dir, "task-before-chain", {wire::encode_handshake(pipe), wire::encode_task(0, "a", rgb)});
+  write_session(dir, "segment-on-pipe", {wire::encode_handshake(pipe), wire::encode_segment(4096)});
+  write_session(dir, "cut-payload", {wire::encode_handshake(pipe), cut(chain, chain.size() - 3)});
+  write_session(dir, "cut-header", {wire::encode_handshake(pipe), cut(chain, 7)});
+  // A header that declares a gigabyte, then a hundred bytes.
+  auto huge = cut(wire::encode_ready(0), wire::header_bytes);
+  for (int i = 0; i < 8; ++i) huge[8 + i] = static_cast<std::uint8_t>(wire::default_max_frame_bytes >> (8 * i));
+  huge[4] = static_cast<std::uint8_t>(wire::FrameType::task);
+  huge.resize(huge.size() + 100, 7);
+  write_session(dir, "huge-declared", {wire::encode_handshake(pipe), huge});
+  wire::Handshake small = pipe;
+  small.max_frame_bytes = 96;  // a chain and a task fit, the result does not
+  write_session(
+      dir, "small-frames",
+      {wire::encode_handshake(small), wire::encode_chain({1, false, "grayscale"}), wire::encode_task(0, "a", grey16)});
+  write_session(dir, "worker-frame", {wire::encode_handshake(pipe), wire::encode_ready(1)});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +202,7 @@ int main(int argc, char** argv) {
   }
   const fs::path dir(argv[1]);
   wire_seeds(dir);
+  worker_frames_seeds(dir);
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"default", "grayscale,blur,sobel,sharpen,brightness=1.2"},
            {"spaces", " blur , brightness = 0.5 "},

@@ -1,0 +1,209 @@
+#include "worker_session.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/wire.hpp"
+#include "worker_frames.hpp"
+
+namespace pipeline::detail {
+namespace {
+
+// One session's state: the chain of the current run, and the segment when pixels come through shared memory.
+class Session {
+ public:
+  Session(const ProtocolFds& fds, WorkerEnvironment& environment) : fds_(fds), environment_(environment) {}
+
+  // Returns the exit code.
+  int serve() {
+    const auto first = read_frame(fds_.in, wire::default_max_frame_bytes, payload_);
+    if (!first) {
+      spdlog::debug("stdin closed before the handshake");
+      return 0;
+    }
+    if (*first != wire::FrameType::handshake) {
+      throw wire::ProtocolError("expected a handshake frame, got a " + std::string(wire::to_string(*first)) + " frame");
+    }
+    wire::Handshake handshake;
+    try {
+      handshake = wire::decode_handshake(payload_);
+    } catch (const wire::ProtocolError& error) {
+      return refuse(error.what());  // the parent hears why (an error frame), not only that we left
+    }
+    if (handshake.version != wire::protocol_version) {
+      return refuse("the parent speaks protocol version " + std::to_string(handshake.version) + ", this worker version " +
+                    std::to_string(wire::protocol_version));
+    }
+    environment_.set_log_level(handshake.log_level);
+    max_frame_bytes_ = handshake.max_frame_bytes;
+    try {
+      environment_.initialize_vips(handshake.vips);
+      if (handshake.transport == Transport::shared_memory) {
+        segment_ = environment_.adopt_segment(handshake.segment_fd, handshake.segment_bytes);
+        if (handshake.arena_fd >= 0) arena_ = environment_.adopt_arena(handshake.arena_fd, handshake.arena_bytes);
+      }
+    } catch (const std::exception& error) {
+      return refuse(std::string("cannot set up: ") + error.what());
+    }
+    write_all(fds_.out, wire::encode_hello({wire::protocol_version, current_pid()}));
+
+    // A worker allocates and frees the same image-sized buffers for every task: keep them in the heap rather
+    // than fault them in afresh each time (memory.hpp). Here, not in main, so a program serving as its own
+    // worker gets it.
+    environment_.tune_allocator();
+    while (const auto type = read_frame(fds_.in, max_frame_bytes_, payload_)) {
+      switch (*type) {
+        case wire::FrameType::chain: on_chain(wire::decode_chain(payload_)); break;
+        case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
+        case wire::FrameType::task: on_task(wire::decode_task(payload_, {segment_.size(), arena_.capacity()})); break;
+        case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
+        default:
+          throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
+      }
+    }
+    spdlog::debug("stdin closed, exiting");
+    return 0;
+  }
+
+ private:
+  // Tells the parent why this worker cannot serve at all, and gives the exit code.
+  int refuse(const std::string& message) {
+    write_all(fds_.out, wire::encode_error(message));
+    spdlog::error("{}", message);
+    return 2;
+  }
+
+  void on_chain(const wire::Chain& frame) {
+    profile_stages_ = frame.profile_stages;
+    if (!chain_ || frame.spec != chain_spec_) {
+      chain_.reset();
+      try {
+        chain_ = parse_filter_chain(frame.spec);
+        chain_spec_ = frame.spec;
+      } catch (const std::exception& error) {
+        // Most likely a filter this program does not register: the parent shows the message. This worker
+        // stays, for a chain it can build.
+        spdlog::debug("refusing chain '{}': {}", frame.spec, error.what());
+        write_all(fds_.out, wire::encode_error(error.what()));
+        return;
+      }
+    }
+    spdlog::debug("run {}: chain '{}'{}", frame.run, frame.spec, profile_stages_ ? ", profiled" : "");
+    write_all(fds_.out, wire::encode_ready(frame.run));
+  }
+
+  void on_segment(std::uint64_t bytes) {
+    if (segment_.fd() < 0) throw wire::ProtocolError("a segment frame, but this session has no shared segment");
+    try {
+      segment_.remap(bytes);
+    } catch (const std::runtime_error& error) {
+      throw wire::ProtocolError(std::string("segment frame: ") + error.what());
+    }
+  }
+
+  const FilterChain& chain() const {
+    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
+    return *chain_;
+  }
+
+  // Bytes of shared memory, already checked against the size this worker has mapped (decode_task).
+  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes) {
+    if (memory == wire::Memory::segment) {
+      return segment_.bytes().subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(bytes));
+    }
+    try {
+      return arena_.bytes(offset, bytes);
+    } catch (const std::runtime_error& error) {
+      throw wire::ProtocolError(std::string("task frame: ") + error.what());
+    }
+  }
+
+  void on_task(wire::Task task) {
+    const FilterChain& filters = chain();
+    const int width = task.in_segment ? task.in_segment->shape.width : task.image.width();
+    const int height = task.in_segment ? task.in_segment->shape.height : task.image.height();
+    if (task.in_segment) {
+      // The filters read the samples where they lie.
+      const wire::SegmentImage& at = *task.in_segment;
+      task.image = Image::wrap(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
+                               shared_bytes(at.memory, at.offset, at.shape.size_bytes()));
+    }
+    // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
+    Image into;
+    const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
+    if (!task.output.none() && grey.size_bytes() <= task.output.bytes) {
+      into = Image::wrap(width, height, 1, SampleFormat::u8,
+                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()));
+    }
+    TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
+    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
+    if (result.record.ok() && result.output.empty() && !into.empty()) {
+      result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
+    } else if (!result.output.empty() && !task.output.none() && result.output.size_bytes() <= task.output.bytes) {
+      // Another geometry (a user filter's), still fits the area: copied there.
+      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
+      std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
+      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
+      result.output = Image();
+    }
+    auto prefix = wire::encode_result_prefix(result);
+    if (prefix.size() - wire::header_bytes + result.output.size_bytes() > max_frame_bytes_) {
+      result.record.error = "the output image exceeds the maximum frame size";
+      result.output = Image();
+      prefix = wire::encode_result_prefix(result);
+    }
+    write_all(fds_.out, prefix);
+    write_all(fds_.out, result.output.bytes());
+  }
+
+  void on_file_task(const wire::FileTask& task) {
+    const FilterChain& filters = chain();
+    const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
+    TaskRecord record =
+        environment_.run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode}, profile_stages_);
+    write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
+  }
+
+  ProtocolFds fds_;
+  WorkerEnvironment& environment_;
+  std::vector<std::uint8_t> payload_;  // reused from frame to frame
+  std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
+  SharedSegment segment_;              // unopened (fd -1, 0 bytes) with the pipe transport
+  ArenaMapping arena_;                 // unmapped unless the parent has shared image memory
+  std::optional<FilterChain> chain_;
+  std::string chain_spec_;
+  bool profile_stages_ = false;
+};
+
+}  // namespace
+
+int serve_session(const ProtocolFds& fds, WorkerEnvironment& environment) {
+  try {
+    return Session(fds, environment).serve();
+  } catch (const ParentGone& error) {
+    // Normal when the batch ended while this worker was still starting; the parent logs real trouble itself.
+    spdlog::debug("parent gone: {}", error.what());
+    return 1;
+  } catch (const FrameCutOff& error) {
+    // The parent never closes our stdin inside a frame unless it is giving up on us or dying: at error level,
+    // which every level the parent may pass on short of "off" shows, so an exit code 1 is never unexplained.
+    spdlog::error("{}; exiting with code 1", error.what());
+    return 1;
+  } catch (const wire::ProtocolError& error) {
+    spdlog::error("protocol error from the parent: {}; exiting with code 1", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    spdlog::error("{}; exiting with code 1", error.what());
+    return 1;
+  }
+}
+
+}  // namespace pipeline::detail
