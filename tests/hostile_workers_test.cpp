@@ -6,10 +6,8 @@
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,8 +25,11 @@
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
 #include "test_images.hpp"
+#include "worker_faults.hpp"  // first_time, no_children_left
 
 namespace wire = pipeline::wire;
+using pipeline::test::first_time;
+using pipeline::test::no_children_left;
 namespace fs = std::filesystem;
 
 namespace {
@@ -116,14 +117,6 @@ bool read_frame(wire::FrameType& type, std::vector<std::uint8_t>& payload) {
   ::_exit(0);
 }
 
-// Creates `token` and returns true the first time, across processes (O_EXCL): the first start misbehaves.
-bool first_time(const std::string& token) {
-  const int fd = ::open(token.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
-
 // `--hostile MODE [TOKEN]`: misbehaves as MODE says; with TOKEN, only if it can take it, else a real worker.
 int serve_hostile(int argc, char** argv) {
   const std::string_view mode = argv[2];
@@ -168,11 +161,6 @@ pipeline::Batch small_batch(int count) {
   pipeline::Batch batch;
   for (int i = 0; i < count; ++i) batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(16, 12, 3, 60 + i)});
   return batch;
-}
-
-bool no_children_left() {
-  errno = 0;
-  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
 }
 
 // What a run with a hostile pool did: its result, or what it threw; and how long it took, for the log only.

@@ -4,12 +4,9 @@
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,61 +17,32 @@
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/worker.hpp"
 #include "test_images.hpp"
+#include "worker_faults.hpp"
 
 using pipeline::Image;
+using pipeline::test::marked_width;
+using pipeline::test::no_children_left;
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int marked_width = 13;  // the filters misbehave on images this wide only
-
-// Creates `marker` and returns true the first time, across processes: the first attempt misbehaves, the retry not.
-bool first_time(const std::string& marker) {
-  const int fd = ::open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
-
-enum class Misdeed { freeze_once, hang_once, hang_always };
-
-class MisbehavingFilter final : public pipeline::Filter {
- public:
-  MisbehavingFilter(std::string name, Misdeed misdeed, std::string marker)
-      : name_(std::move(name)), misdeed_(misdeed), marker_(std::move(marker)) {}
-  [[nodiscard]] std::string name() const override { return marker_.empty() ? name_ : name_ + "=" + marker_; }
-  [[nodiscard]] Image apply(const Image& input) const override {
-    if (input.width() == marked_width) {
-      switch (misdeed_) {
-        case Misdeed::freeze_once:
-          if (first_time(marker_)) ::raise(SIGSTOP);  // frozen, as by a debugger or `kill -STOP`
-          break;
-        case Misdeed::hang_once:
-          if (first_time(marker_)) {
-            for (;;) ::pause();  // a filter that never returns
-          }
-          break;
-        case Misdeed::hang_always:
-          for (;;) ::pause();
-      }
-    }
-    return pipeline::to_gray8(input);
-  }
-
- private:
-  std::string name_;
-  Misdeed misdeed_;
-  std::string marker_;
-};
-
 void register_test_filters() {
-  for (const auto& [name, misdeed] : {std::pair{"freeze-once", Misdeed::freeze_once},
-                                      std::pair{"hang-once", Misdeed::hang_once},
-                                      std::pair{"hang-always", Misdeed::hang_always}}) {
-    pipeline::register_filter(name, [name = std::string(name), misdeed = misdeed](const std::optional<std::string>& arg) {
-      return std::make_shared<MisbehavingFilter>(name, misdeed, arg.value_or(""));
-    });
-  }
+  using pipeline::test::first_time;
+  using pipeline::test::marked;
+  using pipeline::test::register_misbehaving_filter;
+  register_misbehaving_filter("freeze-once", [](const Image& input, const std::string& marker) {
+    if (marked(input) && first_time(marker)) ::raise(SIGSTOP);  // frozen, as by a debugger or `kill -STOP`
+  });
+  register_misbehaving_filter("hang-once", [](const Image& input, const std::string& marker) {
+    if (marked(input) && first_time(marker)) {
+      for (;;) ::pause();  // a filter that never returns
+    }
+  });
+  register_misbehaving_filter("hang-always", [](const Image& input, const std::string&) {
+    if (marked(input)) {
+      for (;;) ::pause();
+    }
+  });
 }
 
 // Worker starts die while this folder holds a token: each start takes one (rename is atomic) and dies of SIGKILL
@@ -106,11 +74,6 @@ void check_all_done(const pipeline::Batch& batch, const pipeline::BatchResult& r
     REQUIRE(result.tasks[i].record.ok());
     CHECK(result.tasks[i].output == pipeline::to_gray8(batch[i].image));
   }
-}
-
-bool no_children_left() {
-  errno = 0;
-  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
 }
 
 pipeline::ProcessPoolOptions with_task_timeout(double seconds) {
