@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,10 @@
 #include <string_view>
 
 #include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/worker.hpp"
+#include "folders.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
 
@@ -25,6 +28,32 @@ using pipeline::test::no_children_left;
 namespace fs = std::filesystem;
 
 namespace {
+
+// The output a worker holds half written in the give-up case below, and the image width of the job that kills
+// the other worker once it does.
+constexpr const char* held_output = "held.out.png";
+constexpr int killer_width = 14;
+
+// `hold-or-kill=OUT_DIR`: on the marked image, the worker leaves the temporary file of OUT_DIR/held.out.png, as
+// if in the middle of writing it, and hangs there; on an image `killer_width` wide, it waits for that file (a
+// minute at most), notes it saw it (OUT_DIR/../saw-temporary), and dies of SIGKILL.
+void hold_or_kill(const Image& input, const std::string& out) {
+  if (pipeline::test::marked(input)) {
+    pipeline::test::leave_temporary_output(fs::path(out) / held_output);
+    for (;;) ::pause();
+  }
+  if (input.width() != killer_width) return;
+  const std::string temporary = std::string(".") + held_output + ".";
+  for (int waited_ms = 0; waited_ms < 60'000; waited_ms += 2) {
+    const auto hidden = pipeline::test::hidden_files_in(out);
+    if (std::any_of(hidden.begin(), hidden.end(), [&](const std::string& name) { return name.starts_with(temporary); })) {
+      std::ofstream(fs::path(out).parent_path() / "saw-temporary");
+      break;
+    }
+    ::usleep(2'000);
+  }
+  ::raise(SIGKILL);
+}
 
 void register_test_filters() {
   using pipeline::test::first_time;
@@ -43,6 +72,7 @@ void register_test_filters() {
       for (;;) ::pause();
     }
   });
+  register_misbehaving_filter("hold-or-kill", hold_or_kill);
 }
 
 // Worker starts die while this folder holds a token: each start takes one (rename is atomic) and dies of SIGKILL
@@ -58,6 +88,33 @@ void maybe_die_at_start() {
     if (::rename(entry.path().c_str(), (entry.path().string() + ".taken").c_str()) == 0) ::raise(SIGKILL);
   }
 }
+
+// The parent's side: worker starts die from the moment deaths are added, until this object goes.
+class StartDeaths {
+ public:
+  explicit StartDeaths(const fs::path& folder) : tokens_(folder / "tokens") {
+    fs::create_directories(tokens_);
+    ::setenv(start_deaths_variable, tokens_.c_str(), 1);
+  }
+  ~StartDeaths() { ::unsetenv(start_deaths_variable); }
+  StartDeaths(const StartDeaths&) = delete;
+  StartDeaths& operator=(const StartDeaths&) = delete;
+
+  // The next `count` worker starts die.
+  void add(int count) {
+    for (int i = 0; i < count; ++i) std::ofstream(tokens_ / ("death-" + std::to_string(added_++) + ".token"));
+  }
+  // How many starts died so far.
+  [[nodiscard]] std::size_t taken() const {
+    std::size_t taken = 0;
+    for (const auto& entry : fs::directory_iterator(tokens_)) taken += entry.path().extension() == ".taken" ? 1 : 0;
+    return taken;
+  }
+
+ private:
+  fs::path tokens_;
+  int added_ = 0;
+};
 
 pipeline::Batch batch_with_marked_image() {
   pipeline::Batch batch;
@@ -133,18 +190,14 @@ TEST_CASE("without a task timeout none is applied, and a timeout must be finite 
 
 TEST_CASE("replacements killed as they start are started again, and the batch completes", "[faults]") {
   pipeline::test::TempFolder folder;
-  const auto tokens = folder.path() / "tokens";
-  fs::create_directories(tokens);
-  ::setenv(start_deaths_variable, tokens.c_str(), 1);
+  StartDeaths deaths(folder.path());
   const auto batch = batch_with_marked_image();
   pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
-  processes.start();  // the first workers start before any token exists
+  processes.start();  // the first workers start before any death is added
   // The frozen worker's replacement dies as it starts, and so does the next: two failed starts in a row.
-  for (int i = 0; i < 2; ++i) std::ofstream(tokens / ("death-" + std::to_string(i) + ".token"));
+  deaths.add(2);
   const auto result = processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch);
-  ::unsetenv(start_deaths_variable);
-  CHECK(fs::exists(tokens / "death-0.token.taken"));
-  CHECK(fs::exists(tokens / "death-1.token.taken"));
+  CHECK(deaths.taken() == 2);
   check_all_done(batch, result);
   // The attempts charged to the image: only the freeze, not the deaths at start-up (max_retries is 1).
   processes.stop();
@@ -153,20 +206,15 @@ TEST_CASE("replacements killed as they start are started again, and the batch co
 
 TEST_CASE("replacements that keep dying as they start end the run after a bounded number of starts", "[faults]") {
   pipeline::test::TempFolder folder;
-  const auto tokens = folder.path() / "tokens";
-  fs::create_directories(tokens);
-  ::setenv(start_deaths_variable, tokens.c_str(), 1);
+  StartDeaths deaths(folder.path());
   pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
   processes.start();
-  for (int i = 0; i < 50; ++i) std::ofstream(tokens / ("death-" + std::to_string(i) + ".token"));
+  deaths.add(50);
   const auto batch = batch_with_marked_image();
   CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch),
                     Catch::Contains("failed before its handshake (6 starts in a row)") &&
                         Catch::Contains("killed by signal 9"));
-  ::unsetenv(start_deaths_variable);
-  std::size_t taken = 0;
-  for (const auto& entry : fs::directory_iterator(tokens)) taken += entry.path().extension() == ".taken" ? 1 : 0;
-  CHECK(taken == 6);  // 2 workers + 3 more failed starts in a row allowed, and the one over the bound
+  CHECK(deaths.taken() == 6);  // 2 workers + 3 more failed starts in a row allowed, and the one over the bound
   CHECK(no_children_left());
 }
 
@@ -177,5 +225,37 @@ TEST_CASE("a worker that never says hello is killed by the start-up timeout, and
   pipeline::ProcessPoolExecutor processes(2, options);
   CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("grayscale"), batch_with_marked_image()),
                     Catch::Contains("did not answer its handshake within") && Catch::Contains("start-up timeout"));
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a run given up mid-write leaves no temporary output of the jobs in flight, and no worker", "[faults][files]") {
+  // One worker holds a half-written output (its temporary file) and hangs; the other dies once that file exists,
+  // and every replacement dies as it starts: the run is given up with the first worker's jobs in flight. Nothing
+  // else removes the temporary file: only the pool's giving up, as it kills that worker.
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder folder;
+  const auto out = folder.path() / "out";
+  fs::create_directories(out);
+  std::vector<pipeline::FileJob> jobs;
+  for (const auto& [name, width] : {std::pair{"held", marked_width}, std::pair{"queued-behind-held", 16},
+                                    std::pair{"killer", killer_width}, std::pair{"queued-behind-killer", 16}}) {
+    const auto input = folder.path() / (std::string(name) + ".png");
+    pipeline::write_png_atomic(pipeline::test::noise_image(width, 12, 3, 90), input);
+    jobs.push_back({input, out / (std::string(name) + ".out.png")});
+  }
+  StartDeaths deaths(folder.path());
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.task_timeout.seconds = 120.0;  // never reached; should it be, the case fails instead of hanging
+  pipeline::ProcessPoolExecutor processes(2, options);
+  // Started first, so that the run sends at once, in order, two jobs to each: the held one and the one behind it
+  // to the first worker, the killer and the one behind it to the second.
+  processes.start();
+  deaths.add(50);
+  CHECK_THROWS_WITH(processes.run_files(pipeline::parse_filter_chain("hold-or-kill=" + out.string()), jobs, {}),
+                    Catch::Contains("failed before its handshake (6 starts in a row)"));
+  CHECK(fs::exists(folder.path() / "saw-temporary"));  // the file was there when the run began to fail
+  CHECK(deaths.taken() == 6);
+  CHECK(pipeline::test::hidden_files_in(out).empty());
+  CHECK(pipeline::test::files_in(out).empty());  // and no output was finished
   CHECK(no_children_left());
 }
