@@ -8,17 +8,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/metrics.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/worker.hpp"
 #include "folders.hpp"
+#include "log_capture.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
 
@@ -55,6 +59,21 @@ void hold_or_kill(const Image& input, const std::string& out) {
   ::raise(SIGKILL);
 }
 
+// `paced=MARKER`, for the task timeout's median multiple: a 16-pixel-wide image takes 20 ms (the run's usual
+// task), a 15-pixel-wide one a whole second (slow but sound), and the marked image never ends the first time.
+constexpr int usual_width = 16;
+constexpr int slow_width = 15;
+constexpr std::chrono::milliseconds usual_task{20};
+constexpr std::chrono::milliseconds slow_task{1000};
+
+void paced(const Image& input, const std::string& marker) {
+  if (input.width() == usual_width) std::this_thread::sleep_for(usual_task);
+  if (input.width() == slow_width) std::this_thread::sleep_for(slow_task);
+  if (pipeline::test::marked(input) && pipeline::test::first_time(marker)) {
+    for (;;) ::pause();
+  }
+}
+
 void register_test_filters() {
   using pipeline::test::first_time;
   using pipeline::test::marked;
@@ -73,6 +92,7 @@ void register_test_filters() {
     }
   });
   register_misbehaving_filter("hold-or-kill", hold_or_kill);
+  register_misbehaving_filter("paced", paced);
 }
 
 // Worker starts die while this folder holds a token: each start takes one (rename is atomic) and dies of SIGKILL
@@ -258,4 +278,38 @@ TEST_CASE("a run given up mid-write leaves no temporary output of the jobs in fl
   CHECK(pipeline::test::hidden_files_in(out).empty());
   CHECK(pipeline::test::files_in(out).empty());  // and no output was finished
   CHECK(no_children_left());
+}
+
+TEST_CASE("the task timeout is the larger of its seconds and its multiple of the run's median task", "[faults]") {
+  // A floor of 0.5 s and 150 times the median: the usual task takes 20 ms, so after a few the timeout is 3 s at
+  // least. A task of a second, twice the floor, is slow but sound: it is not cut. A task that never ends is cut
+  // at the median multiple, and retried like a crash.
+  pipeline::test::TempFolder folder;
+  const auto marker = folder.path() / "stuck";
+  pipeline::Batch batch;  // run in this order, largest first, one at a time
+  for (int i = 0; i < 3; ++i) batch.push_back({"usual-" + std::to_string(i), pipeline::test::noise_image(usual_width, 12, 3, 20 + i)});
+  batch.push_back({"slow", pipeline::test::noise_image(slow_width, 12, 3, 30)});
+  batch.push_back({"stuck", pipeline::test::noise_image(marked_width, 12, 3, 31)});
+  auto options = pipeline::ProcessPoolOptions::self_worker();
+  options.task_timeout = {0.5, 150.0};
+  pipeline::test::LogCapture log;
+  const auto result = pipeline::ProcessPoolExecutor(1, options).run(pipeline::parse_filter_chain("paced=" + marker.string()), batch);
+  INFO(log.text());
+  check_all_done(batch, result);
+
+  const auto& slow = result.tasks[3].record;
+  CHECK(slow.seconds() > options.task_timeout.seconds);  // beyond the floor...
+  CHECK(slow.pid == result.tasks[2].record.pid);          // ...yet not killed: a killed worker is replaced
+  CHECK_THAT(log.text(), !Catch::Contains("'slow'"));
+
+  // The stuck task was cut at 150 times the median of the four tasks done before it, and retried.
+  CHECK(fs::exists(marker));
+  std::vector<double> done;
+  for (std::size_t i = 0; i < 4; ++i) done.push_back(result.tasks[i].record.seconds());
+  std::sort(done.begin(), done.end());
+  const double timeout = std::max(options.task_timeout.seconds, options.task_timeout.median_multiple * (done[1] + done[2]) / 2);
+  CHECK(timeout >= 150 * std::chrono::duration<double>(usual_task).count());
+  CHECK_THAT(log.text(), Catch::Contains("did not finish its task within " + pipeline::format_duration(timeout) +
+                                         " (the task timeout) and was killed while processing 'stuck'; retrying it"));
+  CHECK(result.tasks[4].record.pid != slow.pid);
 }
