@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -29,47 +28,18 @@
 #include "log_capture.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"  // first_time, no_children_left
+#include "worker_wire.hpp"
 
 namespace wire = pipeline::wire;
 using pipeline::test::first_time;
 using pipeline::test::no_children_left;
+using pipeline::test::read_frame;
+using pipeline::test::write_all;
 namespace fs = std::filesystem;
 
 namespace {
 
 // --- The hostile worker side -------------------------------------------------------------------------------------
-
-bool read_exactly(void* data, std::size_t bytes) {
-  auto* at = static_cast<std::uint8_t*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::read(STDIN_FILENO, at, bytes);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    at += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-void write_all(const std::vector<std::uint8_t>& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ::_exit(3);  // the parent is gone: nothing left to misbehave towards
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// One whole frame from the parent; false at end of input.
-bool read_frame(wire::FrameType& type, std::vector<std::uint8_t>& payload) {
-  std::vector<std::uint8_t> header(wire::header_bytes);
-  if (!read_exactly(header.data(), header.size())) return false;
-  const wire::FrameHeader decoded = wire::decode_header(header);
-  payload.resize(decoded.payload_bytes);
-  type = decoded.type;
-  return read_exactly(payload.data(), payload.size());
-}
 
 // A valid header that declares `payload_bytes`, the first `sent` of them (zeros), then nothing more, ever.
 [[noreturn]] void send_cut_frame(wire::FrameType type, std::uint64_t payload_bytes, std::size_t sent) {

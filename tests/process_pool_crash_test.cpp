@@ -22,6 +22,7 @@
 #include "log_capture.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
+#include "worker_wire.hpp"
 
 using pipeline::Image;
 using pipeline::test::LogCapture;
@@ -73,38 +74,21 @@ void register_test_filters() {
   pipeline::register_filter("fat-output", [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
 }
 
-// Reads one whole frame from stdin into `frame`; false at the end of stdin.
-bool read_whole_frame(std::vector<std::uint8_t>& frame) {
-  const auto read_exactly = [](std::uint8_t* data, std::size_t size) {
-    for (std::size_t done = 0; done < size;) {
-      const ssize_t n = ::read(STDIN_FILENO, data + done, size - done);
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  };
-  frame.resize(pipeline::wire::header_bytes);
-  if (!read_exactly(frame.data(), frame.size())) return false;
-  const auto header = pipeline::wire::decode_header(frame);
-  frame.resize(pipeline::wire::header_bytes + header.payload_bytes);
-  return read_exactly(frame.data() + pipeline::wire::header_bytes, header.payload_bytes);
-}
-
 // A worker that follows the protocol up to its chain, then answers every task with garbage: started as
 // `<this program> --garbage-worker`.
 int serve_garbage() {
-  std::vector<std::uint8_t> frame;
-  while (read_whole_frame(frame)) {
-    const auto view = pipeline::wire::split_frame(frame);
+  pipeline::wire::FrameType type{};
+  std::vector<std::uint8_t> payload;
+  while (pipeline::test::read_frame(type, payload)) {
     std::vector<std::uint8_t> reply(40, 0xAB);
-    if (view.type == pipeline::wire::FrameType::handshake) {
+    if (type == pipeline::wire::FrameType::handshake) {
       reply = pipeline::wire::encode_hello({pipeline::wire::protocol_version, ::getpid()});
-    } else if (view.type == pipeline::wire::FrameType::chain) {
-      reply = pipeline::wire::encode_ready(pipeline::wire::decode_chain(view.payload).run);
-    } else if (view.type == pipeline::wire::FrameType::segment) {
+    } else if (type == pipeline::wire::FrameType::chain) {
+      reply = pipeline::wire::encode_ready(pipeline::wire::decode_chain(payload).run);
+    } else if (type == pipeline::wire::FrameType::segment) {
       continue;
     }
-    if (::write(STDOUT_FILENO, reply.data(), reply.size()) < 0) return 1;
+    pipeline::test::write_all(reply);
   }
   return 0;
 }
