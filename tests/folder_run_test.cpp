@@ -14,9 +14,11 @@
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
 #include "pipeline/vips.hpp"
+#include "folders.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
+using pipeline::test::files_in;
 namespace fs = std::filesystem;
 
 namespace {
@@ -37,12 +39,6 @@ void make_photo_folder(const fs::path& in) {
   pipeline::write_png_atomic(pipeline::test::noise_image(9, 9, 3, 5), in / ".hidden.png");
   std::ofstream(in / "a-broken.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 this is not really a JPEG";
   std::ofstream(in / "notes.txt") << "not an image";
-}
-
-std::set<std::string> files_in(const fs::path& folder) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(folder)) names.insert(entry.path().filename().string());
-  return names;
 }
 
 // The message of the DatasetError plan_folder_run throws ("" and a failed check if none).

@@ -1,18 +1,17 @@
 // Worker programs that break the protocol on purpose, each in its own way: silent, junk, a frame cut short, a
-// frame declared huge, the wrong frame type, a clean exit in the middle of a task. A pool pointed at one fails
-// within its timeouts with the misdeed named, or recovers when only its first start misbehaves; never a hang,
-// never a child left. This executable is the hostile worker too (`--hostile MODE [TOKEN]`): the modes live next to
-// the cases that expect them, and only the wire format (wire.hpp) is shared with the library.
+// frame declared huge, silent after its hello, the wrong frame type, a clean exit in the middle of a task. A pool
+// pointed at one fails within its timeouts with the misdeed named, or recovers when only its first start
+// misbehaves; never a hang, never a child left. This executable is the hostile worker too (`--hostile MODE
+// [TOKEN]`): the modes live next to the cases that expect them, and only the wire format (wire.hpp) is shared with
+// the library.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -26,46 +25,21 @@
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
+#include "log_capture.hpp"
 #include "test_images.hpp"
+#include "worker_faults.hpp"  // first_time, no_children_left
+#include "worker_wire.hpp"
 
 namespace wire = pipeline::wire;
+using pipeline::test::first_time;
+using pipeline::test::no_children_left;
+using pipeline::test::read_frame;
+using pipeline::test::write_all;
 namespace fs = std::filesystem;
 
 namespace {
 
 // --- The hostile worker side -------------------------------------------------------------------------------------
-
-bool read_exactly(void* data, std::size_t bytes) {
-  auto* at = static_cast<std::uint8_t*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::read(STDIN_FILENO, at, bytes);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    at += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-void write_all(const std::vector<std::uint8_t>& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ::_exit(3);  // the parent is gone: nothing left to misbehave towards
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// One whole frame from the parent; false at end of input.
-bool read_frame(wire::FrameType& type, std::vector<std::uint8_t>& payload) {
-  std::vector<std::uint8_t> header(wire::header_bytes);
-  if (!read_exactly(header.data(), header.size())) return false;
-  const wire::FrameHeader decoded = wire::decode_header(header);
-  payload.resize(decoded.payload_bytes);
-  type = decoded.type;
-  return read_exactly(payload.data(), payload.size());
-}
 
 // A valid header that declares `payload_bytes`, the first `sent` of them (zeros), then nothing more, ever.
 [[noreturn]] void send_cut_frame(wire::FrameType type, std::uint64_t payload_bytes, std::size_t sent) {
@@ -103,7 +77,12 @@ bool read_frame(wire::FrameType& type, std::vector<std::uint8_t>& payload) {
   while (read_frame(type, payload)) {
     switch (type) {
       case wire::FrameType::handshake: write_all(wire::encode_hello({wire::protocol_version, ::getpid()})); break;
-      case wire::FrameType::chain: write_all(wire::encode_ready(wire::decode_chain(payload).run)); break;
+      case wire::FrameType::chain:
+        if (mode == "silent-on-chain") {
+          for (;;) ::pause();  // said hello, and now says nothing: the run's chain is never answered
+        }
+        write_all(wire::encode_ready(wire::decode_chain(payload).run));
+        break;
       case wire::FrameType::task:
       case wire::FrameType::file_task:
         if (mode == "truncated-result") send_cut_frame(wire::FrameType::result, 200, 10);
@@ -114,14 +93,6 @@ bool read_frame(wire::FrameType& type, std::vector<std::uint8_t>& payload) {
     }
   }
   ::_exit(0);
-}
-
-// Creates `token` and returns true the first time, across processes (O_EXCL): the first start misbehaves.
-bool first_time(const std::string& token) {
-  const int fd = ::open(token.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
 }
 
 // `--hostile MODE [TOKEN]`: misbehaves as MODE says; with TOKEN, only if it can take it, else a real worker.
@@ -168,11 +139,6 @@ pipeline::Batch small_batch(int count) {
   pipeline::Batch batch;
   for (int i = 0; i < count; ++i) batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(16, 12, 3, 60 + i)});
   return batch;
-}
-
-bool no_children_left() {
-  errno = 0;
-  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
 }
 
 // What a run with a hostile pool did: its result, or what it threw; and how long it took, for the log only.
@@ -255,8 +221,8 @@ TEST_CASE("a worker program that misbehaves at every task fails each image with 
 
 TEST_CASE("a worker that misbehaves only at its first start is replaced, and the batch completes on real workers",
           "[hostile]") {
-  const std::string mode = GENERATE("silent", "garbage", "truncated-hello", "huge-hello", "truncated-result",
-                                    "wrong-type", "exit-0-mid-task");
+  const std::string mode = GENERATE("silent", "garbage", "truncated-hello", "huge-hello", "silent-on-chain",
+                                    "truncated-result", "wrong-type", "exit-0-mid-task");
   pipeline::test::TempFolder folder;
   const auto token = (folder.path() / "misbehaved").string();
   const auto batch = small_batch(6);
@@ -296,6 +262,43 @@ TEST_CASE("start() survives a worker killed after its hello while another is sti
   const auto batch = small_batch(4);
   const auto result = processes.run(pipeline::parse_filter_chain("grayscale"), batch);
   CHECK(result.failure_count() == 0);
+  processes.stop();
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a worker that says hello but never answers the run's chain is killed by the start-up timeout, named so",
+          "[hostile]") {
+  // Every start stalls on its chain: each is killed for it and replaced, and the run is given up once the pool has
+  // started more workers than the batch can explain. One worker, one image: 7 starts of a second each. What the
+  // run throws says only that workers keep dying; each one's cause is in the log.
+  pipeline::test::LogCapture log;
+  const Attempt attempt = run_pool(1, hostile("silent-on-chain"), small_batch(1));
+  INFO(attempt.seconds << " s: " << attempt.error << "\n" << log.text());
+  CHECK_FALSE(attempt.result.has_value());
+  CHECK_THAT(attempt.error, Catch::Contains("worker processes keep dying") && Catch::Contains("giving up"));
+  CHECK_THAT(log.text(), Catch::Contains("did not answer its chain within 1.00 s (the start-up timeout) and was killed"));
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a started pool's worker that never answers the next run's chain is replaced, the start-up timeout named",
+          "[hostile]") {
+  // start() sends no chain: the first start, which stalls on chains, is up and idle like the sound one. The run's
+  // chain then goes to both, and only the sound one answers.
+  pipeline::test::TempFolder folder;
+  const auto token = (folder.path() / "misbehaved").string();
+  auto options = hostile("silent-on-chain", token);
+  options.start_timeout_seconds = 5.0;  // its replacement is a real worker: its start-up must fit on a loaded machine
+  pipeline::test::LogCapture log;
+  pipeline::ProcessPoolExecutor processes(2, options);
+  processes.start();
+  REQUIRE(fs::exists(token));  // the stalling one is in the pool
+  const auto batch = small_batch(4);
+  const auto result = processes.run(pipeline::parse_filter_chain("grayscale"), batch);
+  INFO(log.text());
+  CHECK(result.failure_count() == 0);
+  CHECK_THAT(log.text(), Catch::Contains("did not answer its chain within 5.00 s (the start-up timeout) and was killed"));
+  const auto pids = processes.worker_pids();
+  CHECK(std::count(pids.begin(), pids.end(), 0) == 0);  // replaced: the pool keeps its size
   processes.stop();
   CHECK(no_children_left());
 }

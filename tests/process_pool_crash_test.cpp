@@ -4,22 +4,14 @@
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <sstream>
-
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
+#include <stdexcept>
+#include <string>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
@@ -27,60 +19,17 @@
 #include "pipeline/shared_image_memory.hpp"
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
+#include "log_capture.hpp"
 #include "test_images.hpp"
+#include "worker_faults.hpp"
+#include "worker_wire.hpp"
 
 using pipeline::Image;
+using pipeline::test::LogCapture;
+using pipeline::test::marked_width;
+using pipeline::test::no_children_left;
 
 namespace {
-
-// Images this wide are "marked": the test filters misbehave on them only.
-constexpr int marked_width = 13;
-
-enum class Misdeed { kill_once, kill_always, exit_9, throw_error, leave_temporary_and_die };
-
-// Grey conversion, except on a marked image, where it does its misdeed.
-class MisbehavingFilter final : public pipeline::Filter {
- public:
-  MisbehavingFilter(std::string name, Misdeed misdeed, std::string marker)
-      : name_(std::move(name)), misdeed_(misdeed), marker_(std::move(marker)) {}
-  [[nodiscard]] std::string name() const override { return marker_.empty() ? name_ : name_ + "=" + marker_; }
-  [[nodiscard]] Image apply(const Image& input) const override {
-    if (input.width() == marked_width) {
-      switch (misdeed_) {
-        case Misdeed::kill_once: {
-          // Only the first attempt dies: the marker file, created atomically, remembers it across processes.
-          const int fd = ::open(marker_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-          if (fd >= 0) {
-            ::close(fd);
-            ::raise(SIGKILL);
-          }
-          break;
-        }
-        case Misdeed::kill_always: ::raise(SIGKILL); break;
-        case Misdeed::exit_9: std::_Exit(9);  // 9, like SIGKILL's number: must not be mistaken for it
-        case Misdeed::throw_error: throw std::runtime_error("marked image refused");
-        case Misdeed::leave_temporary_and_die: {
-          // As if killed while write_png_atomic wrote "marked.out.png" into the folder named by the marker:
-          // its temporary file (write_png_atomic's naming) stays behind. Only the first attempt.
-          const std::filesystem::path folder(marker_);
-          const int fd = ::open((folder.parent_path() / "died-once").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-          if (fd >= 0) {
-            ::close(fd);
-            std::ofstream(folder / (".marked.out.png." + std::to_string(::getpid()) + ".0.tmp.png")) << "half a PNG";
-            ::raise(SIGKILL);
-          }
-          break;
-        }
-      }
-    }
-    return pipeline::to_gray8(input);
-  }
-
- private:
-  std::string name_;
-  Misdeed misdeed_;
-  std::string marker_;
-};
 
 // A filter whose output is four bytes per pixel, larger than the one grey byte per pixel the pool leaves room
 // for in the shared segment: it must come back inline, intact.
@@ -98,51 +47,48 @@ class FatOutputFilter final : public pipeline::Filter {
 };
 
 void register_test_filters() {
-  const std::array<std::pair<const char*, Misdeed>, 5> filters{{{"kill-once", Misdeed::kill_once},
-                                                                 {"kill-always", Misdeed::kill_always},
-                                                                 {"exit-9", Misdeed::exit_9},
-                                                                 {"throw-on-marked", Misdeed::throw_error},
-                                                                 {"leave-temporary-and-die", Misdeed::leave_temporary_and_die}}};
-  for (const auto& [name, misdeed] : filters) {
-    pipeline::register_filter(name, [name = std::string(name), misdeed = misdeed](const std::optional<std::string>& arg) {
-      return std::make_shared<MisbehavingFilter>(name, misdeed, arg.value_or(""));
-    });
-  }
-  pipeline::register_filter("fat-output", [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
-}
-
-// Reads one whole frame from stdin into `frame`; false at the end of stdin.
-bool read_whole_frame(std::vector<std::uint8_t>& frame) {
-  const auto read_exactly = [](std::uint8_t* data, std::size_t size) {
-    for (std::size_t done = 0; done < size;) {
-      const ssize_t n = ::read(STDIN_FILENO, data + done, size - done);
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
+  using pipeline::test::first_time;
+  using pipeline::test::marked;
+  using pipeline::test::register_misbehaving_filter;
+  // Only the first attempt dies: the marker file remembers it across processes.
+  register_misbehaving_filter("kill-once", [](const Image& input, const std::string& marker) {
+    if (marked(input) && first_time(marker)) ::raise(SIGKILL);
+  });
+  register_misbehaving_filter("kill-always", [](const Image& input, const std::string&) {
+    if (marked(input)) ::raise(SIGKILL);
+  });
+  register_misbehaving_filter("exit-9", [](const Image& input, const std::string&) {
+    if (marked(input)) std::_Exit(9);  // 9, like SIGKILL's number: must not be mistaken for it
+  });
+  register_misbehaving_filter("throw-on-marked", [](const Image& input, const std::string&) {
+    if (marked(input)) throw std::runtime_error("marked image refused");
+  });
+  // As if killed while write_png_atomic wrote "marked.out.png" into the folder named by the parameter: its
+  // temporary file stays behind. Only the first attempt.
+  register_misbehaving_filter("leave-temporary-and-die", [](const Image& input, const std::string& folder) {
+    if (marked(input) && first_time((std::filesystem::path(folder).parent_path() / "died-once").string())) {
+      pipeline::test::leave_temporary_output(std::filesystem::path(folder) / "marked.out.png");
+      ::raise(SIGKILL);
     }
-    return true;
-  };
-  frame.resize(pipeline::wire::header_bytes);
-  if (!read_exactly(frame.data(), frame.size())) return false;
-  const auto header = pipeline::wire::decode_header(frame);
-  frame.resize(pipeline::wire::header_bytes + header.payload_bytes);
-  return read_exactly(frame.data() + pipeline::wire::header_bytes, header.payload_bytes);
+  });
+  pipeline::register_filter("fat-output", [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
 }
 
 // A worker that follows the protocol up to its chain, then answers every task with garbage: started as
 // `<this program> --garbage-worker`.
 int serve_garbage() {
-  std::vector<std::uint8_t> frame;
-  while (read_whole_frame(frame)) {
-    const auto view = pipeline::wire::split_frame(frame);
+  pipeline::wire::FrameType type{};
+  std::vector<std::uint8_t> payload;
+  while (pipeline::test::read_frame(type, payload)) {
     std::vector<std::uint8_t> reply(40, 0xAB);
-    if (view.type == pipeline::wire::FrameType::handshake) {
+    if (type == pipeline::wire::FrameType::handshake) {
       reply = pipeline::wire::encode_hello({pipeline::wire::protocol_version, ::getpid()});
-    } else if (view.type == pipeline::wire::FrameType::chain) {
-      reply = pipeline::wire::encode_ready(pipeline::wire::decode_chain(view.payload).run);
-    } else if (view.type == pipeline::wire::FrameType::segment) {
+    } else if (type == pipeline::wire::FrameType::chain) {
+      reply = pipeline::wire::encode_ready(pipeline::wire::decode_chain(payload).run);
+    } else if (type == pipeline::wire::FrameType::segment) {
       continue;
     }
-    if (::write(STDOUT_FILENO, reply.data(), reply.size()) < 0) return 1;
+    pipeline::test::write_all(reply);
   }
   return 0;
 }
@@ -155,30 +101,6 @@ pipeline::Batch batch_with_marked_image() {
   }
   return batch;
 }
-
-bool no_children_left() {
-  errno = 0;
-  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
-
-// Captures what the pool logs, to check a death is reported with its PID and cause.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  [[nodiscard]] std::string text() const { return text_.str(); }
-
- private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-};
 
 }  // namespace
 
@@ -308,6 +230,7 @@ TEST_CASE("a worker killed during a file job is replaced, the job retried, and i
   }
   CHECK(entries == jobs.size());
   CHECK_THAT(log.text(), Catch::Contains("killed by signal 9 (SIGKILL)") && Catch::Contains("img-2.png"));
+  CHECK_THAT(log.text(), Catch::Contains("removing '" + (out / ".marked.out.png.").string()));  // there was one
 }
 
 TEST_CASE("an image that kills every worker fails after its retry, the others are correct", "[crash]") {

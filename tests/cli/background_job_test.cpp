@@ -18,6 +18,8 @@
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
+using pipeline::test::outputs_in;
+using pipeline::test::wait_for_first_output;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,15 +41,6 @@ pid_t spawn_as_background_job(const fs::path& in, const fs::path& out, const fs:
   return child;
 }
 
-std::size_t outputs_in(const fs::path& out) {
-  std::size_t count = 0;
-  std::error_code error;
-  for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) {
-    count += it->path().extension() == ".png" && !it->path().filename().string().starts_with(".") ? 1 : 0;
-  }
-  return count;
-}
-
 void make_inputs(const fs::path& in) {
   pipeline::initialize_vips();
   fs::create_directories(in);
@@ -57,19 +50,13 @@ void make_inputs(const fs::path& in) {
   }
 }
 
-// Waits (a minute at most: sanitizer builds are slow) for the first output, so the run is under way.
-void wait_for_first_output(const fs::path& out) {
-  for (int waited_ms = 0; outputs_in(out) == 0 && waited_ms < 60'000; waited_ms += 5) ::usleep(5'000);
-  REQUIRE(outputs_in(out) > 0);
-}
-
 }  // namespace
 
 TEST_CASE("a background job ignores SIGINT, twice, and finishes every image", "[cli][signals]") {
   pipeline::test::TempFolder temp;
   make_inputs(temp.path() / "in");
   const pid_t cli = spawn_as_background_job(temp.path() / "in", temp.path() / "out", temp.path());
-  wait_for_first_output(temp.path() / "out");
+  REQUIRE(wait_for_first_output(temp.path() / "out"));
   // Had the CLI taken SIGINT over, the first would stop the run and the second end it at once.
   REQUIRE(::kill(-cli, SIGINT) == 0);
   ::usleep(50'000);
@@ -86,7 +73,7 @@ TEST_CASE("a background job still stops on SIGTERM", "[cli][signals]") {
   pipeline::test::TempFolder temp;
   make_inputs(temp.path() / "in");
   const pid_t cli = spawn_as_background_job(temp.path() / "in", temp.path() / "out", temp.path());
-  wait_for_first_output(temp.path() / "out");
+  REQUIRE(wait_for_first_output(temp.path() / "out"));
   REQUIRE(::kill(cli, SIGTERM) == 0);
   int status = 0;
   REQUIRE(::waitpid(cli, &status, 0) == cli);

@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "folders.hpp"  // files_in, outputs_in: what a run left in OUT_DIR
 #include "test_images.hpp"
 
 namespace pipeline::test {
@@ -30,13 +30,6 @@ struct Outcome {
 
 // A path as one shell word (the tests' paths hold no quote).
 inline std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
-
-// The names of the entries of `folder`.
-inline std::set<std::string> files_in(const std::filesystem::path& folder) {
-  std::set<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.insert(entry.path().filename().string());
-  return names;
-}
 
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

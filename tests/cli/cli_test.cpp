@@ -16,7 +16,10 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/vips.hpp"
+#include "folders.hpp"
 #include "test_images.hpp"
+
+using pipeline::test::files_in;
 
 namespace {
 
@@ -36,12 +39,6 @@ Outcome run_cli(const std::string& arguments) {
   const int status = ::pclose(pipe);
   outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
-}
-
-std::set<std::string> files_in(const std::filesystem::path& folder) {
-  std::set<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.insert(entry.path().filename().string());
-  return names;
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ using pipeline::test::run_cli;
 using pipeline::test::run_cli_at_terminal;
 using pipeline::test::quoted;
 using pipeline::test::files_in;
+using pipeline::test::wait_for_first_output;
 namespace fs = std::filesystem;
 
 namespace {
@@ -304,17 +305,7 @@ void check_interrupted_run(const std::string& executor, int signal = SIGINT) {
       {"run", in.string(), out.string(), "--executor", executor, "--workers", "1", "--png-compression", "9"},
       temp.path() / "stdout", temp.path() / "stderr");
   // Wait for the first output (the tests run slowly under sanitizers: allow a minute).
-  const auto written_outputs = [&out] {
-    std::size_t count = 0;
-    std::error_code error;
-    for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) {
-      const std::string name = it->path().filename().string();
-      count += name.starts_with("photo-") && name.ends_with(".png") ? 1 : 0;
-    }
-    return count;
-  };
-  for (int waited_ms = 0; written_outputs() == 0 && waited_ms < 60'000; waited_ms += 5) ::usleep(5'000);
-  REQUIRE(written_outputs() > 0);
+  REQUIRE(wait_for_first_output(out));
   REQUIRE(::kill(signal == SIGINT ? -cli : cli, signal) == 0);
   int status = 0;
   REQUIRE(::waitpid(cli, &status, 0) == cli);

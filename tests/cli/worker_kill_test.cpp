@@ -24,6 +24,7 @@
 using Catch::Matchers::Contains;
 using pipeline::test::children_of;
 using pipeline::test::files_in;
+using pipeline::test::wait_for_first_output;
 using pipeline::test::read_file;
 namespace fs = std::filesystem;
 
@@ -38,18 +39,6 @@ pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
     ::usleep(100);
   }
   return 0;
-}
-
-// Finished outputs in `out` so far (none while it does not exist yet). Hidden files are not counted: the CLI's
-// probe that OUT_DIR takes new files, and the temporaries of outputs being written.
-std::size_t outputs_in(const fs::path& out) {
-  std::size_t count = 0;
-  std::error_code error;
-  for (fs::directory_iterator it(out, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    count += name.starts_with("photo-") && name.ends_with(".png") ? 1 : 0;
-  }
-  return count;
 }
 
 }  // namespace
@@ -70,8 +59,7 @@ TEST_CASE("run survives a worker killed and its replacement killed as it starts"
       temp.path() / "stdout", temp.path() / "stderr");
 
   // Once the first output is written both workers are established: kill one of them.
-  for (int waited_ms = 0; outputs_in(out) == 0 && waited_ms < 60'000; waited_ms += 2) ::usleep(2'000);
-  REQUIRE(outputs_in(out) > 0);
+  REQUIRE(wait_for_first_output(out));
   std::vector<pid_t> known = children_of(cli);
   REQUIRE(known.size() == 2);
   REQUIRE(::kill(known.front(), SIGKILL) == 0);
