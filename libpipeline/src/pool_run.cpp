@@ -208,8 +208,9 @@ class PoolRun {
 
   void start_slot(int index) {
     if (++starts_ > max_starts_) {
-      throw std::runtime_error(fmt::format("worker processes keep dying ({} started for {} tasks); giving up",
-                                           starts_ - 1, job_count()));
+      throw std::runtime_error(fmt::format("worker processes keep dying ({} started for {} task(s), the last: {}); "
+                                           "giving up",
+                                           starts_ - 1, job_count(), last_loss_));
     }
     auto slot = std::make_unique<Slot>();
     slot->index = index;
@@ -394,6 +395,7 @@ class PoolRun {
   void on_ready(Slot& s, std::uint64_t run) {
     if (run != run_id_) throw wire::ProtocolError(fmt::format("ready for run {} during run {}", run, run_id_));
     s.state = s.in_flight.empty() ? State::idle : State::busy;
+    failed_configures_ = 0;
     rearm(s);
     if (!dispatching_) return check_all_up();
     dispatch(s);
@@ -675,6 +677,7 @@ class PoolRun {
                             : ending.killed_by_parent      ? fmt::format("{} but did not exit, and was killed", what)
                                                            : ending.description;
     const std::string reason = fmt::format("worker {} {}", pid, how);
+    last_loss_ = reason;
     retired_.push_back(std::move(pool_.slots[static_cast<std::size_t>(s.index)]));
     for (const InFlight& task : s.in_flight) release_memory(task.task);  // sent again, it is admitted again
 
@@ -686,6 +689,7 @@ class PoolRun {
       if (!finishing_) start_slot(s.index);
       return;
     }
+    if (previous == State::configuring) lost_while_configuring(reason);
     // The tasks it never started go back to the front of the queue, in order, without counting as an attempt:
     // those queued behind the first, and every one if it never answered this run's chain (it answers frames in
     // order, so it had started none of the tasks sent behind the chain).
@@ -713,7 +717,7 @@ class PoolRun {
       }
     } else {
       spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
-                   previous == State::configuring ? "idle between runs" : "idle");
+                   previous == State::configuring ? "being given the run's chain" : "idle");
     }
     s.in_flight.clear();
     if (jobs_->options->stop.stop_requested()) cancel_queued();
@@ -746,6 +750,17 @@ class PoolRun {
     if (jobs_ == nullptr) return;
     dispatch_waiting_for_memory();
     maybe_finish();
+  }
+
+  // A worker lost before it answered the run's chain: one found dead at the start of a run, or killed as it took
+  // the chain, is replaced; a program that never takes a chain (it stalls or dies on every one) ends the run after
+  // as many such losses in a row as the failed starts allowed, rather than after every start the batch allows.
+  void lost_while_configuring(const std::string& reason) {
+    ++failed_configures_;
+    if (failed_configures_ > static_cast<std::size_t>(used_) + failed_starts_allowed_beyond_workers) {
+      throw std::runtime_error(fmt::format("worker program '{}' did not take the run's chain ({} workers in a row): {}",
+                                           program_.string(), failed_configures_, reason));
+    }
   }
 
   void fail_task(std::size_t i, const Slot& s, std::string error) {
@@ -854,6 +869,8 @@ class PoolRun {
   std::size_t starts_ = 0;
   std::size_t max_starts_ = 0;
   std::size_t failed_starts_ = 0;  // workers that died before their hello since the last hello
+  std::size_t failed_configures_ = 0;  // workers lost before answering the chain since the last that answered
+  std::string last_loss_;              // how the last worker lost ended, for the error that gives up
   RunningMedian task_seconds_;     // the worker-side times of this run's tasks, for the task timeout
   std::optional<JobAdmission> memory_;  // files mode: the memory budget
   bool waiting_for_memory_ = false;       // a job is queued until some memory is released
