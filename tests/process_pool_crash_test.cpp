@@ -15,6 +15,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/shared_image_memory.hpp"
 #include "pipeline/wire.hpp"
@@ -296,4 +297,33 @@ TEST_CASE("a worker that sends a malformed frame is killed and replaced, its ima
                                       Catch::Contains("2 attempts"));
   }
   CHECK(no_children_left());
+}
+
+TEST_CASE("a worker killed during a file job gives its share of the memory budget back: with room for one image "
+          "at a time the batch completes",
+          "[crash][files][memory_budget]") {
+  pipeline::initialize_vips();
+  pipeline::test::TempFolder folder;
+  const auto out = folder.path() / "out";
+  std::filesystem::create_directories(out);
+  std::vector<pipeline::FileJob> jobs;
+  const auto batch = batch_with_marked_image();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto input = folder.path() / (batch[i].name + ".png");
+    pipeline::write_png_atomic(batch[i].image, input);
+    jobs.push_back({input, out / (batch[i].name + ".out.png")});
+  }
+  // The largest image's share and half as much again: two never fit at once. Were the killed worker's share
+  // kept, nothing after it would ever be admitted, and the run would hang.
+  const std::uint64_t one = pipeline::estimate_task_memory(pipeline::read_image_header(jobs.front().input));
+  const auto chain = pipeline::parse_filter_chain("kill-once=" + (folder.path() / "killed").string());
+  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker())
+                          .run_files(chain, jobs, {.memory_budget = one + one / 2});
+  CHECK(std::filesystem::exists(folder.path() / "killed"));
+  REQUIRE(result.tasks.size() == jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    INFO(jobs[i].input << ": " << result.tasks[i].record.error);
+    CHECK(result.tasks[i].record.ok());
+    CHECK(pipeline::decode_image(jobs[i].output) == pipeline::to_gray8(batch[i].image));
+  }
 }
