@@ -1,12 +1,13 @@
 // The running median behind the process pool's task timeout (ProcessPoolOptions::TaskTimeout::median_multiple):
-// private to the library (libpipeline/src/running_median.hpp), checked here against a median computed by sorting.
+// private to the library (libpipeline/src/process_pool/running_median.hpp), checked here against a median computed
+// by sorting.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
-#include "running_median.hpp"
+#include "process_pool/running_median.hpp"
 
 using pipeline::detail::RunningMedian;
 

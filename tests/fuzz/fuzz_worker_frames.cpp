@@ -1,6 +1,6 @@
 // libFuzzer target: the worker's side of the process pool's protocol, the input being the worker's whole stdin.
-// The real session runs (libpipeline/src/worker_session.hpp): every frame read by the worker's frame reader
-// (worker_frames.hpp), decoded, dispatched and acted upon in this process: the handshake, chains built from the
+// The real session runs (libpipeline/src/process_pool/worker_session.hpp): every frame read by the worker's frame
+// reader (worker_frames.hpp), decoded, dispatched and acted upon in this process: the handshake, chains built from the
 // registered filters, segment frames, tasks filtered inline or in shared memory, file tasks decoded, filtered and
 // written through libvips. stdin and stdout are memfds; the effects on the process go to a sandbox
 // (worker_sandbox.hpp; worker_frames_input.hpp says what it stands in for).
@@ -38,14 +38,14 @@
 #include <string>
 #include <vector>
 
-#include "frame_payload.hpp"
 #include "fuzz_check.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/wire.hpp"
-#include "worker_frames.hpp"
+#include "process_pool/frame_payload.hpp"
+#include "process_pool/worker_frames.hpp"
+#include "process_pool/worker_session.hpp"
 #include "worker_frames_input.hpp"
 #include "worker_sandbox.hpp"
-#include "worker_session.hpp"
 
 namespace {
 

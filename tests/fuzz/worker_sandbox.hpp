@@ -25,8 +25,8 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
+#include "process_pool/worker_session.hpp"
 #include "worker_frames_input.hpp"
-#include "worker_session.hpp"
 
 namespace pipeline::fuzz {
 

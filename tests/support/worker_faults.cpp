@@ -12,7 +12,7 @@
 
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "temporary_output.hpp"  // the library's own naming of temporary files (libpipeline/src)
+#include "io/temporary_output.hpp"  // the library's own naming of temporary files (libpipeline/src)
 
 namespace pipeline::test {
 namespace {

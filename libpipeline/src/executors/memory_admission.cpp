@@ -1,4 +1,4 @@
-#include "memory_admission.hpp"
+#include "executors/memory_admission.hpp"
 
 #include <algorithm>
 

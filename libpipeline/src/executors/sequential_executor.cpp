@@ -1,7 +1,7 @@
 #include "pipeline/sequential_executor.hpp"
 
 #include "pipeline/vips.hpp"
-#include "memory_admission.hpp"
+#include "executors/memory_admission.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {

@@ -10,7 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "pipeline/vips.hpp"
-#include "memory_admission.hpp"
+#include "executors/memory_admission.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {

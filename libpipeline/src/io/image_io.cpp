@@ -18,8 +18,8 @@
 #include <vips/vips8>
 
 #include "pipeline/vips.hpp"
-#include "png_encoder.hpp"
-#include "temporary_output.hpp"
+#include "io/png_encoder.hpp"
+#include "io/temporary_output.hpp"
 #include "vips_messages.hpp"
 
 namespace pipeline {

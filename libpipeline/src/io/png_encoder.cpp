@@ -1,4 +1,4 @@
-#include "png_encoder.hpp"
+#include "io/png_encoder.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "pool_run.hpp"
+#include "process_pool/pool_run.hpp"
 
 #include <algorithm>
 #include <array>
@@ -20,10 +20,10 @@
 
 #include "pipeline/metrics.hpp"
 #include "pipeline/worker.hpp"
-#include "memory_admission.hpp"
-#include "running_median.hpp"
-#include "shared_arena.hpp"
-#include "temporary_output.hpp"
+#include "executors/memory_admission.hpp"
+#include "io/temporary_output.hpp"
+#include "process_pool/running_median.hpp"
+#include "process_pool/shared_arena.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline::detail {

@@ -16,7 +16,7 @@
 
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_executor.hpp"
-#include "worker_slot.hpp"
+#include "process_pool/worker_slot.hpp"
 
 namespace pipeline::detail {
 

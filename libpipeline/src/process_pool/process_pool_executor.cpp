@@ -12,7 +12,7 @@
 
 #include "pipeline/worker.hpp"
 #include "pipeline/worker_program.hpp"
-#include "pool_run.hpp"
+#include "process_pool/pool_run.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {

@@ -19,8 +19,8 @@
 #include <fmt/format.h>
 
 #include "pixel_memory.hpp"
-#include "shared_arena.hpp"
-#include "shared_memory.hpp"
+#include "process_pool/shared_arena.hpp"
+#include "process_pool/shared_memory.hpp"
 
 namespace pipeline {
 namespace detail {

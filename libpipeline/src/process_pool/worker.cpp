@@ -13,8 +13,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/memory.hpp"
+#include "process_pool/worker_session.hpp"
 #include "worker_guard.hpp"
-#include "worker_session.hpp"
 
 namespace pipeline {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker_frames.hpp"
+#include "process_pool/worker_frames.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "frame_payload.hpp"
+#include "process_pool/frame_payload.hpp"
 
 namespace pipeline::detail {
 

@@ -1,4 +1,4 @@
-#include "worker_process.hpp"
+#include "process_pool/worker_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

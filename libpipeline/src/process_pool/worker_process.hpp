@@ -18,7 +18,7 @@
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/process/v2/process.hpp>
 
-#include "frame_payload.hpp"
+#include "process_pool/frame_payload.hpp"
 
 namespace pipeline::detail {
 

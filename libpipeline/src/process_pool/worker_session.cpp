@@ -1,4 +1,4 @@
-#include "worker_session.hpp"
+#include "process_pool/worker_session.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -12,7 +12,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/wire.hpp"
-#include "worker_frames.hpp"
+#include "process_pool/worker_frames.hpp"
 
 namespace pipeline::detail {
 namespace {

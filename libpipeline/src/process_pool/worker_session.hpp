@@ -11,8 +11,8 @@
 #include "pipeline/filter.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
-#include "shared_arena.hpp"
-#include "shared_memory.hpp"
+#include "process_pool/shared_arena.hpp"
+#include "process_pool/shared_memory.hpp"
 
 namespace pipeline::detail {
 

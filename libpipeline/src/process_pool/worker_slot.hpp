@@ -13,8 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "pipeline/wire.hpp"
-#include "shared_memory.hpp"
-#include "worker_process.hpp"
+#include "process_pool/shared_memory.hpp"
+#include "process_pool/worker_process.hpp"
 
 namespace pipeline::detail {
 
