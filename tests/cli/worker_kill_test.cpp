@@ -54,7 +54,7 @@ std::size_t outputs_in(const fs::path& out) {
 
 }  // namespace
 
-TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults]") {
+TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults][timing]") {
   pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
