@@ -52,7 +52,7 @@ void make_inputs(const fs::path& in) {
 
 }  // namespace
 
-TEST_CASE("a background job ignores SIGINT, twice, and finishes every image", "[cli][signals]") {
+TEST_CASE("a background job ignores SIGINT, twice, and finishes every image", "[cli][signals][timing]") {
   pipeline::test::TempFolder temp;
   make_inputs(temp.path() / "in");
   const pid_t cli = spawn_as_background_job(temp.path() / "in", temp.path() / "out", temp.path());
@@ -69,7 +69,7 @@ TEST_CASE("a background job ignores SIGINT, twice, and finishes every image", "[
   CHECK(outputs_in(temp.path() / "out") == static_cast<std::size_t>(images));
 }
 
-TEST_CASE("a background job still stops on SIGTERM", "[cli][signals]") {
+TEST_CASE("a background job still stops on SIGTERM", "[cli][signals][timing]") {
   pipeline::test::TempFolder temp;
   make_inputs(temp.path() / "in");
   const pid_t cli = spawn_as_background_job(temp.path() / "in", temp.path() / "out", temp.path());

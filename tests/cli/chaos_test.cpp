@@ -234,7 +234,7 @@ void report(const std::string& what, const Figures& figures) {
 
 }  // namespace
 
-TEST_CASE("chaos: run with processes survives random worker kills, start-ups included", "[cli][run][processes][chaos]") {
+TEST_CASE("chaos: run with processes survives random worker kills, start-ups included", "[cli][run][processes][chaos][timing]") {
   pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
@@ -257,7 +257,7 @@ TEST_CASE("chaos: run with processes survives random worker kills, start-ups inc
   CHECK(figures.hit > 0);  // the chaos did reach the pool
 }
 
-TEST_CASE("chaos: the comparison survives random worker kills, start-ups included", "[cli][processes][chaos]") {
+TEST_CASE("chaos: the comparison survives random worker kills, start-ups included", "[cli][processes][chaos][timing]") {
   pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";

@@ -43,7 +43,7 @@ pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
 
 }  // namespace
 
-TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults]") {
+TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults][timing]") {
   pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
