@@ -151,7 +151,9 @@ TEST_CASE("Chromium draws the page: the charts are there in colour", "[html][chr
   CAPTURE(share(drawn), blue, share(hues));
   CHECK(share(drawn) > 0.03);  // a blank page has none
   CHECK(blue > 200);           // points, min-max bars, curves and legend samples (about 500 pixels)
-  CHECK(share(hues) > 0.01);   // the timelines' task bars
+  // The timelines' task bars. Their area is each lane's busy share of its run, which a loaded machine lowers
+  // (about 2% of the page on a quiet one, 0.9% seen in CI); the charts' own coloured marks are under 0.05%.
+  CHECK(share(hues) > 0.003);
 
   // The charts' region is drawn in, not an empty frame: the axes, grid lines and labels cross nearly every row
   // and column of it, where a blank page or a broken SVG leaves white.
