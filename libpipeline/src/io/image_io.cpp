@@ -36,17 +36,26 @@ bool is_rgb(VipsInterpretation interpretation) {
          interpretation == VIPS_INTERPRETATION_RGB16;
 }
 
+// The rules of normalise(), shared with read_image_header(), which predicts its result from the header alone.
+// Grey, RGB and multiband images of up to 4 bands keep their colours; the others (CMYK, Lab, XYZ, scRGB, HSV, ...)
+// become sRGB.
+bool keeps_its_colours(const VImage& image) {
+  const VipsInterpretation interpretation = image.interpretation();
+  return is_grey(interpretation) || is_rgb(interpretation) ||
+         (interpretation == VIPS_INTERPRETATION_MULTIBAND && image.bands() <= 4);
+}
+
+// 16-bit samples stay 16-bit; every other type becomes 8-bit.
+bool keeps_its_format(VipsBandFormat format) { return format == VIPS_FORMAT_UCHAR || format == VIPS_FORMAT_USHORT; }
+
+constexpr int max_bands = 4;
+
 // Brings whatever the loader produced to grey / grey+alpha / RGB / RGBA in 8 or 16 bits.
 VImage normalise(VImage image) {
   image = image.autorot();  // EXIF orientation, as viewers show it; also clears the orientation tag
-  const VipsInterpretation interpretation = image.interpretation();
-  const bool multiband_as_is = interpretation == VIPS_INTERPRETATION_MULTIBAND && image.bands() <= 4;
-  if (!is_grey(interpretation) && !is_rgb(interpretation) && !multiband_as_is) {
-    image = image.colourspace(VIPS_INTERPRETATION_sRGB);  // CMYK, Lab, XYZ, scRGB, HSV, ...
-  }
-  if (image.bands() > 4) image = image.extract_band(0, VImage::option()->set("n", 4));
-  const VipsBandFormat format = image.format();
-  if (format != VIPS_FORMAT_UCHAR && format != VIPS_FORMAT_USHORT) image = image.cast(VIPS_FORMAT_UCHAR);
+  if (!keeps_its_colours(image)) image = image.colourspace(VIPS_INTERPRETATION_sRGB);
+  if (image.bands() > max_bands) image = image.extract_band(0, VImage::option()->set("n", max_bands));
+  if (!keeps_its_format(image.format())) image = image.cast(VIPS_FORMAT_UCHAR);
   return image;
 }
 
@@ -186,12 +195,8 @@ ImageHeader read_image_header(const std::filesystem::path& path) {
     const bool swapped = orientation >= 5;  // 5-8 turn the image by 90 degrees
     header.width = swapped ? image.height() : image.width();
     header.height = swapped ? image.width() : image.height();
-    // As normalise() converts: grey, RGB and small multiband images keep their bands, others become sRGB
-    // (with their alpha); 16-bit samples stay 16-bit, every other type becomes 8-bit.
-    const VipsInterpretation interpretation = image.interpretation();
-    const bool as_is = is_grey(interpretation) || is_rgb(interpretation) ||
-                       (interpretation == VIPS_INTERPRETATION_MULTIBAND && image.bands() <= 4);
-    header.bands = as_is ? std::min(image.bands(), 4) : (image.has_alpha() ? 4 : 3);
+    // As normalise() converts: a conversion to sRGB keeps the alpha.
+    header.bands = keeps_its_colours(image) ? std::min(image.bands(), max_bands) : (image.has_alpha() ? 4 : 3);
     header.bytes_per_sample = image.format() == VIPS_FORMAT_USHORT ? 2 : 1;
   });
   if (outcome.failed) {
