@@ -70,8 +70,8 @@ JobAdmission::JobAdmission(const FileJobOptions& options, std::span<const FileJo
 
 JobAdmission::Outcome JobAdmission::admit(std::size_t job, std::string& why) {
   if (!limited()) return Outcome::admitted;
-  if (estimate_[job] == 0) estimate_[job] = admission_.estimate(jobs_[job]) + 1;
-  const std::uint64_t bytes = estimate_[job] - 1;
+  if (!estimate_[job]) estimate_[job] = admission_.estimate(jobs_[job]);
+  const std::uint64_t bytes = *estimate_[job];
   why = admission_.refusal(bytes);
   if (!why.empty()) return Outcome::refused;
   if (!admission_.try_acquire(bytes)) return Outcome::wait;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <span>
 #include <string>
@@ -65,7 +66,7 @@ class JobAdmission {
  private:
   MemoryAdmission admission_;
   std::span<const FileJob> jobs_;
-  std::vector<std::uint64_t> estimate_;  // bytes + 1 once known: 0 means not read yet
+  std::vector<std::optional<std::uint64_t>> estimate_;  // empty until the job is first due
   std::vector<std::uint64_t> held_;
 };
 
