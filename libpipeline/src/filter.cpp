@@ -7,7 +7,7 @@
 #include "kernels/fused_chain.hpp"
 #include "kernels/row_kernels.hpp"
 #include "pipeline/filters.hpp"
-#include "pipeline/task.hpp"
+#include "pipeline/timing.hpp"
 
 namespace pipeline {
 

@@ -44,6 +44,7 @@
 #include "process_pool/frame_payload.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "process_pool/worker_session.hpp"
+#include "task_recording.hpp"
 #include "worker_frames_input.hpp"
 #include "worker_sandbox.hpp"
 

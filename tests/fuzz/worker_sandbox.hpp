@@ -26,6 +26,7 @@
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 #include "process_pool/worker_session.hpp"
+#include "task_recording.hpp"
 #include "worker_frames_input.hpp"
 
 namespace pipeline::fuzz {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/file_job.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/task.hpp"

@@ -2,28 +2,17 @@
 // One task = one image through the chain, and the record of where and when it ran.
 
 #include <cstdint>
-#include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
-#include "pipeline/image_io.hpp"
+#include "pipeline/timing.hpp"
 
 namespace pipeline {
 
-// One timed part of a task: a filter when profiling (FilterChain::apply_profiled), or a file task's "decode",
-// "filters" and "encode".
-struct StageTiming {
-  std::string name;
-  double start_s = 0.0;
-  double end_s = 0.0;
-  [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }
-};
-
-// Where and when one image was processed. Times are seconds on CLOCK_MONOTONIC, one clock shared by every
-// process of the machine, so records from threads and from worker processes line up on one timeline.
+// Where and when one image was processed. Times are monotonic_seconds() (timing.hpp), one clock for every process
+// of the machine.
 struct TaskRecord {
   std::string image;
   int worker = 0;          // index of the worker (thread or process) within its executor, 0-based
@@ -56,41 +45,5 @@ struct TaskResult {
 // on its own, its output materialised, and is timed into record.stages (slower: no fusion).
 [[nodiscard]] TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worker,
                                   bool profile_stages = false);
-// The same, the output written into `into` when it has the output's geometry (FilterChain::apply_into): then
-// the result's output is empty and `into` holds it. Used where the output must land in given memory.
-[[nodiscard]] TaskResult run_task_into(const FilterChain& chain, const NamedImage& input, Image& into, int worker,
-                                       bool profile_stages = false);
-
-// A file-to-file task: decode `input`, run the chain, write `output` as PNG atomically.
-struct FileJob {
-  std::filesystem::path input;
-  std::filesystem::path output;
-};
-
-struct FileJobOptions {
-  int png_compression = 6;  // 0..9
-  DecodeOptions decode{};   // how strict decoding the inputs is, and their pixel limit
-  // Bytes the images of the jobs in progress may take together, each job's share estimated from its file's header
-  // (memory_budget.hpp): a job waits until its share fits, and one over the whole budget fails. Unset:
-  // default_memory_budget(), half of the memory this process may use; 0: no budget (no header read ahead).
-  std::optional<std::uint64_t> memory_budget{};
-};
-
-// Runs one file job in the calling thread. Never throws: an unreadable input, a failing filter or an unwritable
-// output becomes record.error, the reason without the input's name (and no output file appears); what decoding
-// said about an input it decoded all the same is record.warnings. record.image is the input's file name; record.stages
-// holds "decode", the filters ("filters" as one stage, or one per filter with `profile_stages`) and "encode".
-// Requires initialize_vips().
-[[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
-                                       int worker, bool profile_stages = false);
-
-// The record of a task that never started because its run was stopped (RunOptions::stop in executor.hpp): it ran
-// nowhere (worker -1, pid and tid 0), took no time (start_s = end_s = now), and its error says so.
-[[nodiscard]] TaskRecord cancelled_task_record(std::string image);
-
-[[nodiscard]] double monotonic_seconds() noexcept;
-[[nodiscard]] std::int64_t current_pid() noexcept;
-[[nodiscard]] std::int64_t current_tid() noexcept;
-[[nodiscard]] int current_cpu() noexcept;
 
 }  // namespace pipeline

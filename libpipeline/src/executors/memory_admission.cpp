@@ -7,6 +7,7 @@
 
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
+#include "task_recording.hpp"
 
 namespace pipeline::detail {
 MemoryAdmission::MemoryAdmission(const FileJobOptions& options)

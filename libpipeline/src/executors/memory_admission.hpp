@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/task.hpp"
+#include "pipeline/file_job.hpp"
 
 namespace pipeline::detail {
 

@@ -12,6 +12,7 @@
 #include "pipeline/vips.hpp"
 #include "executors/memory_admission.hpp"
 #include "worker_guard.hpp"
+#include "task_recording.hpp"
 
 namespace pipeline {
 namespace {

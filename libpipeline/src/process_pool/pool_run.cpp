@@ -25,6 +25,7 @@
 #include "process_pool/running_median.hpp"
 #include "process_pool/shared_arena.hpp"
 #include "worker_guard.hpp"
+#include "task_recording.hpp"
 
 namespace pipeline::detail {
 namespace {

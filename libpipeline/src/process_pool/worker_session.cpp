@@ -13,6 +13,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/wire.hpp"
 #include "process_pool/worker_frames.hpp"
+#include "task_recording.hpp"
 
 namespace pipeline::detail {
 namespace {

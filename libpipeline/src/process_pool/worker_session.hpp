@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "pipeline/filter.hpp"
-#include "pipeline/task.hpp"
+#include "pipeline/file_job.hpp"
 #include "pipeline/vips.hpp"
 #include "process_pool/shared_arena.hpp"
 #include "process_pool/shared_memory.hpp"

@@ -1,0 +1,36 @@
+#pragma once
+// A file-to-file task: decode an input file, run the chain, write the output as PNG atomically.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "pipeline/filter.hpp"
+#include "pipeline/image_io.hpp"
+#include "pipeline/task.hpp"
+
+namespace pipeline {
+
+struct FileJob {
+  std::filesystem::path input;
+  std::filesystem::path output;
+};
+
+struct FileJobOptions {
+  int png_compression = 6;  // 0..9
+  DecodeOptions decode{};   // how strict decoding the inputs is, and their pixel limit
+  // Bytes the images of the jobs in progress may take together, each job's share estimated from its file's header
+  // (memory_budget.hpp): a job waits until its share fits, and one over the whole budget fails. Unset:
+  // default_memory_budget(), half of the memory this process may use; 0: no budget (no header read ahead).
+  std::optional<std::uint64_t> memory_budget{};
+};
+
+// Runs one file job in the calling thread. Never throws: an unreadable input, a failing filter or an unwritable
+// output becomes record.error, the reason without the input's name (and no output file appears); what decoding
+// said about an input it decoded all the same is record.warnings. record.image is the input's file name; record.stages
+// holds "decode", the filters ("filters" as one stage, or one per filter with `profile_stages`) and "encode".
+// Requires initialize_vips().
+[[nodiscard]] TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                       int worker, bool profile_stages = false);
+
+}  // namespace pipeline
