@@ -1,12 +1,11 @@
 #include "pipeline/filter.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <stdexcept>
 
+#include "fusion.hpp"
 #include "kernels/fused_chain.hpp"
 #include "kernels/row_kernels.hpp"
-#include "pipeline/filters.hpp"
 #include "pipeline/timing.hpp"
 
 namespace pipeline {
@@ -22,35 +21,6 @@ FilterChain& FilterChain::then(FilterPtr filter) {
   filters_.push_back(std::move(filter));
   return *this;
 }
-
-namespace {
-
-// The built-in filters as stages of a fused run; nullopt for any other filter.
-std::optional<kernels::FusedStage> as_fused_stage(const Filter& filter) {
-  using Kind = kernels::FusedStage::Kind;
-  if (dynamic_cast<const GrayscaleFilter*>(&filter)) return kernels::FusedStage{Kind::grayscale, {}};
-  if (dynamic_cast<const BlurFilter*>(&filter)) return kernels::FusedStage{Kind::blur, {}};
-  if (dynamic_cast<const SobelFilter*>(&filter)) return kernels::FusedStage{Kind::sobel, {}};
-  if (dynamic_cast<const SharpenFilter*>(&filter)) return kernels::FusedStage{Kind::sharpen, {}};
-  if (const auto* brightness = dynamic_cast<const BrightnessFilter*>(&filter)) {
-    return kernels::FusedStage{Kind::lookup, brightness->table()};
-  }
-  return std::nullopt;
-}
-
-// The longest run of built-in filters from `next` on, which the fused row pipeline takes in one pass (empty when
-// filters[next] is another filter); `next` moves past it.
-std::vector<kernels::FusedStage> fused_run_from(const std::vector<FilterPtr>& filters, std::size_t& next) {
-  std::vector<kernels::FusedStage> run;
-  for (; next < filters.size(); ++next) {
-    auto stage = as_fused_stage(*filters[next]);
-    if (!stage) break;
-    run.push_back(*stage);
-  }
-  return run;
-}
-
-}  // namespace
 
 Image FilterChain::apply(const Image& input) const {
   if (filters_.empty()) return kernels::gray8_from_any(input);
