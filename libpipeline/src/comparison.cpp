@@ -4,7 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "pipeline/executors.hpp"
+#include "pipeline/worker_count.hpp"
+
 
 namespace pipeline {
 namespace {

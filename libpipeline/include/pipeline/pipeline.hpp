@@ -29,4 +29,5 @@
 #include "pipeline/vips.hpp"
 #include "pipeline/wire.hpp"
 #include "pipeline/worker.hpp"
+#include "pipeline/worker_count.hpp"
 #include "pipeline/worker_program.hpp"
