@@ -91,7 +91,7 @@ TEST_CASE("load_image_folder takes at most max_images, the first by name", "[dat
   CHECK(pipeline::load_image_folder(folder.path()).images.size() == 4);
 }
 
-TEST_CASE("a corrupt image is a LoadFailure by name and the others still load", "[dataset]") {
+TEST_CASE("a corrupt image is a failure by name and the others still load", "[dataset]") {
   REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   pipeline::write_png_atomic(numbered(0), folder.path() / "a.png");

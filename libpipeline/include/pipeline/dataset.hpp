@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/file_failure.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
 
@@ -17,12 +18,6 @@ namespace pipeline {
 class DatasetError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// What decoding one file said: why it failed, or (in FolderDataset::warnings) what it decoded past.
-struct LoadFailure {
-  std::string file;    // the file's name inside the folder
-  std::string reason;  // this file's own (image_io.hpp), without its name
 };
 
 // A file of an input folder not taken as an image, and why: not an image libvips can read, a folder, a FIFO, a
@@ -35,8 +30,8 @@ struct SkippedFile {
 
 struct FolderDataset {
   Batch images;                       // decoded, sorted by file name
-  std::vector<LoadFailure> failures;  // files that look like images but could not be decoded
-  std::vector<LoadFailure> warnings;  // files decoded all the same, and what the loader said (DecodeOptions::fail_on)
+  std::vector<FileFailure> failures;  // files that look like images but could not be decoded
+  std::vector<FileFailure> warnings;  // files decoded all the same, and what the loader said (DecodeOptions::fail_on)
   std::vector<SkippedFile> skipped;   // entries that are not images at all (neither content nor extension)
 };
 
@@ -53,7 +48,7 @@ struct ImageFileListing {
 [[nodiscard]] ImageFileListing list_image_files(const std::filesystem::path& folder);
 
 // Decodes every image list_image_files() finds in `folder`, at most `max_images` of them (the first by name), as
-// decode_image() does with `decode`. One that fails to decode is a LoadFailure, and the rest still load.
+// decode_image() does with `decode`. One that fails to decode is a FileFailure, and the rest still load.
 // Requires initialize_vips(). Throws DatasetError for a missing or unreadable folder or one with no images.
 [[nodiscard]] FolderDataset load_image_folder(const std::filesystem::path& folder,
                                               std::optional<std::size_t> max_images = std::nullopt,

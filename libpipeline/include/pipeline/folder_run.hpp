@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/file_failure.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/filter.hpp"
@@ -28,11 +29,6 @@ struct FolderPlan {
 // an output folder that is the input folder (outputs would mix with the inputs and be taken as inputs next time),
 // or an output folder that cannot be created.
 [[nodiscard]] FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output);
-
-struct FolderRunFailure {
-  std::string file;    // the input's file name
-  std::string reason;  // why: unreadable, a filter failed, cannot be written
-};
 
 // Time spent in each part of the tasks, summed over all tasks: with several workers the sum exceeds the wall time.
 struct StageSeconds {
@@ -58,8 +54,8 @@ struct FolderRunSummary {
   int workers = 1;
   std::size_t images = 0;     // image files found (one job each)
   std::size_t succeeded = 0;  // written
-  std::vector<FolderRunFailure> failures;  // in input order; cancelled images are not failures
-  std::vector<FolderRunFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
+  std::vector<FileFailure> failures;  // in input order; cancelled images are not failures
+  std::vector<FileFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
   std::size_t cancelled = 0;               // never started: the run was stopped (RunOptions::stop)
   std::vector<SkippedFile> skipped;        // entries that are not images, and why
   double megapixels = 0.0;                 // of the images written

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/file_failure.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/task.hpp"
 
@@ -15,15 +16,10 @@ namespace pipeline {
 // keep their extension ("a.jpg.png", "a.png.png") so no output overwrites another.
 [[nodiscard]] std::vector<std::string> output_file_names(const std::vector<std::string>& input_names);
 
-struct WriteFailure {
-  std::string file;
-  std::string reason;
-};
-
 // Creates `folder` if needed and writes each successful task's output atomically (write_png_atomic).
 // Failed tasks are skipped (their error is already in their record); a write that fails is returned and
 // the others still go ahead. Throws ImageIoError only if the folder cannot be created.
-[[nodiscard]] std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder,
+[[nodiscard]] std::vector<FileFailure> write_outputs(const std::filesystem::path& folder,
                                                       std::span<const TaskResult> tasks, int png_compression = 6);
 
 }  // namespace pipeline

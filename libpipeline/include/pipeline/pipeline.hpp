@@ -6,6 +6,7 @@
 #include "pipeline/dataset.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/executors.hpp"
+#include "pipeline/file_failure.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"

@@ -32,7 +32,7 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
   }
 }
 
-std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder, std::span<const TaskResult> tasks,
+std::vector<FileFailure> write_outputs(const std::filesystem::path& folder, std::span<const TaskResult> tasks,
                                         int png_compression) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
@@ -45,7 +45,7 @@ std::vector<WriteFailure> write_outputs(const std::filesystem::path& folder, std
   for (const auto& task : tasks) names.push_back(task.record.image);
   const auto files = output_file_names(names);
 
-  std::vector<WriteFailure> failures;
+  std::vector<FileFailure> failures;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (!tasks[i].record.ok() || tasks[i].output.empty()) continue;
     try {
