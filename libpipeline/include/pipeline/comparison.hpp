@@ -39,7 +39,7 @@ struct Spread {
 struct ComparisonRun {
   // The measured run whose time is the median (its task records are the ones reported). Its outputs are
   // empty: every run is reduced to digests as soon as it ends, so each starts with the same memory at hand
-  // (a run that had to fault in fresh pages for its outputs would pay ~3 ms/MP more here: see memory.hpp).
+  // (a run that had to fault in fresh pages for its outputs would be slower for it: see memory.hpp).
   BatchResult batch;
   std::vector<double> repeat_seconds;  // every measured run, in order
   // Executor::start() of this configuration's executor, before its warm-up: what a pool pays once to start its

@@ -12,10 +12,9 @@ namespace pipeline {
 
 // A file job's memory at its peak, from its header: the decoded image (twice when decoding needs libvips' own
 // copy first, ImageHeader::decoded_twice), then the chain's output and its encoded PNG, each taken as one byte per
-// pixel, the built-in filters' 8-bit grey (a chain whose output is larger takes more than this says). Measured
-// with `run --executor sequential` on 48 MP images: 200 MB above the process' baseline for 8-bit RGB (estimate
-// 240 MB), 143 MB for 8-bit grey (144 MB), 352 MB for 16-bit RGB (384 MB). The process' own baseline (about
-// 35 MB, and as much per worker process) is not counted.
+// pixel, the built-in filters' 8-bit grey (a chain whose output is larger takes more than this says). The
+// process' own baseline (and each worker process') is not counted. Estimates against measured peaks:
+// benchmarks/README.md.
 [[nodiscard]] std::uint64_t estimate_task_memory(const ImageHeader& header) noexcept;
 
 // The memory this process may use: physical memory, or its control group's limit when lower (cgroup v2

@@ -6,7 +6,7 @@
 namespace pipeline {
 
 // The workers worth starting for `tasks` tasks: `requested`, but no more than the tasks (a worker without a task
-// would only cost its start-up: a process pool's is about 0.1 s a worker), and at least 1.
+// would only cost its start-up, a process for a process pool), and at least 1.
 [[nodiscard]] int workers_for_tasks(int requested, std::size_t tasks) noexcept;
 
 // Workers beyond this many per logical CPU queue for the CPUs several times over: worth a warning.
