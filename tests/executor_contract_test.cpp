@@ -58,20 +58,10 @@ std::vector<std::string> executors_with_callback_guard() {
   return names;
 }
 
-// Large and tiny images alternating, so a pool's workers finish out of input order.
-Batch uneven_batch(std::size_t count) {
-  Batch batch;
-  for (std::size_t i = 0; i < count; ++i) {
-    const bool large = i % 3 == 0;
-    batch.push_back({"image-" + std::to_string(i),
-                     pipeline::test::noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
-  }
-  return batch;
-}
 
 // A batch whose image-2 is marked (worker_faults.hpp): the only one "refuse-marked" refuses.
 Batch batch_with_marked_image() {
-  Batch batch = uneven_batch(4);  // no other image is marked_width wide
+  Batch batch = pipeline::test::large_and_tiny_batch(4);  // no other image is marked_width wide
   batch[2].image = pipeline::test::noise_image(pipeline::test::marked_width, 11, 3, 99);
   return batch;
 }
@@ -133,7 +123,7 @@ TEST_CASE("an executor returns one result per image in input order, whatever fin
   const std::string name = GENERATE(from_range(pipeline::executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
-  const Batch batch = uneven_batch(9);
+  const Batch batch = pipeline::test::large_and_tiny_batch(9);
   const auto executor = executor_named(name);
   CHECK(executor->name() == name);
   const BatchResult result = executor->run(chain, batch);
@@ -204,7 +194,7 @@ TEST_CASE("an executor stopped before its run starts no task, reports each as ca
   const std::string name = GENERATE(from_range(pipeline::executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
-  const Batch batch = uneven_batch(6);
+  const Batch batch = pipeline::test::large_and_tiny_batch(6);
   const auto executor = executor_named(name);
   std::stop_source stop;
   stop.request_stop();
@@ -224,7 +214,7 @@ TEST_CASE("an executor stopped during its run finishes the tasks it started, can
   const std::string name = GENERATE(from_range(pipeline::executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
-  const Batch batch = uneven_batch(12);
+  const Batch batch = pipeline::test::large_and_tiny_batch(12);
   const auto executor = executor_named(name);
   executor->start();
   std::stop_source stop;

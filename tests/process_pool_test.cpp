@@ -32,15 +32,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Large and tiny images alternating, so workers finish out of input order.
-Batch uneven_batch(std::size_t count) {
-  Batch batch;
-  for (std::size_t i = 0; i < count; ++i) {
-    const bool large = i % 3 == 0;
-    batch.push_back({"image-" + std::to_string(i),
-                     pipeline::test::noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
-  }
-  return batch;
-}
+Batch uneven_batch(std::size_t count) { return pipeline::test::large_and_tiny_batch(count); }
 
 class OnlyInThisProcess final : public pipeline::Filter {
  public:
