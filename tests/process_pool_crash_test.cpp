@@ -198,7 +198,6 @@ TEST_CASE("an output larger than the room left for it in the segment comes back 
 }
 
 TEST_CASE("a worker killed during a file job is replaced, the job retried, and its output complete", "[crash][files]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
   std::filesystem::create_directories(out);
@@ -302,7 +301,6 @@ TEST_CASE("a worker that sends a malformed frame is killed and replaced, its ima
 TEST_CASE("a worker killed during a file job gives its share of the memory budget back: with room for one image "
           "at a time the batch completes",
           "[crash][files][memory_budget]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
   std::filesystem::create_directories(out);

@@ -321,7 +321,6 @@ TEST_CASE("transports have names for the command line", "[processes]") {
 }
 
 TEST_CASE("run_files on the process pool writes the files the sequential executor writes", "[processes][files]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 700);

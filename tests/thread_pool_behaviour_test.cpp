@@ -24,7 +24,6 @@
 #include "pipeline/metrics.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
 #include "file_jobs.hpp"
 #include "test_images.hpp"
 
@@ -33,11 +32,6 @@ using pipeline::Image;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 // Large images first, so with several workers the small ones finish before them.
 pipeline::Batch uneven_batch() {
@@ -305,7 +299,6 @@ TEST_CASE("a thread pool that was not started starts itself on the first run, an
 }
 
 TEST_CASE("run_files on the thread pool writes the same files and records as the sequential executor", "[threads][files]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 900);
@@ -343,7 +336,6 @@ TEST_CASE("run_files on the thread pool writes the same files and records as the
 
 TEST_CASE("run_files holds at most one image per worker and reports each job once, one report at a time",
           "[threads][files]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "out", 24, 900);
   for (const int workers : {1, 3}) {
