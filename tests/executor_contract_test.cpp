@@ -58,7 +58,6 @@ std::vector<std::string> executors_with_callback_guard() {
   return names;
 }
 
-
 // A batch whose image-2 is marked (worker_faults.hpp): the only one "refuse-marked" refuses.
 Batch batch_with_marked_image() {
   Batch batch = pipeline::test::large_and_tiny_batch(4);  // no other image is marked_width wide
@@ -90,7 +89,7 @@ std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batc
 }
 
 // A run of files whose progress callback throws at every call ends with the callback's exception, but only once
-// every job is done: each output written whole, nothing else left in the folder; and the executor runs again.
+// every job is done: each output written, no temporary file left in the folder; and the executor runs again.
 void check_throwing_callback_reaches_caller_after_the_run(const std::string& name) {
   INFO(name);
   const pipeline::test::TempFolder temp;
