@@ -17,7 +17,6 @@
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using pipeline::Batch;
@@ -85,7 +84,6 @@ std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batc
 
 TEST_CASE("a run whose stop was requested before it began starts no task and reports every one as cancelled",
           "[cancellation]") {
-  pipeline::initialize_vips();
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
   const Batch batch = images(6);
   for (auto& [label, executor, ignored] : every_executor()) {
@@ -107,7 +105,6 @@ TEST_CASE("a run whose stop was requested before it began starts no task and rep
 
 TEST_CASE("a stop requested during a run lets the tasks in progress finish and starts no other",
           "[cancellation]") {
-  pipeline::initialize_vips();
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
   const Batch batch = images(24);
   for (auto& [label, executor, at_most_started_after] : every_executor()) {
@@ -133,7 +130,6 @@ TEST_CASE("a stop requested during a run lets the tasks in progress finish and s
 
 TEST_CASE("a stopped file run writes whole outputs for the jobs that ran and nothing at all for the others",
           "[cancellation][files]") {
-  pipeline::initialize_vips();
   const auto chain = pipeline::parse_filter_chain("grayscale,sharpen");
   const pipeline::test::TempFolder temp;
   const fs::path in = temp.path() / "in";
@@ -175,7 +171,6 @@ TEST_CASE("a stopped file run writes whole outputs for the jobs that ran and not
 
 TEST_CASE("a comparison whose stop is requested ends with ComparisonStopped instead of figures from cut runs",
           "[cancellation][comparison]") {
-  pipeline::initialize_vips();
   const auto chain = pipeline::parse_filter_chain("grayscale");
   const Batch batch = images(4);
   std::stop_source stop;

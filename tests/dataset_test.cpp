@@ -14,7 +14,6 @@
 #include "pipeline/dataset.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -23,11 +22,6 @@ using pipeline::Image;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -61,7 +55,6 @@ Image numbered(int i) { return pipeline::test::noise_image(3 + i, 2 + i % 3, 3, 
 }  // namespace
 
 TEST_CASE("load_image_folder decodes every image, sorted by name", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   // Written out of order; 'B' sorts before 'a' (byte order), '10' before '2'.
   const std::vector<std::string> names = {"c.png", "a.png", "B.png", "img10.png", "img2.png"};
@@ -79,7 +72,6 @@ TEST_CASE("load_image_folder decodes every image, sorted by name", "[dataset]") 
 }
 
 TEST_CASE("load_image_folder takes at most max_images, the first by name", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   for (const char* name : {"d.png", "b.png", "a.png", "c.png"}) {
     pipeline::write_png_atomic(numbered(name[0] - 'a'), folder.path() / name);
@@ -92,7 +84,6 @@ TEST_CASE("load_image_folder takes at most max_images, the first by name", "[dat
 }
 
 TEST_CASE("a corrupt image is a failure by name and the others still load", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   pipeline::write_png_atomic(numbered(0), folder.path() / "a.png");
   const Image noise = pipeline::test::noise_image(50, 10, 1, 3);
@@ -111,7 +102,6 @@ TEST_CASE("a corrupt image is a failure by name and the others still load", "[da
 }
 
 TEST_CASE("files that are not images are skipped, by name, and hidden files ignored", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   pipeline::write_png_atomic(numbered(0), folder.path() / "photo.png");
   write_text(folder.path() / "notes.txt", "not an image, just some notes\n");
@@ -131,7 +121,6 @@ TEST_CASE("files that are not images are skipped, by name, and hidden files igno
 }
 
 TEST_CASE("entries that are not files are skipped by name with why, and a FIFO is never opened", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   pipeline::write_png_atomic(numbered(0), folder.path() / "photo.png");
   fs::create_directory(folder.path() / "album.jpg");
@@ -163,7 +152,6 @@ TEST_CASE("entries that are not files are skipped by name with why, and a FIFO i
 }
 
 TEST_CASE("a folder that cannot be a dataset is a DatasetError with a clear message", "[dataset]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
 
   SECTION("missing") {

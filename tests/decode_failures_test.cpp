@@ -16,7 +16,6 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
 #include "broken_images.hpp"
 #include "test_images.hpp"
 
@@ -27,11 +26,6 @@ using pipeline::ImageIoError;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 // The reason decode_image gives for `path`, or "" if it decodes.
 std::string reason_of(const fs::path& path, const DecodeOptions& options = {}) {
@@ -70,7 +64,6 @@ long peak_rss_kb() {
 }  // namespace
 
 TEST_CASE("a damaged file's reason says what is wrong with it, never nothing", "[decode]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto files = make_broken_folder(temp.path());
   CHECK_THAT(reason_of(temp.path() / "truncated.jpg"), Contains("Premature end of input file"));
@@ -92,7 +85,6 @@ TEST_CASE("a damaged file's reason says what is wrong with it, never nothing", "
 }
 
 TEST_CASE("a warning left by one file is never pinned on the next that fails", "[decode]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   pipeline::test::write_corrupt_jpeg(temp.path() / "corrupt.jpg");
   pipeline::test::write_bad_ihdr_png(temp.path() / "bad-ihdr.png");
@@ -105,7 +97,6 @@ TEST_CASE("a warning left by one file is never pinned on the next that fails", "
 }
 
 TEST_CASE("with threads decoding at once, each file gets the reason it gets alone", "[decode]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto files = make_broken_folder(temp.path() / "in");
   std::map<std::string, std::string> alone;
@@ -130,7 +121,6 @@ TEST_CASE("with threads decoding at once, each file gets the reason it gets alon
 }
 
 TEST_CASE("fail-on follows libvips' levels, warning by default", "[decode]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto corrupt = temp.path() / "corrupt.jpg";
   const auto truncated = temp.path() / "truncated.jpg";
@@ -159,7 +149,6 @@ TEST_CASE("fail-on follows libvips' levels, warning by default", "[decode]") {
 }
 
 TEST_CASE("the pixel limit is checked from the header: a decompression bomb allocates nothing", "[decode]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto bomb = temp.path() / "bomb.png";
   pipeline::test::write_png_bomb(bomb);
@@ -177,7 +166,6 @@ TEST_CASE("the pixel limit is checked from the header: a decompression bomb allo
 }
 
 TEST_CASE("GLib's messages go through spdlog, at its level", "[decode]") {
-  REQUIRE(vips_ready);
   std::ostringstream captured;
   auto logger = std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
   const auto previous = spdlog::default_logger();

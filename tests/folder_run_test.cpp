@@ -13,7 +13,6 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
 #include "folders.hpp"
 #include "test_images.hpp"
 
@@ -22,11 +21,6 @@ using pipeline::test::files_in;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 // A folder as a user has one: three good images of different kinds, a corrupt one, a text file, a hidden file
 // and a subfolder.
@@ -58,7 +52,6 @@ std::string plan_error(const fs::path& input, const fs::path& output) {
 }  // namespace
 
 TEST_CASE("list_image_files finds what load_image_folder loads, without decoding", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   make_photo_folder(temp.path());
   const auto listing = pipeline::list_image_files(temp.path());
@@ -76,7 +69,6 @@ TEST_CASE("list_image_files finds what load_image_folder loads, without decoding
 }
 
 TEST_CASE("a folder run writes each image's chain result as PNG and names the one that failed", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out" / "deeper";  // created, parents too
@@ -136,7 +128,6 @@ TEST_CASE("a failure's reason stays on one line in the summary", "[folder-run]")
 }
 
 TEST_CASE("profiled filters count as the summary's filter time", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   make_photo_folder(temp.path() / "in");
   const auto plan = pipeline::plan_folder_run(temp.path() / "in", temp.path() / "out");
@@ -150,7 +141,6 @@ TEST_CASE("profiled filters count as the summary's filter time", "[folder-run]")
 }
 
 TEST_CASE("a folder run refuses to write into its input folder", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   make_photo_folder(temp.path());
   const auto before = files_in(temp.path());
@@ -161,7 +151,6 @@ TEST_CASE("a folder run refuses to write into its input folder", "[folder-run]")
 }
 
 TEST_CASE("a folder run with a missing or empty input folder is a clear DatasetError", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const std::string missing = plan_error(temp.path() / "absent", temp.path() / "out");
   CHECK_THAT(missing, Contains("absent") && Contains("does not exist"));
@@ -173,7 +162,6 @@ TEST_CASE("a folder run with a missing or empty input folder is a clear DatasetE
 }
 
 TEST_CASE("a folder run whose output folder cannot be created says so", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   make_photo_folder(temp.path() / "in");
   std::ofstream(temp.path() / "taken") << "a file where the output folder should be";
@@ -181,7 +169,6 @@ TEST_CASE("a folder run whose output folder cannot be created says so", "[folder
 }
 
 TEST_CASE("inputs sharing a stem get distinct output files in a folder run", "[folder-run]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   fs::create_directories(in);

@@ -15,7 +15,6 @@
 
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -25,11 +24,6 @@ using pipeline::SampleFormat;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -195,7 +189,6 @@ Image noise16(int width, int height, int bands, std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("write_png_atomic then decode_image round-trips every layout exactly", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   struct Case {
     const char* name;
@@ -231,7 +224,6 @@ TEST_CASE("write_png_atomic then decode_image round-trips every layout exactly",
 }
 
 TEST_CASE("write_png_atomic replaces an existing file and leaves no temporary files", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const fs::path path = folder.path() / "out.png";
   const Image first = pipeline::test::noise_image(8, 8, 1, 1);
@@ -252,7 +244,6 @@ TEST_CASE("write_png_atomic replaces an existing file and leaves no temporary fi
 }
 
 TEST_CASE("write_png_atomic reports what it cannot write as ImageIoError naming the file", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const Image image = pipeline::test::noise_image(4, 4, 1, 1);
   const fs::path missing = folder.path() / "no-such-folder" / "out.png";
@@ -266,7 +257,6 @@ TEST_CASE("write_png_atomic reports what it cannot write as ImageIoError naming 
 }
 
 TEST_CASE("decoding a corrupt file throws ImageIoError naming the file", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
 
   SECTION("random bytes named .jpg") {
@@ -301,7 +291,6 @@ TEST_CASE("decoding a corrupt file throws ImageIoError naming the file", "[image
 }
 
 TEST_CASE("a hand-made PNG decodes to its samples", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   // Checks the hand-made PNG writer itself, which the palette and orientation cases rely on.
   const fs::path path = folder.path() / "rgb.png";
@@ -311,7 +300,6 @@ TEST_CASE("a hand-made PNG decodes to its samples", "[image_io]") {
 }
 
 TEST_CASE("a palette PNG decodes to RGB", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const fs::path path = folder.path() / "palette.png";
   const Bytes palette = {255, 0, 0, 0, 128, 255, 7, 7, 7};  // red, a blue, a grey
@@ -327,7 +315,6 @@ TEST_CASE("a palette PNG decodes to RGB", "[image_io]") {
 }
 
 TEST_CASE("the orientation tag is applied: a TIFF tagged 'rotate 90' decodes rotated", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const fs::path upright = folder.path() / "upright.tif";
   write_file(upright, make_tiff_with_orientation(3, 2, oriented_pixels, 1));
@@ -340,7 +327,6 @@ TEST_CASE("the orientation tag is applied: a TIFF tagged 'rotate 90' decodes rot
 }
 
 TEST_CASE("the EXIF orientation is applied: a PNG with an eXIf orientation of 6 decodes rotated", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   // Big-endian EXIF (TIFF structure): one IFD, one entry: Orientation (0x0112), SHORT, count 1, value 6.
   const Bytes exif = {'M', 'M', 0, 42, 0, 0, 0, 8,  // header, IFD at 8
@@ -353,7 +339,6 @@ TEST_CASE("the EXIF orientation is applied: a PNG with an eXIf orientation of 6 
 }
 
 TEST_CASE("write_png_atomic round-trips at every compression level, each PNG row filter in play", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   // Gradients, flat runs and noise in one image, so that the adaptive filter picks none, sub, up, average and
   // paeth for different rows; 8- and 16-bit, 1 to 4 bands (a filter's left neighbour is a whole pixel back).
@@ -377,7 +362,6 @@ TEST_CASE("write_png_atomic round-trips at every compression level, each PNG row
 }
 
 TEST_CASE("read_image_header describes what decode_image returns, from the header alone", "[image_io]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const auto check_header = [](const fs::path& path, bool rotated) {
     INFO(path.filename().string());

@@ -18,7 +18,6 @@
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -28,11 +27,6 @@ using pipeline::ImageHeader;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 // `count` RGB images of 64x48 in `in`, one job each into `out`.
 std::vector<FileJob> make_jobs(const fs::path& in, const fs::path& out, int count) {
@@ -74,7 +68,6 @@ TEST_CASE("the default budget is half of the memory this process may use", "[mem
 
 TEST_CASE("with room for one image at a time, no two tasks overlap in any executor, and all are written",
           "[memory_budget][processes]") {
-  REQUIRE(vips_ready);
   const auto chain = pipeline::parse_filter_chain(std::string(pipeline::default_filter_spec));
   for (const std::string name : {"threads", "processes"}) {
     INFO(name);
@@ -100,7 +93,6 @@ TEST_CASE("with room for one image at a time, no two tasks overlap in any execut
 
 TEST_CASE("a job over the whole budget fails by name with both sizes, and every other job is written",
           "[memory_budget][processes]") {
-  REQUIRE(vips_ready);
   const auto chain = pipeline::parse_filter_chain(std::string(pipeline::default_filter_spec));
   for (const std::string name : {"sequential", "threads", "processes"}) {
     INFO(name);
@@ -131,7 +123,6 @@ TEST_CASE("a job over the whole budget fails by name with both sizes, and every 
 }
 
 TEST_CASE("a budget of 0 turns admission off: nothing is refused, however large", "[memory_budget]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto jobs = make_jobs(temp.path() / "in", temp.path() / "out", 3);
   const auto chain = pipeline::parse_filter_chain("grayscale");
@@ -160,7 +151,6 @@ class StopsTheRun final : public pipeline::Filter {
 }  // namespace
 
 TEST_CASE("a stop reaches a job waiting for memory: it is cancelled, never started", "[memory_budget]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto jobs = make_jobs(temp.path() / "in", temp.path() / "out", 2);
   std::stop_source stop;

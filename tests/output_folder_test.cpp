@@ -10,7 +10,6 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/output_folder.hpp"
 #include "pipeline/task.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -19,11 +18,6 @@ using pipeline::TaskResult;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 TaskResult succeeded(const std::string& name, Image output) {
   TaskResult task;
@@ -88,7 +82,6 @@ TEST_CASE("distinct input names never get the same output name", "[output]") {
 }
 
 TEST_CASE("write_outputs writes one PNG per successful task and skips failed ones", "[output]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder root;
   const fs::path folder = root.path() / "results" / "nested";  // does not exist yet
   const Image first = pipeline::test::noise_image(5, 4, 1, 1);
@@ -104,7 +97,6 @@ TEST_CASE("write_outputs writes one PNG per successful task and skips failed one
 }
 
 TEST_CASE("write_outputs into an existing folder, with shared stems", "[output]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   const Image a = pipeline::test::noise_image(2, 2, 1, 1);
   const Image b = pipeline::test::noise_image(3, 3, 1, 2);
@@ -116,7 +108,6 @@ TEST_CASE("write_outputs into an existing folder, with shared stems", "[output]"
 }
 
 TEST_CASE("write_outputs returns the writes that fail and goes on with the others", "[output]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder folder;
   // A folder sits where "blocked.png" should go: that write fails at the rename.
   fs::create_directories(folder.path() / "blocked.png" / "inside");
@@ -132,7 +123,6 @@ TEST_CASE("write_outputs returns the writes that fail and goes on with the other
 }
 
 TEST_CASE("write_outputs throws ImageIoError if the folder cannot be created", "[output]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder root;
   const fs::path file = root.path() / "a-file";
   pipeline::write_png_atomic(pipeline::test::noise_image(1, 1, 1, 1), file);

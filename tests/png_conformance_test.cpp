@@ -11,7 +11,6 @@
 
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "strict_png.hpp"
 #include "test_images.hpp"
 
@@ -33,7 +32,6 @@ const std::vector<std::pair<int, int>> odd_sizes{
 }  // namespace
 
 TEST_CASE("every PNG the encoder writes passes libpng with strict CRC checks and holds the pixels", "[png]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const int compression = GENERATE(0, 1, 6, 9);
   const int bands = GENERATE(1, 2, 3, 4);
@@ -55,7 +53,6 @@ TEST_CASE("every PNG the encoder writes passes libpng with strict CRC checks and
 
 TEST_CASE("the strict reader refuses a PNG whose IEND CRC is wrong", "[png]") {
   // The check the encoder's IEND defect escaped: libvips and PIL read such a file, libpng does not.
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto path = temp.path() / "bad-iend.png";
   pipeline::write_png_atomic(pipeline::test::noise_image(4, 4, 1, 3), path);

@@ -103,6 +103,20 @@ pipeline::Batch batch_with_marked_image() {
   return batch;
 }
 
+// One file job per image of `batch`: the image written as "<name>.png" into `in`, its output "<name>.out.png" in
+// `out` (created), but "marked.out.png" for the marked image, the name "leave-temporary-and-die" expects.
+std::vector<pipeline::FileJob> file_jobs_of(const pipeline::Batch& batch, const std::filesystem::path& in,
+                                            const std::filesystem::path& out) {
+  std::filesystem::create_directories(out);
+  std::vector<pipeline::FileJob> jobs;
+  for (const auto& [name, image] : batch) {
+    const auto input = in / (name + ".png");
+    pipeline::write_png_atomic(image, input);
+    jobs.push_back({input, out / (pipeline::test::marked(image) ? std::string("marked.out.png") : name + ".out.png")});
+  }
+  return jobs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,17 +212,10 @@ TEST_CASE("an output larger than the room left for it in the segment comes back 
 }
 
 TEST_CASE("a worker killed during a file job is replaced, the job retried, and its output complete", "[crash][files]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
-  std::filesystem::create_directories(out);
-  std::vector<pipeline::FileJob> jobs;
   const auto batch = batch_with_marked_image();
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto input = folder.path() / (batch[i].name + ".png");
-    pipeline::write_png_atomic(batch[i].image, input);
-    jobs.push_back({input, out / (i == 2 ? std::string("marked.out.png") : batch[i].name + ".out.png")});
-  }
+  const auto jobs = file_jobs_of(batch, folder.path(), out);
   // Dies on the marked image the first time, as if in the middle of writing its output.
   const auto chain = pipeline::parse_filter_chain("leave-temporary-and-die=" + out.string());
   LogCapture log;
@@ -302,17 +309,10 @@ TEST_CASE("a worker that sends a malformed frame is killed and replaced, its ima
 TEST_CASE("a worker killed during a file job gives its share of the memory budget back: with room for one image "
           "at a time the batch completes",
           "[crash][files][memory_budget]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
-  std::filesystem::create_directories(out);
-  std::vector<pipeline::FileJob> jobs;
   const auto batch = batch_with_marked_image();
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const auto input = folder.path() / (batch[i].name + ".png");
-    pipeline::write_png_atomic(batch[i].image, input);
-    jobs.push_back({input, out / (batch[i].name + ".out.png")});
-  }
+  const auto jobs = file_jobs_of(batch, folder.path(), out);
   // The largest image's share and half as much again: two never fit at once. Were the killed worker's share
   // kept, nothing after it would ever be admitted, and the run would hang.
   const std::uint64_t one = pipeline::estimate_task_memory(pipeline::read_image_header(jobs.front().input));

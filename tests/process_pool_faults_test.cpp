@@ -252,7 +252,6 @@ TEST_CASE("a run given up mid-write leaves no temporary output of the jobs in fl
   // One worker holds a half-written output (its temporary file) and hangs; the other dies once that file exists,
   // and every replacement dies as it starts: the run is given up with the first worker's jobs in flight. Nothing
   // else removes the temporary file: only the pool's giving up, as it kills that worker.
-  pipeline::initialize_vips();
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
   fs::create_directories(out);

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "pipeline/executors.hpp"
@@ -19,6 +18,7 @@
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
 #include "pipeline/worker_program.hpp"
+#include "file_jobs.hpp"
 #include "test_images.hpp"
 
 using pipeline::Batch;
@@ -32,15 +32,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Large and tiny images alternating, so workers finish out of input order.
-Batch uneven_batch(std::size_t count) {
-  Batch batch;
-  for (std::size_t i = 0; i < count; ++i) {
-    const bool large = i % 3 == 0;
-    batch.push_back({"image-" + std::to_string(i),
-                     pipeline::test::noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
-  }
-  return batch;
-}
+Batch uneven_batch(std::size_t count) { return pipeline::test::large_and_tiny_batch(count); }
 
 class OnlyInThisProcess final : public pipeline::Filter {
  public:
@@ -74,43 +66,7 @@ std::set<std::string> entries_of(const fs::path& folder) {
   return names;
 }
 
-// Writes `count` PNG inputs of uneven sizes and layouts into `folder`; their jobs write into `out`.
-std::vector<pipeline::FileJob> png_jobs(const fs::path& folder, const fs::path& out, int count) {
-  fs::create_directories(folder);
-  fs::create_directories(out);
-  std::vector<pipeline::FileJob> jobs;
-  for (int i = 0; i < count; ++i) {
-    const std::string stem = "in-" + std::to_string(i);
-    pipeline::write_png_atomic(pipeline::test::noise_image(5 + 13 * (i % 5), 3 + 7 * (i % 3), 1 + i % 4, 700 + i),
-                               folder / (stem + ".png"));
-    jobs.push_back({folder / (stem + ".png"), out / (stem + ".out.png")});
-  }
-  return jobs;
-}
-
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
-
-TEST_CASE("the process pool returns results in input order whatever finishes first", "[processes]") {
-  const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
-  const Batch batch = uneven_batch(9);
-  const auto expected = pipeline::SequentialExecutor().run(chain, batch);
-  const auto result = ProcessPoolExecutor(2).run(chain, batch);
-
-  CHECK(result.executor == "processes");
-  CHECK(result.workers == 2);
-  REQUIRE(result.tasks.size() == batch.size());
-  CHECK(result.failure_count() == 0);
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    INFO("image " << i);
-    CHECK(result.tasks[i].record.image == batch[i].name);
-    CHECK(result.tasks[i].output == expected.tasks[i].output);
-  }
-}
 
 TEST_CASE("every executor, and the process pool with either transport, gives pixel-identical outputs", "[processes]") {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
@@ -365,10 +321,9 @@ TEST_CASE("transports have names for the command line", "[processes]") {
 }
 
 TEST_CASE("run_files on the process pool writes the files the sequential executor writes", "[processes][files]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
-  const auto sequential_jobs = png_jobs(temp.path() / "in", temp.path() / "sequential", 9);
+  const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 700);
   const auto sequential = pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.png_compression = 1});
   REQUIRE(sequential.failure_count() == 0);
 
@@ -395,54 +350,10 @@ TEST_CASE("run_files on the process pool writes the files the sequential executo
       CHECK(result.tasks[i].output.empty());
       CHECK(record.bytes_sent > 0);
       CHECK(record.bytes_sent < 1000);  // paths, not pixels
-      CHECK(file_bytes(jobs[i].output) == file_bytes(sequential_jobs[i].output));
+      CHECK(pipeline::test::file_bytes(jobs[i].output) == pipeline::test::file_bytes(sequential_jobs[i].output));
     }
     CHECK(entries_of(out).size() == jobs.size());  // no temporary file left
   }
-}
-
-TEST_CASE("an unreadable input fails alone on the process pool and leaves no output", "[processes][files]") {
-  pipeline::initialize_vips();
-  pipeline::test::TempFolder temp;
-  auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 5);
-  std::ofstream(temp.path() / "in" / "broken.png", std::ios::binary) << "\x89PNG\r\n\x1a\n but then nothing of a PNG";
-  jobs.insert(jobs.begin() + 1, {temp.path() / "in" / "broken.png", temp.path() / "out" / "broken.out.png"});
-  jobs.insert(jobs.begin() + 3, {temp.path() / "in" / "absent.png", temp.path() / "out" / "absent.out.png"});
-  const auto chain = pipeline::parse_filter_chain("grayscale,sobel");
-  pipeline::RunOptions options;
-  options.profile_stages = true;
-  std::size_t reported = 0;
-  options.on_task_done = [&reported](const pipeline::TaskRecord&) { ++reported; };
-  const auto result = ProcessPoolExecutor(2).run_files(chain, jobs, {}, options);
-  REQUIRE(result.tasks.size() == jobs.size());
-  CHECK(reported == jobs.size());
-  CHECK(result.failure_count() == 2);
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    const auto& record = result.tasks[i].record;
-    INFO(jobs[i].input);
-    CHECK(record.image == jobs[i].input.filename().string());
-    if (i == 1 || i == 3) {
-      CHECK_FALSE(record.ok());
-      CHECK_FALSE(fs::exists(jobs[i].output));
-    } else {
-      REQUIRE(record.ok());
-      // Profiled: decode, then one stage per filter, then encode.
-      REQUIRE(record.stages.size() == 4);
-      CHECK(record.stages[1].name == "grayscale");
-      CHECK(record.stages[2].name == "sobel");
-      CHECK(pipeline::decode_image(jobs[i].output) == chain.apply(pipeline::decode_image(jobs[i].input)));
-    }
-  }
-  // The loader's own words, without the file's name: the record names it.
-  CHECK_THAT(result.tasks[1].record.error, Catch::Contains("cannot decode: ") && Catch::Contains("invalid chunk type"));
-  CHECK_THAT(result.tasks[3].record.error, Catch::Contains("the file does not exist"));
-  CHECK(entries_of(temp.path() / "out").size() == jobs.size() - 2);
-}
-
-TEST_CASE("an empty batch starts no worker", "[processes]") {
-  const auto result = ProcessPoolExecutor(2).run(pipeline::parse_filter_chain("blur"), {});
-  CHECK(result.tasks.empty());
-  CHECK(no_children_left());
 }
 
 TEST_CASE("a worker program that does not exist is a clear error from run()", "[processes]") {

@@ -7,7 +7,6 @@
 
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/vips.hpp"
 #include "test_images.hpp"
 
 namespace {
@@ -30,7 +29,6 @@ TEST_CASE("largest_first orders a batch by pixel count, largest first, input ord
 
 TEST_CASE("one-worker pools run the largest images first and still return results in input order",
           "[scheduling]") {
-  pipeline::initialize_vips();
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
   const auto batch = batch_of_widths({16, 400, 64, 250, 16, 900});
   std::vector<std::string> expected;

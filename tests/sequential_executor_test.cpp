@@ -145,11 +145,3 @@ TEST_CASE("exceptions that are not std::exception, or say nothing, still make an
     CHECK(result.tasks[3].record.ok());
   }
 }
-
-TEST_CASE("an empty batch gives an empty result", "[sequential]") {
-  const auto chain = pipeline::parse_filter_chain("grayscale");
-  const auto result = pipeline::SequentialExecutor().run(chain, pipeline::Batch{});
-  CHECK(result.tasks.empty());
-  CHECK(result.failure_count() == 0);
-  CHECK(result.start_s <= result.end_s);
-}

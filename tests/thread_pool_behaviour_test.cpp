@@ -9,8 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,7 +24,7 @@
 #include "pipeline/metrics.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "pipeline/vips.hpp"
+#include "file_jobs.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -34,11 +32,6 @@ using pipeline::Image;
 namespace fs = std::filesystem;
 
 namespace {
-
-const bool vips_ready = [] {
-  pipeline::initialize_vips();
-  return true;
-}();
 
 // Large images first, so with several workers the small ones finish before them.
 pipeline::Batch uneven_batch() {
@@ -104,26 +97,6 @@ class ConcurrencyProbe final : public pipeline::Filter {
   };
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
-
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Writes `count` PNG inputs of uneven sizes into `folder` and returns their jobs, outputs going to `out`.
-std::vector<pipeline::FileJob> png_jobs(const fs::path& folder, const fs::path& out, int count) {
-  fs::create_directories(folder);
-  fs::create_directories(out);
-  std::vector<pipeline::FileJob> jobs;
-  for (int i = 0; i < count; ++i) {
-    const std::string stem = "in-" + std::to_string(i);
-    const int bands = 1 + i % 4;  // grey, grey+alpha, RGB, RGBA
-    pipeline::write_png_atomic(pipeline::test::noise_image(5 + 13 * (i % 5), 3 + 7 * (i % 3), bands, 900 + i),
-                               folder / (stem + ".png"));
-    jobs.push_back({folder / (stem + ".png"), out / (stem + ".out.png")});
-  }
-  return jobs;
-}
 
 void check_records(const pipeline::BatchResult& result, const pipeline::Batch& batch, int workers) {
   REQUIRE(result.tasks.size() == batch.size());
@@ -282,13 +255,6 @@ TEST_CASE("the thread pool runs tasks on more than one thread with two or more w
   }
 }
 
-TEST_CASE("an empty batch on the thread pool gives an empty result", "[threads]") {
-  const auto chain = pipeline::parse_filter_chain("grayscale");
-  const auto result = pipeline::ThreadPoolExecutor(4).run(chain, pipeline::Batch{});
-  CHECK(result.tasks.empty());
-  CHECK(result.start_s <= result.end_s);
-}
-
 TEST_CASE("the thread pool keeps its threads and their worker indices from one run to the next", "[threads]") {
   pipeline::Batch batch;
   for (int i = 0; i < 8; ++i) batch.push_back({"tiny-" + std::to_string(i), pipeline::test::noise_image(3, 2, 1, i)});
@@ -333,10 +299,9 @@ TEST_CASE("a thread pool that was not started starts itself on the first run, an
 }
 
 TEST_CASE("run_files on the thread pool writes the same files and records as the sequential executor", "[threads][files]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
-  const auto sequential_jobs = png_jobs(temp.path() / "in", temp.path() / "sequential", 9);
+  const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 900);
   std::vector<pipeline::FileJob> thread_jobs;
   for (const auto& job : sequential_jobs) thread_jobs.push_back({job.input, temp.path() / "threads" / job.output.filename()});
   fs::create_directories(temp.path() / "threads");
@@ -361,7 +326,7 @@ TEST_CASE("run_files on the thread pool writes the same files and records as the
       for (const auto& stage : record.stages) stages.push_back(stage.name);
       CHECK(stages == std::vector<std::string>{"decode", "filters", "encode"});
       CHECK(threads.tasks[i].output.empty());  // file jobs keep no image in the result
-      CHECK(file_bytes(thread_jobs[i].output) == file_bytes(sequential_jobs[i].output));
+      CHECK(pipeline::test::file_bytes(thread_jobs[i].output) == pipeline::test::file_bytes(sequential_jobs[i].output));
       CHECK(pipeline::decode_image(thread_jobs[i].output) == chain.apply(pipeline::decode_image(thread_jobs[i].input)));
     }
     fs::remove_all(temp.path() / "threads");
@@ -369,42 +334,10 @@ TEST_CASE("run_files on the thread pool writes the same files and records as the
   }
 }
 
-TEST_CASE("an unreadable input file fails alone on the thread pool and leaves no output", "[threads][files]") {
-  REQUIRE(vips_ready);
-  pipeline::test::TempFolder temp;
-  auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 6);
-  std::ofstream(temp.path() / "in" / "broken.png", std::ios::binary) << "\x89PNG\r\n\x1a\n but then nothing of a PNG";
-  jobs.insert(jobs.begin() + 2, {temp.path() / "in" / "broken.png", temp.path() / "out" / "broken.out.png"});
-  jobs.insert(jobs.begin() + 4, {temp.path() / "in" / "absent.png", temp.path() / "out" / "absent.out.png"});
-  const auto chain = pipeline::parse_filter_chain("grayscale,sobel");
-  const auto result = pipeline::ThreadPoolExecutor(3).run_files(chain, jobs, {});
-  REQUIRE(result.tasks.size() == jobs.size());
-  CHECK(result.failure_count() == 2);
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    const auto& record = result.tasks[i].record;
-    INFO(jobs[i].input);
-    CHECK(record.image == jobs[i].input.filename().string());
-    if (i == 2 || i == 4) {
-      CHECK_FALSE(record.ok());
-      CHECK_FALSE(fs::exists(jobs[i].output));
-    } else {
-      CHECK(record.ok());
-      CHECK(pipeline::decode_image(jobs[i].output) == chain.apply(pipeline::decode_image(jobs[i].input)));
-    }
-  }
-  CHECK_THAT(result.tasks[2].record.error, Catch::Matchers::StartsWith("cannot decode: "));
-  CHECK_THAT(result.tasks[4].record.error, Contains("does not exist"));
-  // No temporary file is left behind by the failed jobs either.
-  std::size_t files = 0;
-  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(temp.path() / "out")) ++files;
-  CHECK(files == jobs.size() - 2);
-}
-
 TEST_CASE("run_files holds at most one image per worker and reports each job once, one report at a time",
           "[threads][files]") {
-  REQUIRE(vips_ready);
   pipeline::test::TempFolder temp;
-  const auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 24);
+  const auto jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "out", 24, 900);
   for (const int workers : {1, 3}) {
     INFO(workers << " workers");
     const auto probe = std::make_shared<ConcurrencyProbe>();
@@ -426,19 +359,4 @@ TEST_CASE("run_files holds at most one image per worker and reports each job onc
     CHECK(reports.size() == jobs.size());
     CHECK(std::all_of(reports.begin(), reports.end(), [](const auto& entry) { return entry.second == 1; }));
   }
-}
-
-TEST_CASE("a progress callback that throws reaches the caller once every job is done", "[threads][files]") {
-  REQUIRE(vips_ready);
-  pipeline::test::TempFolder temp;
-  const auto jobs = png_jobs(temp.path() / "in", temp.path() / "out", 8);
-  pipeline::RunOptions options;
-  options.on_task_done = [](const pipeline::TaskRecord&) { throw std::runtime_error("progress display broke"); };
-  pipeline::ThreadPoolExecutor executor(2);
-  CHECK_THROWS_WITH(executor.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {}, options),
-                    Contains("progress display broke"));
-  for (const auto& job : jobs) CHECK(fs::exists(job.output));  // nothing abandoned half-way
-  // The pool survives it.
-  const auto again = executor.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
-  CHECK(again.failure_count() == 0);
 }

@@ -1,6 +1,7 @@
 // A program that never calls initialize_vips(): the library starts libvips itself on first use, with the default
-// settings (vips.hpp, ensure_vips_initialized). Nothing here may call initialize_vips() before the library does;
-// ctest runs each case in a process of its own, so each starts with libvips not started.
+// settings (vips.hpp, ensure_vips_initialized). Nothing here may call initialize_vips() before the library does,
+// so this program is left out of the listener that starts libvips in the others (support/vips_listener.cpp); ctest
+// runs each case in a process of its own, so each starts with libvips not started.
 #include <thread>
 #include <vector>
 

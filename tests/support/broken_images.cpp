@@ -108,4 +108,8 @@ void write_garbage(const std::filesystem::path& path) {
   write_bytes(path, bytes);
 }
 
+void write_png_signature_then_text(const std::filesystem::path& path) {
+  std::ofstream(path, std::ios::binary) << "\x89PNG\r\n\x1a\n but then nothing of a PNG";
+}
+
 }  // namespace pipeline::test

@@ -19,5 +19,7 @@ void write_bad_ihdr_png(const std::filesystem::path& path);
 void write_png_bomb(const std::filesystem::path& path);
 // Bytes that are no image at all, under an image's name.
 void write_garbage(const std::filesystem::path& path);
+// PNG's signature and then text: libpng's "invalid chunk type".
+void write_png_signature_then_text(const std::filesystem::path& path);
 
 }  // namespace pipeline::test

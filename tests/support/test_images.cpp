@@ -25,6 +25,16 @@ Batch batch_of_sizes(const std::vector<std::pair<int, int>>& sizes, std::uint64_
   return batch;
 }
 
+Batch large_and_tiny_batch(std::size_t count) {
+  Batch batch;
+  for (std::size_t i = 0; i < count; ++i) {
+    const bool large = i % 3 == 0;
+    batch.push_back({"image-" + std::to_string(i),
+                     noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
+  }
+  return batch;
+}
+
 TempFolder::TempFolder() {
   static std::atomic<int> counter{0};
   path_ = std::filesystem::temp_directory_path() /

@@ -30,6 +30,10 @@ Image noise_image(int width, int height, int bands, std::uint64_t seed);
 // out of input order.
 Batch batch_of_sizes(const std::vector<std::pair<int, int>>& sizes, std::uint64_t seed);
 
+// `count` RGB noise images named "image-0", ...: every third one (the first too) 640x480, the others tiny (9 + i
+// wide, 7 high), so a pool's workers finish out of input order.
+Batch large_and_tiny_batch(std::size_t count);
+
 // A user filter as a library user would write one: 255 - grey.
 class InvertFilter final : public Filter {
  public:
