@@ -8,7 +8,6 @@
 #include <iterator>
 #include <limits>
 #include <map>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +18,7 @@
 #include "pipeline/analysis.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/report.hpp"
+#include "report/worker_lanes.hpp"
 
 namespace pipeline {
 namespace {
@@ -401,13 +401,6 @@ std::string efficiency_chart(const Comparison& comparison, const ParadigmColours
   return out + "</svg>\n";
 }
 
-// What one Gantt lane shows: a worker, the OS process(es) and thread(s) seen in it, its tasks.
-struct Lane {
-  std::vector<std::size_t> tasks;  // indices into batch.tasks (the image index: input order)
-  std::set<std::pair<std::int64_t, std::int64_t>> os_ids;
-  double busy_s = 0.0;
-};
-
 std::string task_title(const TaskRecord& record, std::size_t index, std::size_t count, double origin) {
   std::string title = fmt::format("{} (image {} of {})\npid {}, thread {}, cpu {} → {}\nstart {:.3f} ms, "
                                   "duration {:.3f} ms",
@@ -430,24 +423,12 @@ std::string task_title(const TaskRecord& record, std::size_t index, std::size_t 
 
 std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, const StageColours& stage_colours) {
   const BatchResult& batch = run.batch;
-  std::map<int, Lane> lanes;
-  for (int w = 0; w < batch.workers; ++w) lanes[w];  // a worker that got no task still has its (empty) lane
-  std::vector<std::size_t> never_ran;
-  double last_end = batch.end_s;
-  for (std::size_t t = 0; t < batch.tasks.size(); ++t) {
-    const TaskRecord& record = batch.tasks[t].record;
-    if (record.pid == 0) {  // never reached a worker: nothing to place on a timeline
-      never_ran.push_back(t);
-      continue;
-    }
-    Lane& lane = lanes[record.worker];
-    lane.tasks.push_back(t);
-    lane.os_ids.insert({record.pid, record.tid});
-    lane.busy_s += record.seconds();
-    last_end = std::max(last_end, record.end_s);
-  }
+  // A worker that got no task still has its (empty) lane; a task that never reached a worker is listed apart.
+  const detail::WorkerLanes grouped = detail::worker_lanes(batch, true);
+  const auto& lanes = grouped.lanes;
+  const auto& never_ran = grouped.never_ran;
   const double origin = batch.start_s;
-  double span = last_end - origin;
+  double span = grouped.last_end_s - origin;
   if (!(span > 0.0)) span = 1e-3;
 
   constexpr double width = 1100.0, left = 236.0, right = 1040.0, top = 8.0, lane_height = 18.0, lane_gap = 6.0;
