@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,24 @@ std::string capitalized(std::string word) {
   if (!word.empty() && word.front() >= 'a' && word.front() <= 'z') word.front() = static_cast<char>(word.front() - 'a' + 'A');
   return word;
 }
+
+// Every run's stage totals as one table (stage names in first-seen order over the runs).
+StageTable stage_table_of(std::vector<std::vector<StageTotal>> per_run) {
+  StageTable table;
+  table.per_run = std::move(per_run);
+  for (const auto& totals : table.per_run) {
+    for (const auto& total : totals) {
+      if (std::find(table.stages.begin(), table.stages.end(), total.name) == table.stages.end()) {
+        table.stages.push_back(total.name);
+      }
+    }
+  }
+  if (table.stages.empty()) table.per_run.clear();
+  return table;
+}
+
+std::vector<std::string> observations_of(const Comparison& comparison, const ComparisonAnalysis& analysis,
+                                         unsigned logical_cpus);
 
 }  // namespace
 
@@ -108,17 +127,9 @@ const StageTotal* StageTable::find(std::size_t run, const std::string& stage) co
 }
 
 StageTable stage_table(const Comparison& comparison) {
-  StageTable table;
-  for (const auto& run : comparison.runs) {
-    table.per_run.push_back(stage_totals(run.batch));
-    for (const auto& total : table.per_run.back()) {
-      if (std::find(table.stages.begin(), table.stages.end(), total.name) == table.stages.end()) {
-        table.stages.push_back(total.name);
-      }
-    }
-  }
-  if (table.stages.empty()) table.per_run.clear();
-  return table;
+  std::vector<std::vector<StageTotal>> per_run;
+  for (const auto& run : comparison.runs) per_run.push_back(stage_totals(run.batch));
+  return stage_table_of(std::move(per_run));
 }
 
 std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical_cpus) {
@@ -196,8 +207,9 @@ std::string describe_fit(const AmdahlFit& fit) {
   return text;
 }
 
-std::string karp_flatt_text(double speedup, int workers) {
-  const double e = karp_flatt(speedup, workers);
+std::string karp_flatt_text(double speedup, int workers) { return karp_flatt_cell(karp_flatt(speedup, workers)); }
+
+std::string karp_flatt_cell(double e) {
   if (!std::isfinite(e)) return "-";
   if (e < 0.0) return "super";
   if (e > 1.0) return "slower";
@@ -246,6 +258,30 @@ std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
 }
 
 std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus) {
+  return analyse(comparison, logical_cpus).observations;
+}
+
+ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus) {
+  ComparisonAnalysis analysis;
+  std::vector<std::vector<StageTotal>> per_run;
+  for (const auto& run : comparison.runs) {
+    analysis.runs.push_back(
+        {karp_flatt(run.speedup, run.batch.workers), stage_totals(run.batch), wall_time_split(run.batch)});
+    per_run.push_back(analysis.runs.back().stages);
+  }
+  analysis.fits = fit_amdahl(comparison, logical_cpus);
+  analysis.karp_flatt_notes = karp_flatt_notes(comparison);
+  analysis.transfer = transfer_costs(comparison);
+  analysis.stages = stage_table_of(std::move(per_run));
+  analysis.observations = observations_of(comparison, analysis, logical_cpus);
+  return analysis;
+}
+
+namespace {
+
+// The observations' sentences, from the figures `analysis` already holds.
+std::vector<std::string> observations_of(const Comparison& comparison, const ComparisonAnalysis& analysis,
+                                         unsigned logical_cpus) {
   std::vector<std::string> said;
   if (comparison.runs.size() < 2) return said;
   const double baseline = comparison.baseline().seconds.median;
@@ -301,7 +337,7 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
         "Processes x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
         "start-up would take {}, {:.2f}x sequential)",
         run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
-    for (const auto& cost : transfer_costs(comparison)) {
+    for (const auto& cost : analysis.transfer) {
       if (cost.workers != run.batch.workers) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {
         // Only frames crossed: a rate in MB/s would say nothing about the pixels, which never moved.
@@ -318,9 +354,10 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
   }
 
   // Where the wall time of each parallel run went: what is not filtering is what the paradigm cost.
-  for (const auto& run : comparison.runs) {
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const ComparisonRun& run = comparison.runs[r];
     if (&run == &comparison.baseline() || run.batch.tasks.empty()) continue;
-    const WallTimeSplit split = wall_time_split(run.batch);
+    const WallTimeSplit& split = analysis.runs[r].wall_time;
     said.push_back(fmt::format(
         "{} x{}, the median run: the workers spent {:.0f}% of the wall time filtering, {:.0f}% before their first "
         "task, {:.0f}% between one task and the next, {:.0f}% after their last.",
@@ -352,7 +389,7 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
     }
   }
   // With stage timings: which stage of the baseline cost the most.
-  const auto stages = stage_totals(comparison.baseline().batch);
+  const auto& stages = analysis.runs.front().stages;
   if (!stages.empty()) {
     const auto top = std::max_element(stages.begin(), stages.end(),
                                       [](const StageTotal& a, const StageTotal& b) { return a.seconds < b.seconds; });
@@ -363,4 +400,5 @@ std::vector<std::string> observations(const Comparison& comparison, unsigned log
   return said;
 }
 
+}  // namespace
 }  // namespace pipeline

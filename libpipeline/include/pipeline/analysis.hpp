@@ -44,9 +44,11 @@ struct AmdahlFit {
 // "P = 0.950 fitted over 2 worker counts; max speedup 20.0x; predicted 3.48x at 8 workers, 5.93x at 16".
 [[nodiscard]] std::string describe_fit(const AmdahlFit& fit);
 
-// A run's Karp-Flatt serial fraction for a table cell: "0.123"; "-" where undefined (p < 2); "super" below 0
-// (superlinear: faster than p workers dividing the work); "slower" above 1 (slower than sequential). A fraction
-// outside [0, 1] is not a serial fraction: such cells are explained by karp_flatt_notes().
+// A Karp-Flatt serial fraction (karp_flatt() in metrics.hpp) for a table cell: "0.123"; "-" where undefined
+// (p < 2); "super" below 0 (superlinear: faster than p workers dividing the work); "slower" above 1 (slower than
+// sequential). A fraction outside [0, 1] is not a serial fraction: such cells are explained by karp_flatt_notes().
+[[nodiscard]] std::string karp_flatt_cell(double serial_fraction);
+// The same from a run's speedup and workers.
 [[nodiscard]] std::string karp_flatt_text(double speedup, int workers);
 // One sentence for each kind of cell outside [0, 1] that the comparison has; empty when none.
 [[nodiscard]] std::vector<std::string> karp_flatt_notes(const Comparison& comparison);
@@ -97,5 +99,25 @@ struct WallTimeSplit {
 // threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
 // and what each run was seen to use.
 [[nodiscard]] std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus);
+
+// What the analysis says about one run, beyond the figures in its ComparisonRun.
+struct RunAnalysis {
+  double karp_flatt = 0.0;         // karp_flatt(speedup, workers): NaN for one worker
+  std::vector<StageTotal> stages;  // stage_totals(batch)
+  WallTimeSplit wall_time;         // wall_time_split(batch)
+};
+
+// Everything above for one comparison, computed once: the reports (report.hpp) only format it, so that no two of
+// them can state a figure differently.
+struct ComparisonAnalysis {
+  std::vector<RunAnalysis> runs;  // comparison.runs order
+  std::vector<AmdahlFit> fits;
+  std::vector<std::string> karp_flatt_notes;
+  std::vector<TransferCost> transfer;
+  StageTable stages;
+  std::vector<std::string> observations;
+};
+// `logical_cpus` (0: unknown) as for fit_amdahl() and observations(): the machine's, MachineInfo::logical_cpus.
+[[nodiscard]] ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus);
 
 }  // namespace pipeline

@@ -79,7 +79,8 @@ ParadigmColours::ParadigmColours(const Comparison& comparison) {
   }
 }
 
-std::string speedup_chart(const Comparison& comparison, const ParadigmColours& colours) {
+std::string speedup_chart(const Comparison& comparison, const std::vector<AmdahlFit>& fits,
+                          const ParadigmColours& colours) {
   const Frame f;
   const WorkerAxis x = worker_axis(comparison, f);
   const double baseline = comparison.baseline().seconds.median;
@@ -113,7 +114,6 @@ std::string speedup_chart(const Comparison& comparison, const ParadigmColours& c
                      "<title>ideal: speedup = workers</title></line>\n",
                      x.scale(1.0), y(1.0), x.scale(x.scale.d1), y(x.scale.d1));
 
-  const auto fits = fit_amdahl(comparison);
   for (const auto& fit : fits) {
     if (fit.kind != AmdahlFit::Kind::fitted) continue;  // a curve would predict what the fit cannot support
     // Sampled finely enough to look smooth.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "pipeline/analysis.hpp"
 #include "pipeline/comparison.hpp"
@@ -23,8 +24,9 @@ class ParadigmColours {
   std::size_t next_other_ = 0;
 };
 
-// Medians with min-max bars, the ideal line and each paradigm's fitted Amdahl curve, as an inline <svg>.
-[[nodiscard]] std::string speedup_chart(const Comparison& comparison, const ParadigmColours& colours);
+// Medians with min-max bars, the ideal line and the curve of each of `fits` that was fitted, as an inline <svg>.
+[[nodiscard]] std::string speedup_chart(const Comparison& comparison, const std::vector<AmdahlFit>& fits,
+                                        const ParadigmColours& colours);
 // Speedup / workers, a line per paradigm, as an inline <svg>.
 [[nodiscard]] std::string efficiency_chart(const Comparison& comparison, const ParadigmColours& colours);
 

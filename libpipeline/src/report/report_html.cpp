@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -46,7 +47,8 @@ std::string conditions_html(const Comparison& comparison, const RunConditions& c
   return out + "</dl>\n";
 }
 
-std::string table_html(const Comparison& comparison, const RunConditions& conditions, const ParadigmColours& colours) {
+std::string table_html(const Comparison& comparison, const RunConditions& conditions, const ComparisonAnalysis& analysis,
+                       const ParadigmColours& colours) {
   const unsigned cpus = conditions.machine.logical_cpus;
   const auto oversubscribed = [cpus](const ComparisonRun& run) {
     return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
@@ -56,8 +58,9 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
       "<th title=\"slowest / fastest measured run\">Spread</th><th>Speedup</th><th>Efficiency</th>"
       "<th title=\"Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)\">e</th><th>Start-up (ms)</th><th>PIDs</th>"
       "<th>Threads</th><th>Cores</th><th>Identical</th></tr></thead>\n<tbody>\n";
-  for (const auto& run : comparison.runs) {
-    const bool baseline = &run == &comparison.baseline();
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const ComparisonRun& run = comparison.runs[r];
+    const bool baseline = r == 0;
     const std::string workers =
         oversubscribed(run)
             ? fmt::format("{}<span class=\"flag\" title=\"more workers than the {} logical CPUs\">*</span>",
@@ -78,7 +81,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
                        "<td>{}</td></tr>\n",
                        colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median * 1e3, spread,
                        fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"),
-                       karp_flatt_text(run.speedup, run.batch.workers), run.startup_s * 1e3, run.observed.processes,
+                       karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3, run.observed.processes,
                        run.observed.threads, run.observed.cores, identical);
   }
   out += "</tbody>\n</table>\n<ul class=\"notes\">\n";
@@ -93,7 +96,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   out += "<li>e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
          "overhead growing with the workers, not a fixed serial part. Start-up: starting the pool, once, before the "
          "timed runs. PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
-  for (const auto& note : karp_flatt_notes(comparison)) out += "<li>" + escape(note) + ".</li>\n";
+  for (const auto& note : analysis.karp_flatt_notes) out += "<li>" + escape(note) + ".</li>\n";
   for (const auto& run : comparison.runs) {
     for (const auto& task : run.batch.tasks) {
       if (task.record.ok()) continue;
@@ -115,8 +118,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   return out + "</ul>\n";
 }
 
-std::string fits_html(const Comparison& comparison, unsigned logical_cpus) {
-  const auto fits = fit_amdahl(comparison, logical_cpus);
+std::string fits_html(const std::vector<AmdahlFit>& fits) {
   if (fits.empty()) return "<p class=\"note\">No parallel run with 2 or more workers: nothing to fit.</p>\n";
   std::string out = "<p class=\"note\">Least squares on the law's linear form 1 - 1/S = P (1 - 1/p) over the measured "
                     "worker counts.</p>\n<ul class=\"fits\">\n";
@@ -180,6 +182,11 @@ svg g:hover>.task{stroke:#111827;stroke-width:1.2}
 }  // namespace
 
 std::string comparison_html(const Comparison& comparison, const RunConditions& conditions) {
+  return comparison_html(comparison, conditions, analyse(comparison, conditions.machine.logical_cpus));
+}
+
+std::string comparison_html(const Comparison& comparison, const RunConditions& conditions,
+                            const ComparisonAnalysis& analysis) {
   const ParadigmColours colours(comparison);
   const StageColours stage_colours(comparison);
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -193,20 +200,20 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
 
   out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(comparison, conditions) + "</section>\n";
   out += "<section id=\"results\">\n<h2>Results</h2>\n<div class=\"table-wrap\">\n" +
-         table_html(comparison, conditions, colours) + "</div>\n</section>\n";
+         table_html(comparison, conditions, analysis, colours) + "</div>\n</section>\n";
   if (comparison.runs.empty()) return out + "</main>\n</body>\n</html>\n";
 
   out += "<section id=\"charts\">\n<h2>Scaling</h2>\n<div class=\"charts\">\n";
   out += "<figure><figcaption>Speedup against workers <span>median of the measured runs; bars from the slowest to "
          "the fastest run; curves: Amdahl fits</span></figcaption>\n" +
-         detail::speedup_chart(comparison, colours) + "</figure>\n";
+         detail::speedup_chart(comparison, analysis.fits, colours) + "</figure>\n";
   out += "<figure><figcaption>Efficiency against workers <span>speedup / workers</span></figcaption>\n" +
          detail::efficiency_chart(comparison, colours) + "</figure>\n";
   out += "</div>\n</section>\n";
 
-  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(comparison, conditions.machine.logical_cpus) +
+  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(analysis.fits) +
          "</section>\n";
-  const auto said = observations(comparison, conditions.machine.logical_cpus);
+  const auto& said = analysis.observations;
   if (!said.empty()) {
     out += "<section id=\"observations\">\n<h2>Observations</h2>\n<ul class=\"observations\">\n";
     for (const auto& sentence : said) out += "<li>" + escape(sentence) + "</li>\n";
