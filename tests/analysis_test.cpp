@@ -294,6 +294,7 @@ TEST_CASE("one analysis holds what each of its parts computes on its own", "[ana
   CHECK(analysis.transfer[0].transfer_share == pipeline::transfer_costs(comparison)[0].transfer_share);
   CHECK(analysis.stages.stages == pipeline::stage_table(comparison).stages);
   CHECK(analysis.observations == pipeline::observations(comparison, 2));
+  CHECK(analysis.method == pipeline::measurement_method(comparison));
   CHECK_FALSE(analysis.observations.empty());
 }
 

@@ -161,7 +161,7 @@ TEST_CASE("the method line says whether the process pool's images went in place,
     pipeline::ComparisonRun run;
     run.batch = pool;
     comparison.runs.push_back(run);
-    return pipeline::measurement_method(comparison, pipeline::RunConditions{});
+    return pipeline::measurement_method(comparison);
   };
   CHECK_THAT(method_for("shm", 2), Contains("in shared memory, in place"));
   CHECK_THAT(method_for("shm", 0), Contains("copied in and out of each worker's segment"));

@@ -100,6 +100,10 @@ struct WallTimeSplit {
 // and what each run was seen to use.
 [[nodiscard]] std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus);
 
+// How the figures were measured, in one sentence for every report: repeats and warm-ups, pools started before
+// timing, the process pool's transport, fused or profiled filters.
+[[nodiscard]] std::string measurement_method(const Comparison& comparison);
+
 // What the analysis says about one run, beyond the figures in its ComparisonRun.
 struct RunAnalysis {
   double karp_flatt = 0.0;         // karp_flatt(speedup, workers): NaN for one worker
@@ -116,6 +120,7 @@ struct ComparisonAnalysis {
   std::vector<TransferCost> transfer;
   StageTable stages;
   std::vector<std::string> observations;
+  std::string method;  // measurement_method()
 };
 // `logical_cpus` (0: unknown) as for fit_amdahl() and observations(): the machine's, MachineInfo::logical_cpus.
 [[nodiscard]] ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus);

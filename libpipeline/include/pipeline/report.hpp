@@ -37,14 +37,11 @@ struct RunConditions {
   DatasetInfo dataset;
   std::string filters;
   VipsSettings vips;
-  int warmup = 0;   // as in the ComparisonPlan
+  // No report reads these: the Comparison carries them, from its plan. Left until the CLI stops setting them.
+  int warmup = 0;
   int repeats = 1;
-  bool profile_stages = false;  // --profile-filters: every filter run on its own, timed (no fusion)
+  bool profile_stages = false;
 };
-
-// How the figures were measured, in one sentence for every report: repeats and warm-ups, pools started before
-// timing, the process pool's transport, fused or profiled filters.
-[[nodiscard]] std::string measurement_method(const Comparison& comparison, const RunConditions& conditions);
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
 // the conditions and followed by the failures and mismatches, if any.

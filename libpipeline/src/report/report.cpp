@@ -36,32 +36,6 @@ std::string format_stage_table(const Comparison& comparison, const StageTable& t
 
 }  // namespace
 
-std::string measurement_method(const Comparison& comparison, const RunConditions& conditions) {
-  std::string method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", conditions.repeats,
-                                   conditions.warmup);
-  const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
-                                 [](const ComparisonRun& run) { return run.batch.executor != "sequential"; });
-  if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
-  for (const auto& run : comparison.runs) {
-    if (!run.batch.transport.empty()) {
-      if (run.batch.transport != "shm") {
-        method += fmt::format("; process pool pixels through {}s", run.batch.transport);
-      } else if (run.batch.in_place_tasks == run.batch.tasks.size()) {
-        method += "; process pool pixels in shared memory, in place (images and outputs never copied)";
-      } else if (run.batch.in_place_tasks == 0) {
-        method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
-      } else {
-        method += fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
-                              run.batch.in_place_tasks, run.batch.tasks.size());
-      }
-      break;
-    }
-  }
-  method += conditions.profile_stages ? "; filters profiled one by one, outputs materialised (slower than fused)"
-                                      : "; filters fused";
-  return method;
-}
-
 DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch) {
   DatasetInfo info{std::move(source), batch.size(), 0.0};
   for (const auto& image : batch) info.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
@@ -93,7 +67,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   if (!conditions.machine.kernels.empty()) line("Kernels: " + conditions.machine.kernels);
   line("");
-  line("Times: " + measurement_method(comparison, conditions) + "; Spread = slowest / fastest");
+  line("Times: " + analysis.method + "; Spread = slowest / fastest");
   line("");
   // Milliseconds: these runs often take a few, which seconds to three places would hide.
   line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>4} | {:>7} | {:>5} | {}",

@@ -25,7 +25,7 @@ using detail::ParadigmColours;
 using detail::run_label;
 using detail::StageColours;
 
-std::string conditions_html(const Comparison& comparison, const RunConditions& conditions) {
+std::string conditions_html(const RunConditions& conditions, const std::string& method) {
   const MachineInfo& machine = conditions.machine;
   std::string out = "<dl class=\"conditions\">\n";
   const auto item = [&out](std::string_view term, const std::string& html) {
@@ -43,7 +43,7 @@ std::string conditions_html(const Comparison& comparison, const RunConditions& c
                                   : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   if (!machine.compiler.empty()) item("Compiler", escape(machine.compiler));
   if (!machine.kernels.empty()) item("Kernels", escape(machine.kernels));
-  item("Timing", escape(measurement_method(comparison, conditions)) + "; Spread = slowest / fastest");
+  item("Timing", escape(method) + "; Spread = slowest / fastest");
   return out + "</dl>\n";
 }
 
@@ -198,7 +198,7 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
                      escape(conditions.dataset.source), conditions.dataset.images, conditions.dataset.megapixels,
                      escape(conditions.filters));
 
-  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(comparison, conditions) + "</section>\n";
+  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(conditions, analysis.method) + "</section>\n";
   out += "<section id=\"results\">\n<h2>Results</h2>\n<div class=\"table-wrap\">\n" +
          table_html(comparison, conditions, analysis, colours) + "</div>\n</section>\n";
   if (comparison.runs.empty()) return out + "</main>\n</body>\n</html>\n";

@@ -49,7 +49,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                      conditions.vips.cache_max_operations == 0 ? std::string("off")
                                                                : std::to_string(conditions.vips.cache_max_operations));
   if (!conditions.machine.kernels.empty()) out += "- Kernels: " + conditions.machine.kernels + "\n";
-  out += "- Times: " + measurement_method(comparison, conditions) + "\n\n";
+  out += "- Times: " + analysis.method + "\n\n";
   // Milliseconds, as in the terminal's table: seconds to three places would hide the differences.
   out += "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | Threads | "
          "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
