@@ -1,6 +1,8 @@
 #pragma once
-// What a comparison's measurements say, computed from them: Amdahl fits, Karp-Flatt, transfer cost, and
-// observations in words. Nothing here is canned: every sentence is built from this run's figures.
+// What a comparison's measurements say, computed from them: Amdahl fits, Karp-Flatt, transfer cost, stage totals,
+// the wall-time split, how it was measured and observations in words, each on its own or all at once with
+// analyse(), which is what the reports (report.hpp) format. Nothing here is canned: every sentence is built from
+// this run's figures.
 
 #include <string>
 #include <vector>

@@ -7,7 +7,7 @@
 //
 //   const auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
 //   std::cout << pipeline::format_comparison(comparison, conditions, analysis);
-//   write(json_path, pipeline::comparison_json(comparison, conditions, analysis));
+//   std::ofstream("report.json") << pipeline::comparison_json(comparison, conditions, analysis);
 //
 // The forms without it analyse the comparison themselves.
 
