@@ -261,3 +261,46 @@ TEST_CASE("the observations say where each parallel run's wall time went", "[ana
   }
   CHECK(found);
 }
+
+TEST_CASE("one analysis holds what each of its parts computes on its own", "[analysis]") {
+  auto pool = measured("processes", 2, 0.5);
+  pool.batch.tasks.resize(2);
+  for (int i = 0; i < 2; ++i) {
+    pipeline::TaskRecord& record = pool.batch.tasks[static_cast<std::size_t>(i)].record;
+    record.worker = i;
+    record.start_s = 100.0;
+    record.end_s = 100.4;
+    record.transfer_s = 0.1;
+    record.bytes_sent = 2'000'000;
+    record.pixels = 1'000'000;
+    record.stages = {{"blur", 100.0, 100.3}};
+  }
+  const auto comparison = comparison_of({pool, measured("threads", 2, 0.6), measured("threads", 4, 0.4)});
+  const auto analysis = pipeline::analyse(comparison, 2);
+
+  REQUIRE(analysis.runs.size() == comparison.runs.size());
+  CHECK(std::isnan(analysis.runs[0].karp_flatt));  // one worker: undefined
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const auto& run = comparison.runs[r];
+    if (r > 0) CHECK(analysis.runs[r].karp_flatt == pipeline::karp_flatt(run.speedup, run.batch.workers));
+    CHECK(analysis.runs[r].stages.size() == pipeline::stage_totals(run.batch).size());
+    CHECK(analysis.runs[r].wall_time.filtering == pipeline::wall_time_split(run.batch).filtering);
+  }
+  const auto fits = pipeline::fit_amdahl(comparison, 2);
+  REQUIRE(analysis.fits.size() == fits.size());
+  for (std::size_t i = 0; i < fits.size(); ++i) CHECK(pipeline::describe_fit(analysis.fits[i]) == pipeline::describe_fit(fits[i]));
+  CHECK(analysis.karp_flatt_notes == pipeline::karp_flatt_notes(comparison));
+  REQUIRE(analysis.transfer.size() == 1);
+  CHECK(analysis.transfer[0].transfer_share == pipeline::transfer_costs(comparison)[0].transfer_share);
+  CHECK(analysis.stages.stages == pipeline::stage_table(comparison).stages);
+  CHECK(analysis.observations == pipeline::observations(comparison, 2));
+  CHECK(analysis.method == pipeline::measurement_method(comparison));
+  CHECK_FALSE(analysis.observations.empty());
+}
+
+TEST_CASE("a Karp-Flatt cell from the serial fraction itself", "[analysis]") {
+  CHECK(pipeline::karp_flatt_cell(pipeline::karp_flatt(1.6, 2)) == "0.250");
+  CHECK(pipeline::karp_flatt_cell(-0.1) == "super");
+  CHECK(pipeline::karp_flatt_cell(1.1) == "slower");
+  CHECK(pipeline::karp_flatt_cell(std::nan("")) == "-");
+}

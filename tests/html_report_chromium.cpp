@@ -51,7 +51,6 @@ Page::Page() {
   conditions.dataset = pipeline::describe_dataset("test batch", batch);
   conditions.filters = pipeline::default_filter_spec;
   conditions.vips = pipeline::current_vips_settings();
-  conditions.repeats = plan.repeats;
   html = folder.path() / "report page.html";  // a space, to prove the file URL is encoded
   std::ofstream(html) << pipeline::comparison_html(comparison, conditions);
 }

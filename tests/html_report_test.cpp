@@ -52,8 +52,6 @@ const Measured& measured() {
     m.conditions.dataset = pipeline::describe_dataset("test batch", batch);
     m.conditions.filters = pipeline::default_filter_spec;
     m.conditions.vips = pipeline::current_vips_settings();
-    m.conditions.warmup = plan.warmup;
-    m.conditions.repeats = plan.repeats;
     m.html = pipeline::comparison_html(m.comparison, m.conditions);
     return m;
   }();
@@ -256,4 +254,12 @@ TEST_CASE("a big batch gives a page of bounded size", "[html]") {
   CHECK(count(element(html, "<svg id=\"gantt-1\""), "<g class=\"lane\"") == 8);
   CHECK(html.size() < 2'500'000);
   CHECK_FALSE(has_whitespace_run(html, 8));
+}
+
+TEST_CASE("the page states how the comparison itself was measured: its plan's repeats and warm-up", "[html]") {
+  const auto& m = measured();
+  CHECK(m.comparison.repeats == 2);
+  CHECK(m.comparison.warmup == 0);
+  CHECK_FALSE(m.comparison.profile_stages);
+  CHECK(m.html.find("median of 2 measured run(s) per row, after 0 warm-up run(s)") != std::string::npos);
 }

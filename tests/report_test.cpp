@@ -161,10 +161,46 @@ TEST_CASE("the method line says whether the process pool's images went in place,
     pipeline::ComparisonRun run;
     run.batch = pool;
     comparison.runs.push_back(run);
-    return pipeline::measurement_method(comparison, pipeline::RunConditions{});
+    return pipeline::measurement_method(comparison);
   };
   CHECK_THAT(method_for("shm", 2), Contains("in shared memory, in place"));
   CHECK_THAT(method_for("shm", 0), Contains("copied in and out of each worker's segment"));
   CHECK_THAT(method_for("shm", 1), Contains("1 of 2 images in place, the others copied"));
   CHECK_THAT(method_for("pipe", 0), Contains("through pipes"));
+}
+
+TEST_CASE("the writers state the analysis they are given, and analyse the comparison themselves without one", "[report]") {
+  pipeline::Comparison comparison;
+  comparison.runs.resize(2);
+  comparison.runs[0].batch = batch_of("sequential", 1, 0.0, 0.02, {task("a", 0, 0.0, 0.01), task("b", 0, 0.01, 0.02)});
+  comparison.runs[0].seconds = {0.02, 0.02, 0.02};
+  comparison.runs[1].batch = batch_of("threads", 2, 0.0, 0.0125, {task("a", 0, 0.0, 0.0125), task("b", 1, 0.0, 0.0125)});
+  comparison.runs[1].seconds = {0.0125, 0.0125, 0.0125};
+  comparison.runs[1].speedup = 1.6;  // Karp-Flatt 0.250
+  comparison.runs[1].efficiency = 0.8;
+  const pipeline::RunConditions conditions{};
+
+  auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
+  CHECK(pipeline::format_comparison(comparison, conditions) == pipeline::format_comparison(comparison, conditions, analysis));
+  CHECK(pipeline::comparison_json(comparison, conditions) == pipeline::comparison_json(comparison, conditions, analysis));
+  CHECK(pipeline::comparison_csv(comparison) == pipeline::comparison_csv(comparison, analysis));
+  CHECK(pipeline::comparison_markdown(comparison, conditions) ==
+        pipeline::comparison_markdown(comparison, conditions, analysis));
+  CHECK(pipeline::comparison_html(comparison, conditions) == pipeline::comparison_html(comparison, conditions, analysis));
+
+  // Figures no writer could derive from the comparison: each must come from the analysis.
+  const std::string sentence = "A sentence only the given analysis holds.";
+  analysis.observations = {sentence};
+  analysis.runs[1].karp_flatt = 0.5;
+  const std::string text = pipeline::format_comparison(comparison, conditions, analysis);
+  CHECK_THAT(text, Contains(sentence));
+  CHECK_THAT(line_of(text, "threads "), Contains("0.500") && !Contains("0.250"));
+  const std::string markdown = pipeline::comparison_markdown(comparison, conditions, analysis);
+  CHECK_THAT(markdown, Contains(sentence));
+  CHECK_THAT(line_of(markdown, "| threads |"), Contains("0.500"));
+  CHECK_THAT(pipeline::comparison_html(comparison, conditions, analysis), Contains(sentence) && Contains("<td>0.500</td>"));
+  CHECK_THAT(pipeline::comparison_csv(comparison, analysis), Contains(",0.5,"));
+  const auto json = nlohmann::json::parse(pipeline::comparison_json(comparison, conditions, analysis));
+  CHECK(json["analysis"]["observations"][0] == sentence);
+  CHECK(json["runs"][1]["karp_flatt"].get<double>() == 0.5);
 }

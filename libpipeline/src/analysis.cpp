@@ -1,15 +1,36 @@
+// The analysis' figures: Amdahl fits, wall-time split, stage totals, transfer costs, and analyse(), which
+// gathers them with the sentences of observations.cpp.
 #include "pipeline/analysis.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <limits>
-#include <map>
+#include <utility>
 
-#include <fmt/format.h>
+#include "analysis_internals.hpp"
 
 namespace pipeline {
 namespace {
+
+// Every run's stage totals as one table (stage names in first-seen order over the runs).
+StageTable stage_table_of(std::vector<std::vector<StageTotal>> per_run) {
+  StageTable table;
+  table.per_run = std::move(per_run);
+  for (const auto& totals : table.per_run) {
+    for (const auto& total : totals) {
+      if (std::find(table.stages.begin(), table.stages.end(), total.name) == table.stages.end()) {
+        table.stages.push_back(total.name);
+      }
+    }
+  }
+  if (table.stages.empty()) table.per_run.clear();
+  return table;
+}
+
+}  // namespace
+
+namespace detail {
 
 std::vector<const ComparisonRun*> runs_of(const Comparison& comparison, const std::string& executor) {
   std::vector<const ComparisonRun*> runs;
@@ -28,12 +49,7 @@ std::vector<std::string> parallel_executors(const Comparison& comparison) {
   return names;
 }
 
-std::string capitalized(std::string word) {
-  if (!word.empty() && word.front() >= 'a' && word.front() <= 'z') word.front() = static_cast<char>(word.front() - 'a' + 'A');
-  return word;
-}
-
-}  // namespace
+}  // namespace detail
 
 double amdahl_speedup(double parallel_fraction, double workers) noexcept {
   const double denominator = (1.0 - parallel_fraction) + parallel_fraction / workers;
@@ -108,29 +124,21 @@ const StageTotal* StageTable::find(std::size_t run, const std::string& stage) co
 }
 
 StageTable stage_table(const Comparison& comparison) {
-  StageTable table;
-  for (const auto& run : comparison.runs) {
-    table.per_run.push_back(stage_totals(run.batch));
-    for (const auto& total : table.per_run.back()) {
-      if (std::find(table.stages.begin(), table.stages.end(), total.name) == table.stages.end()) {
-        table.stages.push_back(total.name);
-      }
-    }
-  }
-  if (table.stages.empty()) table.per_run.clear();
-  return table;
+  std::vector<std::vector<StageTotal>> per_run;
+  for (const auto& run : comparison.runs) per_run.push_back(stage_totals(run.batch));
+  return stage_table_of(std::move(per_run));
 }
 
 std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical_cpus) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<AmdahlFit> fits;
-  for (const auto& executor : parallel_executors(comparison)) {
+  for (const auto& executor : detail::parallel_executors(comparison)) {
     double sum_xy = 0.0;
     double sum_xx = 0.0;
     AmdahlFit fit;
     fit.executor = executor;
     fit.logical_cpus = logical_cpus;
-    for (const ComparisonRun* run : runs_of(comparison, executor)) {
+    for (const ComparisonRun* run : detail::runs_of(comparison, executor)) {
       if (run->batch.workers < 2 || !(run->speedup > 0.0)) continue;
       const double x = 1.0 - 1.0 / run->batch.workers;
       const double y = 1.0 - 1.0 / run->speedup;
@@ -162,68 +170,6 @@ std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical
   return fits;
 }
 
-std::string describe_fit(const AmdahlFit& fit) {
-  const std::string p = fmt::format("P = {:.3f}", fit.parallel_fraction);
-  switch (fit.kind) {
-    case AmdahlFit::Kind::no_speedup:
-      return fmt::format("{} ({:.3f} by least squares, clamped): no faster than sequential at any worker count, so "
-                         "Amdahl's model (a serial part plus a parallel part) does not describe it; its costs are "
-                         "overhead",
-                         p, fit.least_squares_p);
-    case AmdahlFit::Kind::superlinear:
-      return fmt::format("superlinear: speedups above the worker count (least squares gives P = {:.3f}, outside the "
-                         "[0, 1] a fraction can take), e.g. from caches; Amdahl's law does not apply and nothing is "
-                         "predicted",
-                         fit.least_squares_p);
-    case AmdahlFit::Kind::single_point:
-      return fmt::format("{} estimated from one worker count ({}): not a fit, which needs two or more; nothing is "
-                         "predicted",
-                         p, fit.largest_workers);
-    case AmdahlFit::Kind::fitted:
-      break;
-  }
-  std::string text = fmt::format("{} fitted over {} worker counts; max speedup {} with unlimited CPUs; predicted "
-                                 "{:.2f}x at {} workers, {:.2f}x at {}",
-                                 p, fit.points,
-                                 std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup)
-                                                                : std::string("unbounded (no serial part measured)"),
-                                 fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x,
-                                 4 * fit.largest_workers);
-  if (std::isfinite(fit.machine_cap)) {
-    text += fmt::format(" given that many CPUs; this machine's {} logical CPUs cap it at {:.2f}x", fit.logical_cpus,
-                        fit.machine_cap);
-  }
-  return text;
-}
-
-std::string karp_flatt_text(double speedup, int workers) {
-  const double e = karp_flatt(speedup, workers);
-  if (!std::isfinite(e)) return "-";
-  if (e < 0.0) return "super";
-  if (e > 1.0) return "slower";
-  return fmt::format("{:.3f}", e);
-}
-
-std::vector<std::string> karp_flatt_notes(const Comparison& comparison) {
-  bool super = false;
-  bool slower = false;
-  for (const auto& run : comparison.runs) {
-    const double e = karp_flatt(run.speedup, run.batch.workers);
-    super |= std::isfinite(e) && e < 0.0;
-    slower |= std::isfinite(e) && e > 1.0;
-  }
-  std::vector<std::string> notes;
-  if (super) {
-    notes.emplace_back("e super: faster than its workers dividing the work could be (superlinear, e.g. caches); "
-                       "Karp-Flatt's serial fraction would be below 0, so the model does not apply");
-  }
-  if (slower) {
-    notes.emplace_back("e slower: slower than sequential; Karp-Flatt's serial fraction would exceed 1: what it "
-                       "measures is overhead, not a serial part");
-  }
-  return notes;
-}
-
 std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
   std::vector<TransferCost> costs;
   for (const auto& run : comparison.runs) {
@@ -245,122 +191,21 @@ std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
   return costs;
 }
 
-std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus) {
-  std::vector<std::string> said;
-  if (comparison.runs.size() < 2) return said;
-  const double baseline = comparison.baseline().seconds.median;
-
-  // The fastest paradigm at each worker count, against the next one.
-  std::map<int, std::vector<const ComparisonRun*>> by_workers;
+ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus) {
+  ComparisonAnalysis analysis;
+  std::vector<std::vector<StageTotal>> per_run;
   for (const auto& run : comparison.runs) {
-    if (&run != &comparison.baseline()) by_workers[run.batch.workers].push_back(&run);
+    analysis.runs.push_back(
+        {karp_flatt(run.speedup, run.batch.workers), stage_totals(run.batch), wall_time_split(run.batch)});
+    per_run.push_back(analysis.runs.back().stages);
   }
-  for (auto& [workers, runs] : by_workers) {
-    std::sort(runs.begin(), runs.end(),
-              [](const ComparisonRun* a, const ComparisonRun* b) { return a->seconds.median < b->seconds.median; });
-    const ComparisonRun& best = *runs.front();
-    std::string sentence = fmt::format("At {} worker(s), {} were fastest: {}, {:.2f}x sequential", workers,
-                                       best.batch.executor, format_duration(best.seconds.median), best.speedup);
-    if (runs.size() > 1) {
-      const ComparisonRun& next = *runs[1];
-      sentence += fmt::format(", {:.2f}x faster than {} ({})", next.seconds.median / best.seconds.median,
-                              next.batch.executor, format_duration(next.seconds.median));
-    }
-    if (best.seconds.large() || (runs.size() > 1 && runs[1]->seconds.large())) sentence += " (noisy: see Spread)";
-    said.push_back(sentence + ".");
-  }
-
-  // Did each paradigm scale? Judged on its best median speedup, not on any expectation.
-  for (const auto& executor : parallel_executors(comparison)) {
-    const auto runs = runs_of(comparison, executor);
-    const ComparisonRun* best = *std::max_element(runs.begin(), runs.end(), [](const auto* a, const auto* b) {
-      return a->speedup < b->speedup;
-    });
-    if (best->batch.workers < 2) continue;
-    if (best->speedup >= 1.2) {
-      // Above p, dividing the work does not explain it: say so rather than let it read as ideal scaling.
-      const bool superlinear = best->speedup > best->batch.workers;
-      said.push_back(fmt::format("{} scaled: up to {:.2f}x with {} workers{} ({} process(es), {} OS thread(s), {} "
-                                 "core(s) seen running filters).",
-                                 executor, best->speedup, best->batch.workers,
-                                 superlinear ? ", more than the worker count (superlinear, e.g. caches)" : "",
-                                 best->observed.processes, best->observed.threads, best->observed.cores));
-    } else {
-      said.push_back(fmt::format("{} did not scale in this run: at best {:.2f}x sequential, with {} workers.", executor,
-                                 best->speedup, best->batch.workers));
-    }
-  }
-
-  // What the process pool paid to start its workers and to move the images.
-  for (const auto& run : comparison.runs) {
-    if (run.batch.executor != "processes") continue;
-    const double startup = run.startup_s;
-    // The pool was started before the timed runs; what a one-off batch would have paid in all is worth stating.
-    const double one_off = startup + run.seconds.median;
-    std::string sentence = fmt::format(
-        "Processes x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
-        "start-up would take {}, {:.2f}x sequential)",
-        run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
-    for (const auto& cost : transfer_costs(comparison)) {
-      if (cost.workers != run.batch.workers) continue;
-      if (run.batch.in_place_tasks == run.batch.tasks.size()) {
-        // Only frames crossed: a rate in MB/s would say nothing about the pixels, which never moved.
-        sentence += fmt::format("; moving data took {:.0f}% of the task time (frames only, {:.0f} bytes per image: "
-                                "the pixels stayed in shared image memory)",
-                                100.0 * cost.transfer_share, cost.bytes_per_image);
-      } else {
-        sentence += fmt::format("; moving data took {:.0f}% of the task time ({:.1f} MB per image at {:.0f} MB/s)",
-                                100.0 * cost.transfer_share, cost.bytes_per_image / 1e6, cost.megabytes_per_second);
-      }
-    }
-    if (run.seconds.median > baseline) sentence += "; slower than sequential overall";
-    said.push_back(sentence + ".");
-  }
-
-  // Where the wall time of each parallel run went: what is not filtering is what the paradigm cost.
-  for (const auto& run : comparison.runs) {
-    if (&run == &comparison.baseline() || run.batch.tasks.empty()) continue;
-    const WallTimeSplit split = wall_time_split(run.batch);
-    said.push_back(fmt::format(
-        "{} x{}, the median run: the workers spent {:.0f}% of the wall time filtering, {:.0f}% before their first "
-        "task, {:.0f}% between one task and the next, {:.0f}% after their last.",
-        capitalized(run.batch.executor), run.batch.workers, 100.0 * split.filtering, 100.0 * split.before_first,
-        100.0 * split.between, 100.0 * split.after_last));
-  }
-
-  // More workers than logical CPUs: did it help, paradigm by paradigm?
-  if (logical_cpus > 0) {
-    for (const auto& executor : parallel_executors(comparison)) {
-      const ComparisonRun* within = nullptr;
-      const ComparisonRun* beyond = nullptr;
-      for (const ComparisonRun* run : runs_of(comparison, executor)) {
-        const bool over = static_cast<unsigned>(run->batch.workers) > logical_cpus;
-        const ComparisonRun*& slot = over ? beyond : within;
-        if (slot == nullptr || run->seconds.median < slot->seconds.median) slot = run;
-      }
-      if (within == nullptr || beyond == nullptr) continue;
-      // Only a difference larger than the runs' own spread is a finding: overlapping ranges are noise.
-      const bool overlap = beyond->seconds.min <= within->seconds.max && within->seconds.min <= beyond->seconds.max;
-      const bool helped = beyond->seconds.median < within->seconds.median;
-      const char* verdict = overlap ? "made no clear difference (the two runs' fastest-to-slowest ranges overlap)"
-                            : helped ? "helped"
-                                     : "did not help";
-      said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {} at {} workers vs "
-                                 "{} at {}.",
-                                 executor, logical_cpus, verdict, format_duration(beyond->seconds.median),
-                                 beyond->batch.workers, format_duration(within->seconds.median), within->batch.workers));
-    }
-  }
-  // With stage timings: which stage of the baseline cost the most.
-  const auto stages = stage_totals(comparison.baseline().batch);
-  if (!stages.empty()) {
-    const auto top = std::max_element(stages.begin(), stages.end(),
-                                      [](const StageTotal& a, const StageTotal& b) { return a.seconds < b.seconds; });
-    said.push_back(fmt::format("Stage by stage in the sequential run, {} cost the most: {:.2f} ms/MP, {:.0f}% of the task "
-                               "time.",
-                               top->name, top->ms_per_megapixel, 100.0 * top->share));
-  }
-  return said;
+  analysis.fits = fit_amdahl(comparison, logical_cpus);
+  analysis.karp_flatt_notes = karp_flatt_notes(comparison);
+  analysis.transfer = transfer_costs(comparison);
+  analysis.stages = stage_table_of(std::move(per_run));
+  analysis.observations = detail::observations_of(comparison, analysis, logical_cpus);
+  analysis.method = measurement_method(comparison);
+  return analysis;
 }
 
 }  // namespace pipeline

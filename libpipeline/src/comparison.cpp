@@ -121,6 +121,9 @@ Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> 
   if (plan.warmup < 0) throw std::invalid_argument("warm-up runs must be >= 0");
 
   Comparison comparison;
+  comparison.warmup = plan.warmup;
+  comparison.repeats = plan.repeats;
+  comparison.profile_stages = plan.run_options.profile_stages;
   if (on_start) on_start("sequential", 1);
   comparison.runs.push_back(measure("sequential", 1, chain, batch, plan, make, nullptr, on_baseline_outputs));
   const std::vector<std::uint64_t> reference = comparison.runs.front().digests;

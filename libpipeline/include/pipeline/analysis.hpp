@@ -1,6 +1,8 @@
 #pragma once
-// What a comparison's measurements say, computed from them: Amdahl fits, Karp-Flatt, transfer cost, and
-// observations in words. Nothing here is canned: every sentence is built from this run's figures.
+// What a comparison's measurements say, computed from them: Amdahl fits, Karp-Flatt, transfer cost, stage totals,
+// the wall-time split, how it was measured and observations in words, each on its own or all at once with
+// analyse(), which is what the reports (report.hpp) format. Nothing here is canned: every sentence is built from
+// this run's figures.
 
 #include <string>
 #include <vector>
@@ -44,9 +46,11 @@ struct AmdahlFit {
 // "P = 0.950 fitted over 2 worker counts; max speedup 20.0x; predicted 3.48x at 8 workers, 5.93x at 16".
 [[nodiscard]] std::string describe_fit(const AmdahlFit& fit);
 
-// A run's Karp-Flatt serial fraction for a table cell: "0.123"; "-" where undefined (p < 2); "super" below 0
-// (superlinear: faster than p workers dividing the work); "slower" above 1 (slower than sequential). A fraction
-// outside [0, 1] is not a serial fraction: such cells are explained by karp_flatt_notes().
+// A Karp-Flatt serial fraction (karp_flatt() in metrics.hpp) for a table cell: "0.123"; "-" where undefined
+// (p < 2); "super" below 0 (superlinear: faster than p workers dividing the work); "slower" above 1 (slower than
+// sequential). A fraction outside [0, 1] is not a serial fraction: such cells are explained by karp_flatt_notes().
+[[nodiscard]] std::string karp_flatt_cell(double serial_fraction);
+// The same from a run's speedup and workers.
 [[nodiscard]] std::string karp_flatt_text(double speedup, int workers);
 // One sentence for each kind of cell outside [0, 1] that the comparison has; empty when none.
 [[nodiscard]] std::vector<std::string> karp_flatt_notes(const Comparison& comparison);
@@ -97,5 +101,30 @@ struct WallTimeSplit {
 // threads scaled, what the process pool paid for start-up and transfer, whether more workers than CPUs helped,
 // and what each run was seen to use.
 [[nodiscard]] std::vector<std::string> observations(const Comparison& comparison, unsigned logical_cpus);
+
+// How the figures were measured, in one sentence for every report: repeats and warm-ups, pools started before
+// timing, the process pool's transport, fused or profiled filters.
+[[nodiscard]] std::string measurement_method(const Comparison& comparison);
+
+// What the analysis says about one run, beyond the figures in its ComparisonRun.
+struct RunAnalysis {
+  double karp_flatt = 0.0;         // karp_flatt(speedup, workers): NaN for one worker
+  std::vector<StageTotal> stages;  // stage_totals(batch)
+  WallTimeSplit wall_time;         // wall_time_split(batch)
+};
+
+// Everything above for one comparison, computed once: the reports (report.hpp) only format it, so that no two of
+// them can state a figure differently.
+struct ComparisonAnalysis {
+  std::vector<RunAnalysis> runs;  // comparison.runs order
+  std::vector<AmdahlFit> fits;
+  std::vector<std::string> karp_flatt_notes;
+  std::vector<TransferCost> transfer;
+  StageTable stages;
+  std::vector<std::string> observations;
+  std::string method;  // measurement_method()
+};
+// `logical_cpus` (0: unknown) as for fit_amdahl() and observations(): the machine's, MachineInfo::logical_cpus.
+[[nodiscard]] ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus);
 
 }  // namespace pipeline

@@ -57,6 +57,10 @@ struct ComparisonRun {
 
 struct Comparison {
   std::vector<ComparisonRun> runs;  // runs[0] is the sequential baseline
+  // How the runs were measured, as their ComparisonPlan said: the reports state it.
+  int warmup = 0;
+  int repeats = 1;
+  bool profile_stages = false;
   [[nodiscard]] const ComparisonRun& baseline() const { return runs.front(); }
   [[nodiscard]] bool all_identical() const;
   [[nodiscard]] std::size_t failed_tasks() const;

@@ -1,11 +1,21 @@
 #pragma once
-// Reports of a comparison: a text table for the terminal and a JSON document. They read only task records,
-// the comparison's figures and the conditions of the run, never executors' internals.
+// Reports of a comparison: the terminal's text, JSON, CSV, Markdown, a Chrome trace and an HTML page. They read only
+// task records, the comparison's figures, its analysis and the conditions of the run, never executors' internals.
+//
+// Each writer that states analysed figures takes the ComparisonAnalysis (analysis.hpp) to format, computed once
+// for all of them:
+//
+//   const auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
+//   std::cout << pipeline::format_comparison(comparison, conditions, analysis);
+//   std::ofstream("report.json") << pipeline::comparison_json(comparison, conditions, analysis);
+//
+// The forms without it analyse the comparison themselves.
 
 #include <cstddef>
 #include <span>
 #include <string>
 
+#include "pipeline/analysis.hpp"
 #include "pipeline/comparison.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/machine.hpp"
@@ -27,17 +37,16 @@ struct RunConditions {
   DatasetInfo dataset;
   std::string filters;
   VipsSettings vips;
-  int warmup = 0;   // as in the ComparisonPlan
+  // No report reads these: the Comparison carries them, from its plan. Left until the CLI stops setting them.
+  int warmup = 0;
   int repeats = 1;
-  bool profile_stages = false;  // --profile-filters: every filter run on its own, timed (no fusion)
+  bool profile_stages = false;
 };
-
-// How the figures were measured, in one sentence for every report: repeats and warm-ups, pools started before
-// timing, the process pool's transport, fused or profiled filters.
-[[nodiscard]] std::string measurement_method(const Comparison& comparison, const RunConditions& conditions);
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
 // the conditions and followed by the failures and mismatches, if any.
+[[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions,
+                                            const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions);
 
 // A compact timeline of one run drawn from its task records, one row per worker, time across `columns` cells:
@@ -51,13 +60,18 @@ struct RunConditions {
 
 // The JSON report, schema "image-pipeline/report/1" (README, "JSON report"). Later versions add fields, never
 // rename these.
+[[nodiscard]] std::string comparison_json(const Comparison& comparison, const RunConditions& conditions,
+                                          const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_json(const Comparison& comparison, const RunConditions& conditions);
 
 // One row per run: executor, workers, median/min/max seconds, speedup, efficiency, Karp-Flatt, start-up,
 // identical, failed tasks, processes/threads/cores seen. Undefined figures are empty fields.
+[[nodiscard]] std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_csv(const Comparison& comparison);
 
 // The conditions, the table, the Amdahl fits and the observations, as Markdown for a README or an issue.
+[[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions,
+                                              const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions);
 
 // Chrome trace-event JSON ({"traceEvents": [...]}, opens in Perfetto or chrome://tracing): one process per run
@@ -69,6 +83,8 @@ struct RunConditions {
 // speedup-vs-workers chart (medians with min-max bars, the ideal line, each paradigm's fitted Amdahl curve), an
 // efficiency chart, the observations, and per run a Gantt timeline (a lane per worker, tasks coloured by image,
 // PID / thread / core on hover).
+[[nodiscard]] std::string comparison_html(const Comparison& comparison, const RunConditions& conditions,
+                                          const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_html(const Comparison& comparison, const RunConditions& conditions);
 
 }  // namespace pipeline

@@ -12,8 +12,7 @@ namespace pipeline {
 namespace {
 
 // Where the time goes, stage by stage and run by run; empty when no run recorded stages (no --profile-filters).
-std::string format_stage_table(const Comparison& comparison) {
-  const StageTable table = stage_table(comparison);
+std::string format_stage_table(const Comparison& comparison, const StageTable& table) {
   if (table.stages.empty()) return {};
   std::string out = "\nWhere the time goes, stage by stage (each filter run on its own and timed; summed over the "
                     "tasks of the median run; ms per megapixel and share of task time):\n";
@@ -37,32 +36,6 @@ std::string format_stage_table(const Comparison& comparison) {
 
 }  // namespace
 
-std::string measurement_method(const Comparison& comparison, const RunConditions& conditions) {
-  std::string method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", conditions.repeats,
-                                   conditions.warmup);
-  const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
-                                 [](const ComparisonRun& run) { return run.batch.executor != "sequential"; });
-  if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
-  for (const auto& run : comparison.runs) {
-    if (!run.batch.transport.empty()) {
-      if (run.batch.transport != "shm") {
-        method += fmt::format("; process pool pixels through {}s", run.batch.transport);
-      } else if (run.batch.in_place_tasks == run.batch.tasks.size()) {
-        method += "; process pool pixels in shared memory, in place (images and outputs never copied)";
-      } else if (run.batch.in_place_tasks == 0) {
-        method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
-      } else {
-        method += fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
-                              run.batch.in_place_tasks, run.batch.tasks.size());
-      }
-      break;
-    }
-  }
-  method += conditions.profile_stages ? "; filters profiled one by one, outputs materialised (slower than fused)"
-                                      : "; filters fused";
-  return method;
-}
-
 DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> batch) {
   DatasetInfo info{std::move(source), batch.size(), 0.0};
   for (const auto& image : batch) info.megapixels += static_cast<double>(image.image.pixel_count()) / 1e6;
@@ -70,6 +43,11 @@ DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> bat
 }
 
 std::string format_comparison(const Comparison& comparison, const RunConditions& conditions) {
+  return format_comparison(comparison, conditions, analyse(comparison, conditions.machine.logical_cpus));
+}
+
+std::string format_comparison(const Comparison& comparison, const RunConditions& conditions,
+                              const ComparisonAnalysis& analysis) {
   std::string out;
   auto line = [&out](const std::string& text) {
     out += text;
@@ -89,7 +67,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        : fmt::format("{} operations", conditions.vips.cache_max_operations)));
   if (!conditions.machine.kernels.empty()) line("Kernels: " + conditions.machine.kernels);
   line("");
-  line("Times: " + measurement_method(comparison, conditions) + "; Spread = slowest / fastest");
+  line("Times: " + analysis.method + "; Spread = slowest / fastest");
   line("");
   // Milliseconds: these runs often take a few, which seconds to three places would hide.
   line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>4} | {:>7} | {:>5} | {}",
@@ -97,8 +75,9 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                    "Threads", "Cores", "Identical"));
   line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "",
                    "", "", "", "", "", "", "", "", ""));
-  for (const auto& run : comparison.runs) {
-    const bool baseline = &run == &comparison.runs.front();
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const ComparisonRun& run = comparison.runs[r];
+    const bool baseline = r == 0;
     const bool oversubscribed = oversubscribed_run(run);
     const std::string spread = run.seconds.min > 0.0
                                    ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
@@ -106,7 +85,7 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     line(fmt::format("{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>4} | {:>7} | {:>5} | {}",
                      run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
                      run.seconds.median * 1e3, spread, run.speedup, run.efficiency * 100.0,
-                     karp_flatt_text(run.speedup, run.batch.workers), run.startup_s * 1e3,
+                     karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3,
                      run.observed.processes, run.observed.threads,
                      run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
@@ -129,8 +108,8 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                        fmt::join(run.mismatched_images, ", ")));
     }
   }
-  for (const auto& note : karp_flatt_notes(comparison)) line(note);
-  const auto fits = fit_amdahl(comparison, cpus);
+  for (const auto& note : analysis.karp_flatt_notes) line(note);
+  const auto& fits = analysis.fits;
   if (!fits.empty()) {
     line("");
     line("Amdahl fit (least squares on 1 - 1/S = P (1 - 1/p) over the measured worker counts):");
@@ -138,12 +117,12 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     line("e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
          "overhead growing with the workers, not a fixed serial part.");
   }
-  out += format_stage_table(comparison);
+  out += format_stage_table(comparison, analysis.stages);
   line("");
   line(fmt::format("Timelines (the median run of each configuration; {} {} a task each, {} idle, {} pool starting, {} failed):",
                    "█", "▓", "░", "·", "✗"));
   for (const auto& run : comparison.runs) out += format_timeline(run.batch);
-  const auto said = observations(comparison, cpus);
+  const auto& said = analysis.observations;
   if (!said.empty()) {
     line("");
     line("Observations:");

@@ -36,17 +36,17 @@ json task_json(const TaskRecord& record) {
           {"error", record.ok() ? json(nullptr) : json(record.error)}};
 }
 
-json run_json(const ComparisonRun& run) {
+json run_json(const ComparisonRun& run, const RunAnalysis& analysis) {
   json tasks = json::array();
   for (const auto& task : run.batch.tasks) tasks.push_back(task_json(task.record));
   json stages = json::array();
-  for (const auto& total : stage_totals(run.batch)) {
+  for (const auto& total : analysis.stages) {
     stages.push_back({{"name", total.name},
                       {"seconds", total.seconds},
                       {"share", total.share},
                       {"ms_per_megapixel", total.ms_per_megapixel}});
   }
-  const WallTimeSplit split = wall_time_split(run.batch);
+  const WallTimeSplit& split = analysis.wall_time;
   return {{"executor", run.batch.executor},
           {"workers", run.batch.workers},
           {"transport", run.batch.transport.empty() ? json(nullptr) : json(run.batch.transport)},
@@ -57,7 +57,7 @@ json run_json(const ComparisonRun& run) {
           {"startup_s", run.startup_s},
           {"speedup", number(run.speedup)},
           {"efficiency", number(run.efficiency)},
-          {"karp_flatt", number(karp_flatt(run.speedup, run.batch.workers))},
+          {"karp_flatt", number(analysis.karp_flatt)},
           {"identical_to_sequential", run.identical_to_sequential},
           {"mismatched_images", run.mismatched_images},
           {"failed_tasks", run.batch.failure_count()},
@@ -80,9 +80,9 @@ const char* amdahl_kind_name(AmdahlFit::Kind kind) {
   return "unknown";
 }
 
-json analysis_json(const Comparison& comparison, const RunConditions& conditions) {
+json analysis_json(const ComparisonAnalysis& analysis) {
   json amdahl = json::array();
-  for (const auto& fit : fit_amdahl(comparison, conditions.machine.logical_cpus)) {
+  for (const auto& fit : analysis.fits) {
     // The text reports' judgement as fields: null where they predict nothing (kind says why).
     amdahl.push_back({{"executor", fit.executor},
                       {"kind", amdahl_kind_name(fit.kind)},
@@ -97,7 +97,7 @@ json analysis_json(const Comparison& comparison, const RunConditions& conditions
                       {"summary", describe_fit(fit)}});
   }
   json transfer = json::array();
-  for (const auto& cost : transfer_costs(comparison)) {
+  for (const auto& cost : analysis.transfer) {
     transfer.push_back({{"workers", cost.workers},
                         {"transfer_share", cost.transfer_share},
                         {"bytes_per_image", cost.bytes_per_image},
@@ -105,15 +105,20 @@ json analysis_json(const Comparison& comparison, const RunConditions& conditions
   }
   return {{"amdahl", std::move(amdahl)},
           {"process_transfer", std::move(transfer)},
-          {"observations", observations(comparison, conditions.machine.logical_cpus)}};
+          {"observations", analysis.observations}};
 }
 
 }  // namespace
 
 std::string comparison_json(const Comparison& comparison, const RunConditions& conditions) {
+  return comparison_json(comparison, conditions, analyse(comparison, conditions.machine.logical_cpus));
+}
+
+std::string comparison_json(const Comparison& comparison, const RunConditions& conditions,
+                            const ComparisonAnalysis& analysis) {
   const MachineInfo& machine = conditions.machine;
   json runs = json::array();
-  for (const auto& run : comparison.runs) runs.push_back(run_json(run));
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) runs.push_back(run_json(comparison.runs[r], analysis.runs[r]));
   const json report = {
       {"schema", "image-pipeline/report/1"},
       {"machine",
@@ -130,13 +135,13 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
         {"images", conditions.dataset.images},
         {"megapixels", conditions.dataset.megapixels}}},
       {"filters", conditions.filters},
-      {"warmup", conditions.warmup},
-      {"repeats", conditions.repeats},
-      {"profile_stages", conditions.profile_stages},
-      {"method", measurement_method(comparison, conditions)},
+      {"warmup", comparison.warmup},
+      {"repeats", comparison.repeats},
+      {"profile_stages", comparison.profile_stages},
+      {"method", analysis.method},
       {"all_identical_to_sequential", comparison.all_identical()},
       {"runs", std::move(runs)},
-      {"analysis", analysis_json(comparison, conditions)}};
+      {"analysis", analysis_json(analysis)}};
   return report.dump(2) + "\n";
 }
 

@@ -16,14 +16,17 @@ std::string field(double value, const char* format = "{:.6g}") {
 
 }  // namespace
 
-std::string comparison_csv(const Comparison& comparison) {
+std::string comparison_csv(const Comparison& comparison) { return comparison_csv(comparison, analyse(comparison, 0)); }
+
+std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysis& analysis) {
   std::string out =
       "executor,workers,seconds,seconds_min,seconds_max,speedup,efficiency,karp_flatt,startup_s,"
       "identical_to_sequential,failed_tasks,processes,threads,cores\n";
-  for (const auto& run : comparison.runs) {
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const ComparisonRun& run = comparison.runs[r];
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
                        field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
-                       field(run.efficiency), field(karp_flatt(run.speedup, run.batch.workers)),
+                       field(run.efficiency), field(analysis.runs[r].karp_flatt),
                        field(run.startup_s), run.identical_to_sequential ? "true" : "false",
                        run.batch.failure_count(), run.observed.processes, run.observed.threads, run.observed.cores);
   }
@@ -31,6 +34,11 @@ std::string comparison_csv(const Comparison& comparison) {
 }
 
 std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions) {
+  return comparison_markdown(comparison, conditions, analyse(comparison, conditions.machine.logical_cpus));
+}
+
+std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions,
+                                const ComparisonAnalysis& analysis) {
   std::string out = "## image-pipeline comparison\n\n";
   out += fmt::format("- Dataset: {}, {} images, {:.1f} MP\n", conditions.dataset.source, conditions.dataset.images,
                      conditions.dataset.megapixels);
@@ -41,28 +49,29 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                      conditions.vips.cache_max_operations == 0 ? std::string("off")
                                                                : std::to_string(conditions.vips.cache_max_operations));
   if (!conditions.machine.kernels.empty()) out += "- Kernels: " + conditions.machine.kernels + "\n";
-  out += "- Times: " + measurement_method(comparison, conditions) + "\n\n";
+  out += "- Times: " + analysis.method + "\n\n";
   // Milliseconds, as in the terminal's table: seconds to three places would hide the differences.
   out += "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | Threads | "
          "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
-  for (const auto& run : comparison.runs) {
-    const bool baseline = &run == &comparison.baseline();
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
+    const ComparisonRun& run = comparison.runs[r];
+    const bool baseline = r == 0;
     out += fmt::format("| {} | {} | {:.2f} | {} | {:.2f}x | {:.1f}% | {} | {:.1f} | {} | {} | {} | {} |\n",
                        run.batch.executor, run.batch.workers, run.seconds.median * 1e3,
                        run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
-                       run.speedup, run.efficiency * 100.0, karp_flatt_text(run.speedup, run.batch.workers),
+                       run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt),
                        run.startup_s * 1e3, run.observed.processes, run.observed.threads, run.observed.cores,
                        baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
   }
-  const auto notes = karp_flatt_notes(comparison);
+  const auto& notes = analysis.karp_flatt_notes;
   if (!notes.empty()) out += "\n";
   for (const auto& note : notes) out += note + ".\n";
-  const auto fits = fit_amdahl(comparison, conditions.machine.logical_cpus);
+  const auto& fits = analysis.fits;
   if (!fits.empty()) {
     out += "\nAmdahl fit (least squares on 1 - 1/S = P (1 - 1/p)):\n\n";
     for (const auto& fit : fits) out += fmt::format("- {}: {}\n", fit.executor, describe_fit(fit));
   }
-  const StageTable table = stage_table(comparison);
+  const StageTable& table = analysis.stages;
   if (!table.stages.empty()) {
     out += "\nWhere the time goes (each stage timed on its own; ms per megapixel, share of task time):\n\n| Stage |";
     for (const auto& run : comparison.runs) out += fmt::format(" {} x{} |", run.batch.executor, run.batch.workers);
@@ -79,7 +88,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
       out += "\n";
     }
   }
-  const auto said = observations(comparison, conditions.machine.logical_cpus);
+  const auto& said = analysis.observations;
   if (!said.empty()) {
     out += "\nObservations:\n\n";
     for (const auto& sentence : said) out += "- " + sentence + "\n";

@@ -1,13 +1,12 @@
 // The terminal timeline: a run's task records drawn as one row of block characters per worker.
 #include <algorithm>
-#include <map>
-#include <set>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "pipeline/report.hpp"
+#include "report/worker_lanes.hpp"
 
 namespace pipeline {
 namespace {
@@ -18,12 +17,6 @@ constexpr const char* idle = "░";
 constexpr const char* starting = "·";
 constexpr const char* failed = "✗";
 
-struct Lane {
-  std::vector<const TaskRecord*> tasks;  // by start time
-  std::set<std::pair<std::int64_t, std::int64_t>> os_ids;
-  double busy_s = 0.0;
-};
-
 }  // namespace
 
 std::string format_timeline(const BatchResult& batch, int columns) {
@@ -33,31 +26,26 @@ std::string format_timeline(const BatchResult& batch, int columns) {
   std::string out = fmt::format("{} x{}\n", batch.executor, batch.workers);
   if (!(span > 0.0)) return out;
 
-  std::map<int, Lane> lanes;
-  for (const auto& task : batch.tasks) {
-    const TaskRecord& record = task.record;
-    if (record.pid == 0) continue;  // never ran (e.g. refused before reaching a worker)
-    Lane& lane = lanes[record.worker];
-    lane.tasks.push_back(&record);
-    lane.os_ids.insert({record.pid, record.tid});
-    lane.busy_s += record.seconds();
-  }
   const double cell = span / columns;
   const double ready = batch.ready_s - origin;
-  for (auto& [worker, lane] : lanes) {
-    std::sort(lane.tasks.begin(), lane.tasks.end(),
+  // Only workers that ran a task get a row: the timeline is about where the work went.
+  const detail::WorkerLanes lanes = detail::worker_lanes(batch, false);
+  for (const auto& [worker, lane] : lanes.lanes) {
+    std::vector<const TaskRecord*> tasks;  // by start time: the cells below walk them in order
+    for (const std::size_t t : lane.tasks) tasks.push_back(&batch.tasks[t].record);
+    std::sort(tasks.begin(), tasks.end(),
               [](const TaskRecord* a, const TaskRecord* b) { return a->start_s < b->start_s; });
     std::string bar;
     std::size_t first = 0;  // first task that may still overlap the current cell
     for (int c = 0; c < columns; ++c) {
       const double from = c * cell;
       const double to = from + cell;
-      while (first < lane.tasks.size() && lane.tasks[first]->end_s - origin <= from) ++first;
+      while (first < tasks.size() && tasks[first]->end_s - origin <= from) ++first;
       double covered = 0.0;
       double best_overlap = 0.0;
-      std::size_t best = lane.tasks.size();
-      for (std::size_t t = first; t < lane.tasks.size() && lane.tasks[t]->start_s - origin < to; ++t) {
-        const double overlap = std::min(to, lane.tasks[t]->end_s - origin) - std::max(from, lane.tasks[t]->start_s - origin);
+      std::size_t best = tasks.size();
+      for (std::size_t t = first; t < tasks.size() && tasks[t]->start_s - origin < to; ++t) {
+        const double overlap = std::min(to, tasks[t]->end_s - origin) - std::max(from, tasks[t]->start_s - origin);
         if (overlap <= 0.0) continue;
         covered += overlap;
         if (overlap > best_overlap) {
@@ -65,8 +53,8 @@ std::string format_timeline(const BatchResult& batch, int columns) {
           best = t;
         }
       }
-      if (covered >= cell / 2 && best < lane.tasks.size()) {
-        bar += !lane.tasks[best]->ok() ? failed : best % 2 == 0 ? busy_even : busy_odd;
+      if (covered >= cell / 2 && best < tasks.size()) {
+        bar += !tasks[best]->ok() ? failed : best % 2 == 0 ? busy_even : busy_odd;
       } else {
         bar += to <= ready ? starting : idle;
       }
