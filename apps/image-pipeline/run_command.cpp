@@ -12,8 +12,6 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
-#include "decode_options.hpp"
-#include "executable_file.hpp"
 #include "memory_budget_option.hpp"
 #include "exit_status.hpp"
 #include "output_checks.hpp"
@@ -51,25 +49,19 @@ int workers_to_run(const RunCommandOptions& options, std::size_t images) {
 }
 
 int run(const RunCommandOptions& options, const StopOnSignal& stop) {
-  pipeline::initialize_vips(options.vips);
-  const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.filters);
+  pipeline::initialize_vips(options.common.vips);
+  const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.common.filters);
   const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
   check_output_folder("OUT_DIR", plan.output);  // before any image is decoded: exit 2 with the OS's reason
   const int workers = workers_to_run(options, plan.jobs.size());
 
-  pipeline::ProcessPoolOptions process_options;
-  process_options.vips = options.vips;
-  process_options.transport = pipeline::parse_transport(options.transport);
-  if (options.worker_program) process_options.worker_program = *options.worker_program;
-  process_options.task_timeout = options.task_timeout
-                                     ? pipeline::ProcessPoolOptions::TaskTimeout{.seconds = *options.task_timeout}
-                                     : default_task_timeout;
-  std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, workers, process_options);
+  std::unique_ptr<pipeline::Executor> executor =
+      pipeline::make_executor(options.executor, workers, process_pool_options(options.common, default_task_timeout));
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
                executor->workers());
 
   ProgressBar bar({.total = plan.jobs.size(), .label = {}, .unit = "images"},
-                  ProgressBar::stderr_is_terminal() && !options.quiet);
+                  ProgressBar::stderr_is_terminal() && !options.common.quiet);
   std::size_t done = 0;
   std::uint64_t pixels = 0;
   pipeline::RunOptions run_options;
@@ -82,8 +74,8 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   };
   pipeline::FolderRunSummary summary =
       pipeline::run_folder(chain, plan, *executor,
-                           {.png_compression = options.png_compression,
-                            .decode = options.decode,
+                           {.png_compression = options.common.png_compression,
+                            .decode = options.common.decode,
                             .memory_budget = options.memory_budget},
                            run_options);
   bar.finish();
@@ -111,7 +103,7 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
 CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   options.executor = default_executor;
   options.workers = logical_cpus();
-  options.filters = std::string(pipeline::default_filter_spec);
+  CommonOptions& common = options.common;
   CLI::App* command = app.add_subcommand(
       "run", "Streams every image of IN_DIR through the filter chain into OUT_DIR as PNG, in parallel, and sums up");
   command->add_option("IN_DIR", options.input, "Folder of images (any format libvips reads; not recursive)")
@@ -123,33 +115,18 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   command->add_option("-w,--workers", options.workers, "Threads or processes to run (default: the logical CPUs)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  command->add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
-      ->capture_default_str();
-  command->add_option("--png-compression", options.png_compression, "PNG compression of the outputs: the deflate level (0 = none, 9 = smallest and slowest)")
-      ->check(CLI::Range(0, 9))
-      ->capture_default_str();
-  add_decode_options(*command, options.decode);
+  add_filters_option(*command, common);
+  add_image_format_options(*command, common);
   add_memory_budget_option(*command, options.memory_budget);
-  command->add_option("--vips-concurrency", options.vips.concurrency, "Threads libvips may use inside one operation")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  command->add_option("--vips-cache", options.vips.cache_max_operations, "Operations libvips may cache (0 = off)")
-      ->check(CLI::Range(0, 1'000'000))
-      ->capture_default_str();
-  command->add_option("--transport", options.transport, "How processes get their images: shm (shared memory) or pipe")
-      ->check(CLI::IsMember({"shm", "pipe"}))
-      ->capture_default_str();
-  command->add_option("--worker-program", options.worker_program,
-                      "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
-      ->check(image_pipeline::executable_file());
-  command->add_option("--task-timeout", options.task_timeout,
-                      "Seconds a worker process may take on one image before it is killed and replaced and the image "
-                      "retried (0 = none; default: 60, or 50 times the median image so far if more). Process pool only: "
-                      "a thread cannot be killed, so a filter that never returns hangs the threads and sequential "
-                      "executors")
-      ->check(CLI::Range(0.0, 1e9));
-  command->add_flag("-v,--verbose", options.verbose, "Log more (debug level)");
-  command->add_flag("-q,--quiet", options.quiet, "Log errors only, and no progress bar");
+  add_vips_options(*command, common);
+  add_transport_option(*command, common);
+  add_worker_options(*command, common,
+                     "Seconds a worker process may take on one image before it is killed and replaced and the image "
+                     "retried (0 = none; default: 60, or 50 times the median image so far if more). Process pool only: "
+                     "a thread cannot be killed, so a filter that never returns hangs the threads and sequential "
+                     "executors",
+                     std::nullopt);
+  add_log_options(*command, common);
   return command;
 }
 

@@ -9,8 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
+#include "common_options.hpp"
 #include "stop_on_signal.hpp"
 
 namespace image_pipeline {
@@ -20,16 +19,8 @@ struct RunCommandOptions {
   std::string output;
   std::string executor;  // set by add_run_command to the default
   int workers = 0;       // set by add_run_command to the logical CPUs
-  std::string filters;
-  int png_compression = 6;
-  pipeline::DecodeOptions decode;
   std::optional<std::uint64_t> memory_budget;  // bytes; unset: the library's default
-  pipeline::VipsSettings vips;
-  std::string transport = "shm";  // the process pool's: "pipe" or "shm"
-  std::optional<std::string> worker_program;
-  std::optional<double> task_timeout;  // unset: the default of run (run_command.cpp)
-  bool verbose = false;
-  bool quiet = false;
+  CommonOptions common;  // its task timeout defaults to run's own (run_command.cpp)
 };
 
 // Adds the `run` subcommand to `app`, its options landing in `options` (which must outlive the parse).
