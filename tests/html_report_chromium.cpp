@@ -34,7 +34,6 @@ struct Page {
 };
 
 Page::Page() {
-  pipeline::initialize_vips();
   auto batch = pipeline::test::batch_of_sizes(
       {{320, 240}, {200, 150}, {480, 120}, {160, 160}, {400, 300}, {120, 350}, {256, 256}, {300, 200}}, 31);
   batch[1].name = "<b>&\"odd\"</b>.png";  // must show as text, not as markup

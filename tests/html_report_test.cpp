@@ -35,7 +35,6 @@ struct Measured {
 // a name full of HTML's special characters. Measured once for all cases.
 const Measured& measured() {
   static const Measured once = [] {
-    pipeline::initialize_vips();
     auto batch = pipeline::test::batch_of_sizes({{64, 48}, {40, 30}, {96, 20}, {32, 32}, {80, 60}, {24, 70}}, 77);
     batch[2].name = std::string(odd_name);
     pipeline::ComparisonPlan plan;

@@ -130,9 +130,6 @@ int run(const CompareOptions& options) {
   conditions.dataset = pipeline::describe_dataset(dataset_name, batch);
   conditions.filters = chain.spec();
   conditions.vips = pipeline::current_vips_settings();
-  conditions.warmup = options.warmup;
-  conditions.repeats = options.repeats;
-  conditions.profile_stages = options.profile_filters;
 
   // Ctrl-C from here on stops the comparison after the run in progress (its workers stopped, nothing half
   // written); before, while the dataset loads, it ends the program as usual: there is nothing to finish yet.
@@ -199,12 +196,16 @@ int run(const CompareOptions& options) {
     return stop.exit_status();
   }
   const pipeline::Comparison& comparison = *finished;
-  std::cout << pipeline::format_comparison(comparison, conditions) << std::flush;
-  if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions));
-  if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison));
-  if (options.markdown) write_text_file(*options.markdown, pipeline::comparison_markdown(comparison, conditions));
+  // One analysis, which every format states.
+  const auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
+  std::cout << pipeline::format_comparison(comparison, conditions, analysis) << std::flush;
+  if (options.json) write_text_file(*options.json, pipeline::comparison_json(comparison, conditions, analysis));
+  if (options.csv) write_text_file(*options.csv, pipeline::comparison_csv(comparison, analysis));
+  if (options.markdown) {
+    write_text_file(*options.markdown, pipeline::comparison_markdown(comparison, conditions, analysis));
+  }
   if (options.trace) write_text_file(*options.trace, pipeline::comparison_trace(comparison));
-  if (options.html) write_text_file(*options.html, pipeline::comparison_html(comparison, conditions));
+  if (options.html) write_text_file(*options.html, pipeline::comparison_html(comparison, conditions, analysis));
 
   const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {

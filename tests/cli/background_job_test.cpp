@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -42,7 +41,6 @@ pid_t spawn_as_background_job(const fs::path& in, const fs::path& out, const fs:
 }
 
 void make_inputs(const fs::path& in) {
-  pipeline::initialize_vips();
   fs::create_directories(in);
   for (int i = 0; i < images; ++i) {
     pipeline::write_png_atomic(pipeline::test::noise_image(400, 300, 3, static_cast<std::uint64_t>(i) + 3),

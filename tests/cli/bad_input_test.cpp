@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "broken_images.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
@@ -20,7 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 void make_folder(const fs::path& in) {
-  pipeline::initialize_vips();
   fs::create_directories(in);
   pipeline::test::write_jpeg(in / "a-good.jpg");
   pipeline::test::write_truncated_jpeg(in / "b-truncated.jpg");
@@ -73,7 +71,6 @@ TEST_CASE("run names each damaged input once, with its own reason, whatever the 
 TEST_CASE("run --fail-on none decodes a damaged JPEG and names it as a warning", "[cli][run][decode]") {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
-  pipeline::initialize_vips();
   fs::create_directories(in);
   pipeline::test::write_jpeg(in / "a-good.jpg");
   pipeline::test::write_corrupt_jpeg(in / "c-corrupt.jpg");

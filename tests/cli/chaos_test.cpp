@@ -33,7 +33,6 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -235,7 +234,6 @@ void report(const std::string& what, const Figures& figures) {
 }  // namespace
 
 TEST_CASE("chaos: run with processes survives random worker kills, start-ups included", "[cli][run][processes][chaos][timing]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
@@ -258,7 +256,6 @@ TEST_CASE("chaos: run with processes survives random worker kills, start-ups inc
 }
 
 TEST_CASE("chaos: the comparison survives random worker kills, start-ups included", "[cli][processes][chaos][timing]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

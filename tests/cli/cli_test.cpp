@@ -15,7 +15,6 @@
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "folders.hpp"
 #include "test_images.hpp"
 
@@ -70,7 +69,6 @@ TEST_CASE("a missing input folder is a clear error", "[cli]") {
 }
 
 TEST_CASE("a corrupt image is named, and every good image is still written", "[cli]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
@@ -95,7 +93,6 @@ TEST_CASE("a corrupt image is named, and every good image is still written", "[c
 }
 
 TEST_CASE("inputs sharing a stem keep their extension in the output name", "[cli]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

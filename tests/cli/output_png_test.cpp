@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "strict_png.hpp"
 #include "test_images.hpp"
@@ -19,7 +18,6 @@ namespace {
 
 // One input per odd size: 1x1, one row, one column, widths off every vector width.
 void make_odd_inputs(const fs::path& in) {
-  pipeline::initialize_vips();
   fs::create_directories(in);
   const int sizes[][2] = {{1, 1}, {1, 17}, {23, 1}, {33, 5}, {65, 3}, {127, 2}};
   std::uint64_t seed = 11;

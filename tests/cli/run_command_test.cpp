@@ -17,7 +17,6 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -38,7 +37,6 @@ namespace {
 const std::vector<std::string> good_stems{"b-colour", "c-grey", "d-alpha", "e-grey16", "f-wide"};
 
 void make_inputs(const fs::path& in) {
-  pipeline::initialize_vips();
   fs::create_directories(in);
   pipeline::write_png_atomic(pipeline::test::noise_image(37, 21, 3, 1), in / "b-colour.png");
   pipeline::write_png_atomic(pipeline::test::noise_image(16, 16, 1, 2), in / "c-grey.png");
@@ -294,7 +292,6 @@ void check_interrupted_run(const std::string& executor, int signal = SIGINT) {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
-  pipeline::initialize_vips();
   fs::create_directories(in);
   constexpr int images = 60;
   for (int i = 0; i < images; ++i) {

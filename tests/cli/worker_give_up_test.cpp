@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -22,7 +21,6 @@ using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 TEST_CASE("run given up mid-write leaves no temporary file in OUT_DIR and no worker", "[cli][run][processes][faults]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

@@ -17,7 +17,6 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -44,7 +43,6 @@ pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
 }  // namespace
 
 TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults][timing]") {
-  pipeline::initialize_vips();
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

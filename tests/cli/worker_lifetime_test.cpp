@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/image_io.hpp"
-#include "pipeline/vips.hpp"
 #include "cli_process.hpp"
 #include "test_images.hpp"
 
@@ -59,7 +58,6 @@ TEST_CASE("workers die with a CLI killed by SIGKILL, even when something else ho
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
-  pipeline::initialize_vips();
   fs::create_directories(in);
   for (int i = 0; i < 40; ++i) {
     pipeline::write_png_atomic(pipeline::test::noise_image(400, 300, 3, static_cast<std::uint64_t>(i) + 3),

@@ -36,11 +36,7 @@ struct RunConditions {
   MachineInfo machine;
   DatasetInfo dataset;
   std::string filters;
-  VipsSettings vips;
-  // No report reads these: the Comparison carries them, from its plan. Left until the CLI stops setting them.
-  int warmup = 0;
-  int repeats = 1;
-  bool profile_stages = false;
+  VipsSettings vips;  // warm-up, repeats and stage profiling are the Comparison's own, from its plan
 };
 
 // The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
