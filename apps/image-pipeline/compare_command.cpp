@@ -89,7 +89,9 @@ int run(const CompareOptions& options) {
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(common.filters);
   const pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
   check_output_paths(options);
-  const bool process_pool = std::find(options.executors.begin(), options.executors.end(), "processes") != options.executors.end();
+  const bool process_pool = std::any_of(options.executors.begin(), options.executors.end(), [](const std::string& name) {
+    return pipeline::paradigm_named(name) == pipeline::Paradigm::processes;
+  });
   if (process_pool && process_options.transport == pipeline::Transport::shared_memory) {
     // Before any image is made: the process pool then passes images in place, and every executor reads the same
     // memory.
@@ -157,7 +159,7 @@ int run(const CompareOptions& options) {
   const std::size_t configurations =
       1 + plan.worker_counts.size() * static_cast<std::size_t>(std::count_if(
                                        options.executors.begin(), options.executors.end(),
-                                       [](const std::string& name) { return name != "sequential"; }));
+                                       [](const std::string& name) { return !pipeline::is_sequential(name); }));
   ProgressBar bar({.total = configurations * static_cast<std::size_t>(options.warmup + options.repeats) * batch.size(),
                    .label = {},
                    .unit = "tasks"},

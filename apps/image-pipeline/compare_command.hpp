@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common_options.hpp"
+#include "pipeline/paradigm.hpp"
 
 namespace image_pipeline {
 
@@ -19,7 +20,7 @@ struct CompareOptions {
   std::optional<std::string> input;
   std::optional<std::size_t> num_images;
   std::vector<int> workers{2, 4};
-  std::vector<std::string> executors{"sequential", "processes", "threads"};
+  std::vector<std::string> executors = pipeline::paradigm_names();
   std::optional<std::string> output;
   std::optional<std::string> json;
   std::optional<std::string> csv;

@@ -12,6 +12,7 @@
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
+#include "pipeline/paradigm.hpp"
 #include "memory_budget_option.hpp"
 #include "exit_status.hpp"
 #include "output_checks.hpp"
@@ -21,7 +22,7 @@ namespace image_pipeline {
 namespace {
 
 // The default paradigm: measured fastest for folder runs on this kind of machine (README, "Streaming a folder").
-constexpr const char* default_executor = "threads";
+constexpr pipeline::Paradigm default_paradigm = pipeline::Paradigm::threads;
 
 // run's default task timeout: generous, and never below 50 times the median task so far, so that only a worker
 // that is stuck (a frozen process, a filter that never returns), not a large image, is killed.
@@ -35,8 +36,9 @@ int logical_cpus() {
 // No more workers than images (the summary names the count that ran), and a warning when that many would queue
 // for the CPUs several times over.
 int workers_to_run(const RunCommandOptions& options, std::size_t images) {
-  const int workers = options.executor == "sequential" ? 1 : pipeline::workers_for_tasks(options.workers, images);
-  if (workers < options.workers && options.executor != "sequential") {
+  const bool sequential = pipeline::is_sequential(options.executor);
+  const int workers = sequential ? 1 : pipeline::workers_for_tasks(options.workers, images);
+  if (workers < options.workers && !sequential) {
     spdlog::info("--workers {}: {} image(s), so {} worker(s)", options.workers, images, workers);
   }
   const int cpus = logical_cpus();
@@ -101,7 +103,7 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
 }  // namespace
 
 CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
-  options.executor = default_executor;
+  options.executor = pipeline::name_of(default_paradigm);
   options.workers = logical_cpus();
   CommonOptions& common = options.common;
   CLI::App* command = app.add_subcommand(

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "pipeline/paradigm.hpp"
 #include "pipeline/worker_count.hpp"
 
 
@@ -112,7 +113,7 @@ Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> 
                           const ExecutorFactory& make, const RunStarting& on_start,
                           const BaselineOutputs& on_baseline_outputs) {
   const bool parallel_requested = std::any_of(plan.executors.begin(), plan.executors.end(),
-                                              [](const std::string& name) { return name != "sequential"; });
+                                              [](const std::string& name) { return !is_sequential(name); });
   if (parallel_requested && plan.worker_counts.empty()) throw std::invalid_argument("no worker counts to compare");
   for (const int workers : plan.worker_counts) {
     if (workers < 1) throw std::invalid_argument("worker counts must be >= 1");
@@ -124,14 +125,15 @@ Comparison run_comparison(const FilterChain& chain, std::span<const NamedImage> 
   comparison.warmup = plan.warmup;
   comparison.repeats = plan.repeats;
   comparison.profile_stages = plan.run_options.profile_stages;
-  if (on_start) on_start("sequential", 1);
-  comparison.runs.push_back(measure("sequential", 1, chain, batch, plan, make, nullptr, on_baseline_outputs));
+  const std::string sequential(name_of(Paradigm::sequential));
+  if (on_start) on_start(sequential, 1);
+  comparison.runs.push_back(measure(sequential, 1, chain, batch, plan, make, nullptr, on_baseline_outputs));
   const std::vector<std::uint64_t> reference = comparison.runs.front().digests;
   const double baseline_seconds = comparison.runs.front().seconds.median;
 
   for (const int workers : worker_counts_for(plan.worker_counts, batch.size())) {
     for (const auto& name : plan.executors) {
-      if (name == "sequential") continue;
+      if (is_sequential(name)) continue;
       if (on_start) on_start(name, workers);
       ComparisonRun run = measure(name, workers, chain, batch, plan, make, &reference, {});
       run.speedup = speedup(baseline_seconds, run.seconds.median);

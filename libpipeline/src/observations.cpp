@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "analysis_internals.hpp"
+#include "pipeline/paradigm.hpp"
 
 namespace pipeline {
 namespace {
@@ -87,7 +88,7 @@ std::string measurement_method(const Comparison& comparison) {
   std::string method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", comparison.repeats,
                                    comparison.warmup);
   const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
-                                 [](const ComparisonRun& run) { return run.batch.executor != "sequential"; });
+                                 [](const ComparisonRun& run) { return !is_sequential(run.batch.executor); });
   if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
   for (const auto& run : comparison.runs) {
     if (!run.batch.transport.empty()) {
@@ -164,7 +165,8 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
 
   // What the process pool paid to start its workers and to move the images.
   for (const auto& run : comparison.runs) {
-    if (run.batch.executor != "processes") continue;
+    const auto paradigm = paradigm_named(run.batch.executor);
+    if (!paradigm || !workers_are_processes(*paradigm)) continue;
     const double startup = run.startup_s;
     // The pool was started before the timed runs; what a one-off batch would have paid in all is worth stating.
     const double one_off = startup + run.seconds.median;

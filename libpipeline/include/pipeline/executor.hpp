@@ -26,7 +26,7 @@
 namespace pipeline {
 
 struct BatchResult {
-  std::string executor;  // "sequential", "threads", "processes"
+  std::string executor;  // the executor's name(): a paradigm's name (paradigm.hpp) for the library's own
   int workers = 1;
   std::string transport;  // how images reached the workers: "pipe", "shm" (process pool); empty in-process
   // With "shm": the images that went in place, in shared image memory (shared_image_memory.hpp), their outputs

@@ -19,6 +19,7 @@
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/output_folder.hpp"
+#include "pipeline/paradigm.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/sequential_executor.hpp"

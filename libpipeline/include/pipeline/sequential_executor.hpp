@@ -2,12 +2,13 @@
 // The baseline: every image in the calling thread, one after another.
 
 #include "pipeline/executor.hpp"
+#include "pipeline/paradigm.hpp"
 
 namespace pipeline {
 
 class SequentialExecutor final : public Executor {
  public:
-  [[nodiscard]] std::string name() const override { return "sequential"; }
+  [[nodiscard]] std::string name() const override { return std::string(name_of(Paradigm::sequential)); }
   [[nodiscard]] int workers() const override { return 1; }
 
  protected:

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "pipeline/executor.hpp"
+#include "pipeline/paradigm.hpp"
 
 namespace pipeline {
 
@@ -18,7 +19,7 @@ class ThreadPoolExecutor final : public Executor {
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
 
-  [[nodiscard]] std::string name() const override { return "threads"; }
+  [[nodiscard]] std::string name() const override { return std::string(name_of(Paradigm::threads)); }
   [[nodiscard]] int workers() const override { return workers_; }
 
   // One pool for the executor's lifetime: start() (or the first run) starts `workers` threads and gives each its

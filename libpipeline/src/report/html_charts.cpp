@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/paradigm.hpp"
 #include "report/svg.hpp"
 
 namespace pipeline::detail {
@@ -66,12 +67,12 @@ ParadigmColours::ParadigmColours(const Comparison& comparison) {
   for (const auto& run : comparison.runs) {
     const std::string& name = run.batch.executor;
     if (colours_.count(name) != 0) continue;
-    if (name == "sequential") {
-      colours_[name] = "#64748b";
-    } else if (name == "threads") {
-      colours_[name] = "#2563eb";
-    } else if (name == "processes") {
-      colours_[name] = "#ea580c";
+    if (const auto paradigm = paradigm_named(name)) {
+      switch (*paradigm) {
+        case Paradigm::sequential: colours_[name] = "#64748b"; break;
+        case Paradigm::threads: colours_[name] = "#2563eb"; break;
+        case Paradigm::processes: colours_[name] = "#ea580c"; break;
+      }
     } else {
       static constexpr const char* others[] = {"#059669", "#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4d7c0f"};
       colours_[name] = others[next_other_++ % std::size(others)];
