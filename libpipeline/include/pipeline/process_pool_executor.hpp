@@ -95,7 +95,7 @@ struct ProcessPoolOptions {
 
 namespace detail {
 struct PoolState;
-struct RunJobs;
+class JobSource;
 }  // namespace detail
 
 class ProcessPoolExecutor final : public Executor {
@@ -132,7 +132,7 @@ class ProcessPoolExecutor final : public Executor {
                             const RunOptions& options) override;
 
  private:
-  BatchResult run_jobs(const detail::RunJobs& jobs);
+  BatchResult run_jobs(const FilterChain& chain, detail::JobSource& jobs, const RunOptions& options);
   // The worker program (find_worker_program), with SIGPIPE ignored from now on.
   [[nodiscard]] std::filesystem::path worker_program() const;
 
