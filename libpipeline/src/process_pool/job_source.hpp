@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "pipeline/executor.hpp"
-#include "pipeline/process_pool_executor.hpp"
+#include "pipeline/process_pool_options.hpp"
 #include "pipeline/wire.hpp"
 #include "executors/memory_admission.hpp"
 #include "process_pool/worker_slot.hpp"

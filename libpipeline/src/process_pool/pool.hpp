@@ -15,7 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "pipeline/executor.hpp"
-#include "pipeline/process_pool_executor.hpp"
+#include "pipeline/process_pool_options.hpp"
 #include "process_pool/worker_slot.hpp"
 
 namespace pipeline::detail {

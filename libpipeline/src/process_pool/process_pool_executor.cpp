@@ -10,7 +10,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/worker.hpp"
 #include "pipeline/worker_program.hpp"
 #include "process_pool/job_source.hpp"
 #include "process_pool/pool.hpp"
@@ -30,16 +29,6 @@ void ignore_sigpipe() {
 }
 
 }  // namespace
-
-ProcessPoolOptions ProcessPoolOptions::self_worker() {
-  ProcessPoolOptions options;
-  // Resolved now, so the path still names this program's file if /proc/self is read by another process later.
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  options.worker_program = error ? std::filesystem::path("/proc/self/exe") : self;
-  options.worker_arguments = {std::string(worker_flag)};
-  return options;
-}
 
 ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options)
     : workers_(workers), options_(std::move(options)), pool_(std::make_unique<detail::PoolState>()) {
