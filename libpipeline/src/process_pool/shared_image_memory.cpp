@@ -6,23 +6,25 @@
 #include "process_pool/shared_arena.hpp"
 
 namespace pipeline {
-namespace detail {
+namespace {
 
-PixelBlock allocate_pixels(std::size_t bytes, bool zero) {
-  if (SharedArena* arena = SharedArena::active()) {
+// Images' samples once shared image memory is on (pixel_memory.hpp): from it while it has room, else the heap.
+detail::PixelBlock shared_pixels(std::size_t bytes, bool zero) {
+  if (detail::SharedArena* arena = detail::SharedArena::active()) {
     if (std::uint8_t* data = arena->allocate(bytes)) {
       if (zero) std::memset(data, 0, bytes);
       return {data, [arena](std::uint8_t* p) { arena->release(p); }};
     }
   }
-  auto* data = zero ? new std::uint8_t[bytes]() : new std::uint8_t[bytes];
-  return {data, [](std::uint8_t* p) { delete[] p; }};
+  return detail::heap_pixels(bytes, zero);
 }
 
-}  // namespace detail
+}  // namespace
 
 bool use_shared_image_memory(std::uint64_t capacity_bytes, std::string* why) {
-  return detail::SharedArena::activate(capacity_bytes, why);
+  if (!detail::SharedArena::activate(capacity_bytes, why)) return false;
+  detail::install_pixel_allocator(&shared_pixels);
+  return true;
 }
 
 SharedImageMemoryUse shared_image_memory_use() {
