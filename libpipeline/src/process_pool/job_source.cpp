@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "in_place_output.hpp"
 #include "io/temporary_output.hpp"
 #include "process_pool/pixel_placement.hpp"
 #include "process_pool/shared_arena.hpp"
@@ -109,7 +110,8 @@ std::optional<PreparedTask> ImageJobs::in_place(std::size_t i, double sent_at) c
   const SharedArena* arena = SharedArena::active();
   const auto input_at = arena->offset_of(input.image.bytes().data(), input.image.size_bytes());
   if (!input_at) return std::nullopt;
-  Image output = Image::uninitialized(input.image.width(), input.image.height());  // every sample gets written
+  const OutputGeometry geometry = in_place_output(input.image.width(), input.image.height());
+  Image output = Image::uninitialized(geometry.width, geometry.height, geometry.bands, geometry.format);  // all written
   const auto output_at = arena->offset_of(output.bytes().data(), output.size_bytes());
   if (!output_at) return std::nullopt;
   const wire::SegmentArea area{*output_at, output.size_bytes(), wire::Memory::arena};

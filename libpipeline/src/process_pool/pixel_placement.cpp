@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "in_place_output.hpp"
 #include "process_pool/shared_memory.hpp"
 
 namespace pipeline::detail {
@@ -15,9 +16,9 @@ constexpr std::uint64_t segment_granule = std::uint64_t{1} << 20;
 }  // namespace
 
 SegmentLayout segment_layout(const Image& input) noexcept {
-  // Room for the filters' usual output, one grey byte per pixel.
   const std::uint64_t output_offset = round_up(input.size_bytes(), page_bytes);
-  return {output_offset, output_offset + round_up(input.pixel_count(), page_bytes)};
+  const std::uint64_t output_bytes = in_place_output(input.width(), input.height()).size_bytes();
+  return {output_offset, output_offset + round_up(output_bytes, page_bytes)};
 }
 
 std::uint64_t grown_segment_bytes(std::uint64_t current, std::uint64_t needed) noexcept {

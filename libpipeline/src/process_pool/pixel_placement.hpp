@@ -13,7 +13,7 @@
 namespace pipeline::detail {
 
 // An image's place in a worker's segment: the samples first, the output area from the next page on, with room for
-// the filters' usual output (a larger one comes back inline).
+// the output that lands in place (in_place_output.hpp; a larger one comes back inline).
 struct SegmentLayout {
   std::uint64_t output_offset = 0;
   std::uint64_t needed_bytes = 0;  // the segment's size for both

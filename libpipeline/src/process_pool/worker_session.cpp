@@ -12,6 +12,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/wire.hpp"
+#include "in_place_output.hpp"
 #include "process_pool/pixel_placement.hpp"
 #include "process_pool/worker_frames.hpp"
 
@@ -136,9 +137,10 @@ class Session {
       const wire::SegmentImage& at = *task.in_segment;
       task.image = image_over(shared_bytes(at.memory, at.offset, at.shape.size_bytes()), at.shape);
     }
-    // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
+    // And write the output that lands in place straight into the area the parent gave.
     Image into;
-    const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
+    const OutputGeometry in_place = in_place_output(width, height);
+    const wire::ImageShape grey{in_place.width, in_place.height, in_place.bands, in_place.format};
     if (area_holds(task.output, grey.size_bytes())) {
       into = image_over(shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()), grey);
     }
