@@ -11,10 +11,10 @@
 //
 // Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default), an image in shared image
 // memory (shared_image_memory.hpp: turn it on before making the images) goes in place: the worker filters it where
-// it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where
-// (wire.hpp). Any other image goes through a segment each worker shares with the parent (an anonymous memfd it
-// inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the output out. With
-// Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
+// it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where (the
+// library's private wire protocol). Any other image goes through a segment each worker shares with the parent (an
+// anonymous memfd it inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the
+// output out. With Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
 // counts the images that went in place.
 //
 // Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
@@ -50,7 +50,7 @@
 
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_options.hpp"
-#include "pipeline/worker_program.hpp"  // the package's worker, for find_worker_program
+#include "pipeline/worker_program.hpp"  // where the package's worker is, noted in every program that links it
 
 namespace pipeline {
 

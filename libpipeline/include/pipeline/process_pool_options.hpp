@@ -6,18 +6,36 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "pipeline/transport.hpp"
 #include "pipeline/vips.hpp"
-#include "pipeline/wire.hpp"
 
 namespace pipeline {
+
+// How the process pool moves pixels between the parent and its worker processes.
+enum class Transport {
+  // Every image's samples go through the worker's stdin and its output back through its stdout.
+  pipe,
+  // Each worker shares a memory segment with the parent: the samples are copied into it and out of it, and the
+  // pipes carry only small frames saying where they are.
+  shared_memory,
+};
+
+// "pipe", "shm": the names the command line uses.
+[[nodiscard]] std::string_view to_string(Transport transport) noexcept;
+
+// The inverse of to_string(). Throws std::invalid_argument naming the valid transports.
+[[nodiscard]] Transport parse_transport(std::string_view name);
+
+// Default cap on one frame's payload between the parent and a worker: far above any photo, far below an
+// allocation that would hurt.
+inline constexpr std::uint64_t default_max_frame_bytes = std::uint64_t{1} << 30;
 
 struct ProcessPoolOptions {
   // The worker program; unset: $PIPELINE_WORKER, else found next to this executable, in the install tree
   // (<bindir>/../libexec/pipeline), or the one of the package this program was built against: installed with the
-  // library, or in its build tree (see find_worker_program in worker_program.hpp).
+  // library, or in its build tree (worker_program.hpp).
   std::optional<std::filesystem::path> worker_program;
   // Arguments the worker program is started with (self_worker() sets the worker flag).
   std::vector<std::string> worker_arguments;
@@ -27,7 +45,7 @@ struct ProcessPoolOptions {
   VipsSettings vips;
   // Largest frame either side accepts. With the pipe transport an image whose frame would be larger fails without
   // being sent; with shared memory only an output that comes back inline is held to it.
-  std::uint64_t max_frame_bytes = wire::default_max_frame_bytes;
+  std::uint64_t max_frame_bytes = default_max_frame_bytes;
   // How the samples travel between the parent and the workers.
   Transport transport = Transport::shared_memory;
 

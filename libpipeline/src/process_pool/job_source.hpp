@@ -12,7 +12,7 @@
 
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_options.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "executors/memory_admission.hpp"
 #include "process_pool/worker_slot.hpp"
 

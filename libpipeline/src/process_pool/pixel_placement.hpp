@@ -8,7 +8,7 @@
 #include <span>
 
 #include "pipeline/image.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 
 namespace pipeline::detail {
 

@@ -10,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/worker_program.hpp"
+#include "process_pool/find_worker_program.hpp"
 #include "process_pool/job_source.hpp"
 #include "process_pool/pool.hpp"
 #include "worker_guard.hpp"

@@ -1,4 +1,4 @@
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 
 namespace pipeline::detail {
 

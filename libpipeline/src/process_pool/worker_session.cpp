@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "in_place_output.hpp"
 #include "process_pool/pixel_placement.hpp"
 #include "process_pool/worker_frames.hpp"

@@ -10,7 +10,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/shared_memory.hpp"
 #include "process_pool/worker_channel.hpp"
 #include "process_pool/worker_process.hpp"
