@@ -15,7 +15,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "test_images.hpp"
 
 namespace wire = pipeline::wire;

@@ -23,7 +23,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "pipeline/worker.hpp"
 #include "log_capture.hpp"
 #include "test_images.hpp"

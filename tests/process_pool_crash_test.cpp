@@ -18,7 +18,7 @@
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/shared_image_memory.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "pipeline/worker.hpp"
 #include "log_capture.hpp"
 #include "test_images.hpp"

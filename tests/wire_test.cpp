@@ -4,7 +4,7 @@
 #include <cstring>
 #include <functional>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "test_images.hpp"
 
 namespace wire = pipeline::wire;

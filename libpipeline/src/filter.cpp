@@ -5,6 +5,7 @@
 
 #include "fusion.hpp"
 #include "kernels/fused_chain.hpp"
+#include "in_place_output.hpp"
 #include "kernels/row_kernels.hpp"
 #include "pipeline/timing.hpp"
 
@@ -41,7 +42,7 @@ Image FilterChain::apply(const Image& input) const {
 }
 
 Image FilterChain::apply_into(const Image& input, Image& output, std::vector<StageTiming>* stages) const {
-  const bool fits = output.is_gray8() && output.width() == input.width() && output.height() == input.height();
+  const bool fits = detail::OutputGeometry::of(output) == detail::in_place_output(input.width(), input.height());
   if (stages == nullptr && fits && !filters_.empty()) {
     std::size_t next = 0;
     const auto run = fused_run_from(filters_, next);

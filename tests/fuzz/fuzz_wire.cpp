@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "wire_input.hpp"
 
 namespace {

@@ -40,7 +40,7 @@
 
 #include "fuzz_check.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/frame_payload.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "process_pool/worker_session.hpp"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "wire_input.hpp"
 #include "worker_frames_input.hpp"
 

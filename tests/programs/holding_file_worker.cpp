@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "folders.hpp"
 #include "worker_faults.hpp"
 #include "worker_wire.hpp"

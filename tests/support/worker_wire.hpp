@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 
 namespace pipeline::test {
 

@@ -11,10 +11,10 @@
 //
 // Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default), an image in shared image
 // memory (shared_image_memory.hpp: turn it on before making the images) goes in place: the worker filters it where
-// it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where
-// (wire.hpp). Any other image goes through a segment each worker shares with the parent (an anonymous memfd it
-// inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the output out. With
-// Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
+// it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where (the
+// library's private wire protocol). Any other image goes through a segment each worker shares with the parent (an
+// anonymous memfd it inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the
+// output out. With Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
 // counts the images that went in place.
 //
 // Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
@@ -45,57 +45,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/executor.hpp"
-#include "pipeline/transport.hpp"
-#include "pipeline/vips.hpp"
-#include "pipeline/wire.hpp"
-#include "pipeline/worker_program.hpp"  // the package's worker, for find_worker_program
+#include "pipeline/process_pool_options.hpp"
+#include "pipeline/worker_program.hpp"  // where the package's worker is, noted in every program that links it
 
 namespace pipeline {
 
-struct ProcessPoolOptions {
-  // The worker program; unset: $PIPELINE_WORKER, else found next to this executable, in the install tree
-  // (<bindir>/../libexec/pipeline), or the one of the package this program was built against: installed with the
-  // library, or in its build tree (see find_worker_program in worker_program.hpp).
-  std::optional<std::filesystem::path> worker_program;
-  // Arguments the worker program is started with (self_worker() sets the worker flag).
-  std::vector<std::string> worker_arguments;
-  // Retries of an image whose worker died while processing it; then the image is reported failed.
-  int max_retries = 1;
-  // libvips settings each worker initialises itself with.
-  VipsSettings vips;
-  // Largest frame either side accepts. With the pipe transport an image whose frame would be larger fails without
-  // being sent; with shared memory only an output that comes back inline is held to it.
-  std::uint64_t max_frame_bytes = wire::default_max_frame_bytes;
-  // How the samples travel between the parent and the workers.
-  Transport transport = Transport::shared_memory;
-
-  // A task (an image, or a file job) its worker has not answered within this is taken as hung: the worker is
-  // killed (SIGKILL) and replaced, and the task retried like one whose worker crashed (max_retries). The clock runs
-  // from when the worker could start the task. `seconds` 0: no timeout (the default; a fixed one would also cut a
-  // slow but sound image). With `median_multiple` > 0 the timeout is at least that many times the median time of
-  // the run's tasks so far, so a batch of large images is not cut by a deadline meant for small ones.
-  struct TaskTimeout {
-    double seconds = 0.0;
-    double median_multiple = 0.0;
-  };
-  TaskTimeout task_timeout;
-  // A worker that has not said hello this long after it was started, or not answered a run's chain this long after
-  // it was sent, is killed: a worker program that hangs at start-up cannot hang the run.
-  double start_timeout_seconds = 60.0;
-
-  // This very program as the worker (/proc/self/exe started with the worker flag): for programs that register
-  // their own filters and call maybe_serve_worker() at the top of main.
-  [[nodiscard]] static ProcessPoolOptions self_worker();
-};
-
 namespace detail {
 struct PoolState;
-struct RunJobs;
+class JobSource;
 }  // namespace detail
 
 class ProcessPoolExecutor final : public Executor {
@@ -132,7 +93,7 @@ class ProcessPoolExecutor final : public Executor {
                             const RunOptions& options) override;
 
  private:
-  BatchResult run_jobs(const detail::RunJobs& jobs);
+  BatchResult run_jobs(const FilterChain& chain, detail::JobSource& jobs, const RunOptions& options);
   // The worker program (find_worker_program), with SIGPIPE ignored from now on.
   [[nodiscard]] std::filesystem::path worker_program() const;
 

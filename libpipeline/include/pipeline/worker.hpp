@@ -1,5 +1,5 @@
 #pragma once
-// The worker side of the process pool: serves the wire protocol (wire.hpp) on stdin/stdout.
+// The worker side of the process pool: serves its wire protocol on stdin/stdout.
 //
 // image-pipeline-worker is `return pipeline::serve_worker(argc, argv);`. A program with filters of its own
 // serves as its own worker with one call at the very top of main, after registering its filters, and
@@ -20,7 +20,7 @@ inline constexpr std::string_view worker_flag = "--pipeline-worker";
 inline constexpr std::string_view worker_parent_variable = "PIPELINE_WORKER_PARENT";
 inline constexpr int unserved_worker_exit_code = 87;
 
-// Serves one session (wire.hpp): reads the handshake, initialises libvips with its settings and maps the shared
+// Serves one session of the wire protocol: reads the handshake, initialises libvips with its settings and maps the shared
 // segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
 // rebuilt from its spec (so the filters must be registered before; the last one is kept while the spec stays the
 // same), then images are filtered, or file jobs decoded, filtered and written (run_file_task), one at a time.

@@ -1,8 +1,7 @@
 #pragma once
-// Where the process pool's worker program is, without the user saying so.
+// The process pool's worker program: its name, the error when it is not found, and where the package's own worker
+// is (noted in every program that links the library). How it is found: ProcessPoolOptions::worker_program.
 
-#include <filesystem>
-#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -17,24 +16,13 @@ class WorkerProgramNotFound : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The first of, in order:
-//   1. `explicit_path` (ProcessPoolOptions::worker_program), used as given: it must exist;
-//   2. the environment variable PIPELINE_WORKER, likewise;
-//   3. image-pipeline-worker next to the running executable (/proc/self/exe);
-//   4. the install layout relative to it: <exe dir>/../libexec/pipeline/image-pipeline-worker (the actual
-//      relative path follows the CMAKE_INSTALL_BINDIR / CMAKE_INSTALL_LIBEXECDIR the library was built with);
-//   5. the worker of the package this program was built against: the installed package's own (pipeline::worker,
-//      in <prefix>/libexec/pipeline), or in the library's build tree the worker built there.
-// Throws WorkerProgramNotFound.
-[[nodiscard]] std::filesystem::path find_worker_program(const std::optional<std::filesystem::path>& explicit_path = std::nullopt);
-
 namespace detail {
-// Notes candidate 5 (see below); returns true.
+// Notes the package's worker (below), the last place the pool looks; returns true.
 bool note_package_worker_program(const char* path) noexcept;
 }  // namespace detail
 
-// Candidate 5 comes from the program's build, not the library's: a static library is copied into the program and
-// cannot know where it was installed to, so the package tells each program that links it, through this
+// The package's worker comes from the program's build, not the library's: a static library is copied into the
+// program and cannot know where it was installed to, so the package tells each program that links it, through this
 // definition (pipelineConfig.cmake: the location of pipeline::worker; in the build tree, the worker built there).
 #ifdef PIPELINE_PACKAGE_WORKER_PROGRAM
 namespace detail {

@@ -10,9 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/worker.hpp"
-#include "pipeline/worker_program.hpp"
-#include "process_pool/pool_run.hpp"
+#include "process_pool/find_worker_program.hpp"
+#include "process_pool/job_source.hpp"
+#include "process_pool/pool.hpp"
 #include "worker_guard.hpp"
 
 namespace pipeline {
@@ -29,16 +29,6 @@ void ignore_sigpipe() {
 }
 
 }  // namespace
-
-ProcessPoolOptions ProcessPoolOptions::self_worker() {
-  ProcessPoolOptions options;
-  // Resolved now, so the path still names this program's file if /proc/self is read by another process later.
-  std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  options.worker_program = error ? std::filesystem::path("/proc/self/exe") : self;
-  options.worker_arguments = {std::string(worker_flag)};
-  return options;
-}
 
 ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options)
     : workers_(workers), options_(std::move(options)), pool_(std::make_unique<detail::PoolState>()) {
@@ -79,10 +69,10 @@ std::filesystem::path ProcessPoolExecutor::worker_program() const {
 
 void ProcessPoolExecutor::start() {
   const std::filesystem::path program = worker_program();
-  detail::run_pool(*pool_, options_, program, workers_, nullptr, nullptr);
+  detail::start_pool(*pool_, options_, program, workers_);
 }
 
-BatchResult ProcessPoolExecutor::run_jobs(const detail::RunJobs& jobs) {
+BatchResult ProcessPoolExecutor::run_jobs(const FilterChain& chain, detail::JobSource& jobs, const RunOptions& options) {
   BatchResult result;
   result.executor = name();
   result.workers = workers_;
@@ -94,7 +84,7 @@ BatchResult ProcessPoolExecutor::run_jobs(const detail::RunJobs& jobs) {
   result.ready_s = result.start_s;
   if (jobs.count() > 0) {
     const int used = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(workers_), jobs.count()));
-    detail::run_pool(*pool_, options_, program, used, &jobs, &result);
+    detail::run_pool(*pool_, options_, program, used, {chain, options, jobs, result});
   }
   result.end_s = monotonic_seconds();
   return result;
@@ -102,22 +92,14 @@ BatchResult ProcessPoolExecutor::run_jobs(const detail::RunJobs& jobs) {
 
 BatchResult ProcessPoolExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                             const RunOptions& options) {
-  detail::RunJobs jobs;
-  jobs.chain = &chain;
-  jobs.images = batch;
-  jobs.options = &options;
-  return run_jobs(jobs);
+  detail::ImageJobs jobs(batch, options_);
+  return run_jobs(chain, jobs, options);
 }
 
 BatchResult ProcessPoolExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> file_jobs,
                                                const FileJobOptions& file_options, const RunOptions& options) {
-  detail::RunJobs jobs;
-  jobs.chain = &chain;
-  jobs.files = file_jobs;
-  jobs.files_mode = true;
-  jobs.file_options = file_options;
-  jobs.options = &options;
-  return run_jobs(jobs);
+  detail::FileJobs jobs(file_jobs, file_options);
+  return run_jobs(chain, jobs, options);
 }
 
 }  // namespace pipeline

@@ -1,5 +1,5 @@
 #pragma once
-// Private to the library: shared image memory (shared_image_memory.hpp) from both sides.
+// Private to the library: the memory under shared image memory (shared_image_memory.hpp), from both sides.
 //
 // SharedArena is the parent's: one memfd, sealed against shrinking, mapped once over its whole capacity
 // (MAP_NORESERVE: address space only), grown with ftruncate as blocks are needed. Blocks are whole pages, found
@@ -16,9 +16,17 @@
 #include <string>
 #include <unordered_map>
 
-#include "pipeline/shared_image_memory.hpp"
 
 namespace pipeline::detail {
+
+// What a SharedArena holds now (shared_image_memory_use()).
+struct ArenaUse {
+  std::uint64_t capacity_bytes = 0;  // address space reserved
+  std::uint64_t file_bytes = 0;      // size of the memory file: the most ever in use, rounded up
+  std::uint64_t in_use_bytes = 0;    // in live blocks (page-rounded)
+  std::uint64_t resident_bytes = 0;  // memory the file holds now: pages touched and not handed back
+  std::uint64_t blocks = 0;          // live blocks
+};
 
 class SharedArena {
  public:
@@ -34,7 +42,7 @@ class SharedArena {
 
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] std::uint64_t capacity() const noexcept { return capacity_; }
-  [[nodiscard]] SharedImageMemoryUse use() const;
+  [[nodiscard]] ArenaUse use() const;
 
  private:
   SharedArena(int fd, std::uint8_t* base, std::uint64_t capacity) : fd_(fd), base_(base), capacity_(capacity) {}

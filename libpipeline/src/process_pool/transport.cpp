@@ -1,4 +1,4 @@
-#include "pipeline/transport.hpp"
+#include "pipeline/process_pool_options.hpp"
 
 #include <stdexcept>
 #include <string>

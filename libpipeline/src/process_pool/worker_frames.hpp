@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 
 namespace pipeline::detail {
 

@@ -1,4 +1,4 @@
-#include "pipeline/worker_program.hpp"
+#include "process_pool/find_worker_program.hpp"
 
 #include <atomic>
 #include <cstdlib>

@@ -11,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
+#include "in_place_output.hpp"
+#include "process_pool/pixel_placement.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "task_recording.hpp"
 
@@ -134,21 +136,20 @@ class Session {
     if (task.in_segment) {
       // The filters read the samples where they lie.
       const wire::SegmentImage& at = *task.in_segment;
-      task.image = Image::wrap(at.shape.width, at.shape.height, at.shape.bands, at.shape.format,
-                               shared_bytes(at.memory, at.offset, at.shape.size_bytes()));
+      task.image = image_over(shared_bytes(at.memory, at.offset, at.shape.size_bytes()), at.shape);
     }
-    // And write the usual output, 8-bit grey of the input's size, straight into the area the parent gave.
+    // And write the output that lands in place straight into the area the parent gave.
     Image into;
-    const wire::ImageShape grey{width, height, 1, SampleFormat::u8};
-    if (!task.output.none() && grey.size_bytes() <= task.output.bytes) {
-      into = Image::wrap(width, height, 1, SampleFormat::u8,
-                         shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()));
+    const OutputGeometry in_place = in_place_output(width, height);
+    const wire::ImageShape grey{in_place.width, in_place.height, in_place.bands, in_place.format};
+    if (area_holds(task.output, grey.size_bytes())) {
+      into = image_over(shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()), grey);
     }
     TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
     wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
     if (result.record.ok() && result.output.empty() && !into.empty()) {
       result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
-    } else if (!result.output.empty() && !task.output.none() && result.output.size_bytes() <= task.output.bytes) {
+    } else if (!result.output.empty() && area_holds(task.output, result.output.size_bytes())) {
       // Another geometry (a user filter's), still fits the area: copied there.
       const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
       std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());

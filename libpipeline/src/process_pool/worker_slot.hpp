@@ -2,28 +2,20 @@
 // Private to the library: one slot of the process pool: the worker process in it now, the memory it shares with
 // the parent, and where their conversation stands. Slots outlive runs, since the pool keeps its workers.
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
-#include <span>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "pipeline/wire.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/shared_memory.hpp"
+#include "process_pool/worker_channel.hpp"
 #include "process_pool/worker_process.hpp"
 
 namespace pipeline::detail {
-
-// A frame waiting for the worker's stdin.
-struct OutgoingFrame {
-  std::vector<std::uint8_t> bytes;
-  std::span<const std::uint8_t> trailing;  // samples written straight from the batch after `bytes` (pipe transport)
-  std::optional<std::size_t> task;         // the task these bytes are for, counted in its TaskRecord::bytes_sent
-};
 
 // A task sent to the worker, not yet answered.
 struct InFlight {
@@ -43,10 +35,7 @@ struct Slot {
   bool arena = false;     // the worker maps shared image memory (it was on when the worker started)
   std::unique_ptr<WorkerProcess> process;
   State state = State::starting;
-  std::array<std::uint8_t, wire::header_bytes> header{};
-  std::vector<std::uint8_t> payload;   // the frame being read, reused from frame to frame
-  std::deque<OutgoingFrame> outgoing;  // in order; the front `writing` are being written (a deque keeps them in place)
-  std::size_t writing = 0;
+  WorkerChannel channel;
   std::deque<InFlight> in_flight;      // in the order sent, which is the order the worker answers
   double last_answer_at = 0.0;         // when its last result arrived: a task queued behind another starts then
   double asked_at = 0.0;               // when its handshake, or this run's chain, was sent: the start-up timeout's clock

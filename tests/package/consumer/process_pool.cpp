@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdint>
 #include <filesystem>
+#include <string>
+#include <system_error>
 
 #include <pipeline/pipeline.hpp>
 
@@ -11,11 +14,6 @@ int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s INSTALLED_WORKER\n", argv[0]);
     return 2;
-  }
-  const std::filesystem::path found = pipeline::find_worker_program();
-  if (!std::filesystem::equivalent(found, argv[1])) {
-    std::fprintf(stderr, "worker found: %s, expected the installed one: %s\n", found.c_str(), argv[1]);
-    return 1;
   }
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,brightness=0.5");
   const auto batch = pipeline::synthetic_dataset({.count = 4, .seed = 3, .size = std::pair{40, 30}});
@@ -29,7 +27,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The workers stay up between runs: each must be the installed worker program.
+  for (const std::int64_t pid : processes.worker_pids()) {
+    std::error_code error;
+    const auto program = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", error);
+    if (error || !std::filesystem::equivalent(program, argv[1])) {
+      std::fprintf(stderr, "worker %lld runs %s, expected the installed one: %s\n", static_cast<long long>(pid),
+                   error ? error.message().c_str() : program.c_str(), argv[1]);
+      return 1;
+    }
+  }
   std::printf("%zu images through '%s' on %d worker processes of %s: ok\n", batch.size(), chain.spec().c_str(),
-              processes.workers(), found.c_str());
+              processes.workers(), argv[1]);
   return 0;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// The process pool's wire protocol, version 4: what the parent and a worker process say over the worker's
-// stdin/stdout, and where the pixels are when they travel through shared memory instead: the worker's own segment,
-// or shared image memory (shared_image_memory.hpp), where images stay where they are.
+// Private to the library (tests include it through a private include path). The process pool's wire protocol,
+// version 4: what the parent and a worker process say over the worker's stdin/stdout, and where the pixels are
+// when they travel through shared memory instead: the worker's own segment, or shared image memory
+// (shared_image_memory.hpp), where images stay where they are.
 //
 // Every message is a frame: a 16-byte header, then `payload_bytes` bytes of payload. All integers are
 // little-endian, unsigned unless marked i (two's complement); f64 is an IEEE 754 binary64 bit pattern sent as a
@@ -77,7 +78,7 @@
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/task.hpp"
-#include "pipeline/transport.hpp"
+#include "pipeline/process_pool_options.hpp"
 #include "pipeline/vips.hpp"
 
 namespace pipeline::wire {
@@ -86,8 +87,7 @@ inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian b
 inline constexpr std::uint16_t protocol_version = 4;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
-// Default cap on one frame's payload: far above any photo, far below an allocation that would hurt.
-inline constexpr std::uint64_t default_max_frame_bytes = std::uint64_t{1} << 30;
+inline constexpr std::uint64_t default_max_frame_bytes = pipeline::default_max_frame_bytes;  // ProcessPoolOptions
 // The largest max frame size a handshake may ask for: the largest legal image (max_image_pixels x 4 bands x 2
 // bytes = 8 GiB) plus 1 MiB for the fields around it. A worker must never agree to read more than any frame can
 // legitimately hold.
