@@ -42,22 +42,6 @@ std::unique_ptr<Executor> executor_named(const std::string& name) {
   return pipeline::make_executor(name, workers, pipeline::ProcessPoolOptions::self_worker());
 }
 
-// The executors that let an exception from RunOptions::on_task_done escape at once, abandoning the rest of the run,
-// instead of finishing it first (issue #14: the executor base class is to guard it for all of them). Their case is
-// allowed to fail; once the list is empty, so is that case.
-const std::vector<std::string> executors_without_callback_guard{"sequential"};
-
-std::vector<std::string> executors_with_callback_guard() {
-  std::vector<std::string> names;
-  for (const auto& name : pipeline::executor_names()) {
-    if (std::find(executors_without_callback_guard.begin(), executors_without_callback_guard.end(), name) ==
-        executors_without_callback_guard.end()) {
-      names.push_back(name);
-    }
-  }
-  return names;
-}
-
 // A batch whose image-2 is marked (worker_faults.hpp): the only one "refuse-marked" refuses.
 Batch batch_with_marked_image() {
   Batch batch = pipeline::test::large_and_tiny_batch(4);  // no other image is marked_width wide
@@ -96,9 +80,14 @@ void check_throwing_callback_reaches_caller_after_the_run(const std::string& nam
   const auto jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "out", 8, 300);
   const auto chain = pipeline::parse_filter_chain("grayscale");
   pipeline::RunOptions options;
-  options.on_task_done = [](const pipeline::TaskRecord&) { throw std::runtime_error("progress display broke"); };
+  int calls = 0;
+  options.on_task_done = [&calls](const pipeline::TaskRecord&) {
+    ++calls;
+    throw std::runtime_error("progress display broke");
+  };
   const auto executor = executor_named(name);
   CHECK_THROWS_WITH(executor->run_files(chain, jobs, {}, options), Contains("progress display broke"));
+  CHECK(calls == 1);  // a callback that threw is not called again
   for (const auto& job : jobs) {
     INFO(job.output);
     CHECK(fs::exists(job.output));  // nothing abandoned half-way
@@ -176,15 +165,7 @@ TEST_CASE("an executor fails a failing image alone, by name with its reason, and
 
 TEST_CASE("an executor whose progress callback throws finishes the run, then the caller hears of it",
           "[contract][files]") {
-  const std::string name = GENERATE(from_range(executors_with_callback_guard()));
-  check_throwing_callback_reaches_caller_after_the_run(name);
-}
-
-// The same, for the executors that do not guard the callback yet: expected to fail until they do (issue #14).
-TEST_CASE("an executor lacking the callback guard finishes the run before a throwing progress callback reaches "
-          "the caller",
-          "[contract][files][!mayfail]") {
-  const std::string name = GENERATE(from_range(executors_without_callback_guard));
+  const std::string name = GENERATE(from_range(pipeline::executor_names()));
   check_throwing_callback_reaches_caller_after_the_run(name);
 }
 

@@ -79,23 +79,27 @@ class Executor {
   // Runs `chain` on every image of `batch`. Throws only when the executor itself cannot work (e.g. cannot start
   // its workers); a failing image is reported in its TaskRecord.
   [[nodiscard]] BatchResult run(const FilterChain& chain, std::span<const NamedImage> batch,
-                                const RunOptions& options = {}) {
-    return run_images(chain, batch, options);
-  }
+                                const RunOptions& options = {});
 
   // Decodes, filters and writes every job inside the workers, with at most about 2 x workers images in memory.
   // The result's tasks have records only (record.stages: decode, filters, encode). A job that fails (unreadable
   // input, failing filter, unwritable output) is reported in its record and leaves no output file.
   [[nodiscard]] BatchResult run_files(const FilterChain& chain, std::span<const FileJob> jobs,
-                                      const FileJobOptions& file_options, const RunOptions& options = {}) {
-    return run_file_jobs(chain, jobs, file_options, options);
-  }
+                                      const FileJobOptions& file_options, const RunOptions& options = {});
 
  protected:
+  // What an executor implements: its tasks, one per image or job in input order. run() and run_files() do the
+  // rest for every executor: the result's executor name, workers, start and end (ready_s is the executor's, when
+  // its workers were ready; left 0 it means at the start), and the guard around on_task_done (a callback that
+  // throws is not called again, the run completes, and run() rethrows its exception after).
   virtual BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                  const RunOptions& options) = 0;
   virtual BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
                                     const FileJobOptions& file_options, const RunOptions& options) = 0;
+
+ private:
+  [[nodiscard]] BatchResult run_framed(const RunOptions& options,
+                                       const std::function<BatchResult(const RunOptions&)>& run_tasks);
 };
 
 }  // namespace pipeline

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "pipeline/executor.hpp"
+#include "pipeline/paradigm.hpp"
 #include "pipeline/process_pool_options.hpp"
 #include "pipeline/worker_program.hpp"  // where the package's worker is, noted in every program that links it
 
@@ -69,7 +70,7 @@ class ProcessPoolExecutor final : public Executor {
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
   ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
 
-  [[nodiscard]] std::string name() const override { return "processes"; }
+  [[nodiscard]] std::string name() const override { return std::string(name_of(Paradigm::processes)); }
   [[nodiscard]] int workers() const override { return workers_; }
   [[nodiscard]] const ProcessPoolOptions& options() const noexcept { return options_; }
 

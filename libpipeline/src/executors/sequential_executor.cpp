@@ -11,14 +11,9 @@ namespace {
 // Every task in the calling thread, in order; `run_one(i)` makes task i's result and `name_of(i)` names it. Images
 // and file jobs differ in those alone.
 template <typename RunOne, typename NameOf>
-BatchResult run_in_order(const std::string& executor, std::size_t count, const RunOptions& options, RunOne run_one,
-                         NameOf name_of) {
+BatchResult run_in_order(std::size_t count, const RunOptions& options, RunOne run_one, NameOf name_of) {
   BatchResult result;
-  result.executor = executor;
-  result.workers = 1;
   result.tasks.reserve(count);
-  result.start_s = monotonic_seconds();
-  result.ready_s = result.start_s;
   for (std::size_t i = 0; i < count; ++i) {
     if (options.stop.stop_requested()) {
       result.tasks.push_back(TaskResult{Image(), cancelled_task_record(name_of(i))});
@@ -27,7 +22,6 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
     }
     if (options.on_task_done) options.on_task_done(result.tasks.back().record);
   }
-  result.end_s = monotonic_seconds();
   return result;
 }
 
@@ -36,7 +30,7 @@ BatchResult run_in_order(const std::string& executor, std::size_t count, const R
 BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                            const RunOptions& options) {
   detail::exit_if_unserved_worker();  // worker_guard.hpp
-  return run_in_order(name(), batch.size(), options,
+  return run_in_order(batch.size(), options,
                       [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); },
                       [&](std::size_t i) { return batch[i].name; });
 }
@@ -48,7 +42,7 @@ BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::spa
   // One job at a time never waits for memory, but one over the whole budget is refused all the same.
   detail::MemoryAdmission admission(file_options);
   return run_in_order(
-      name(), jobs.size(), options,
+      jobs.size(), options,
       [&](std::size_t i) {
         return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, 0,
                                                                     options.profile_stages, options.stop)};

@@ -59,7 +59,6 @@ struct RunState {
   explicit RunState(std::size_t handlers) : running(handlers) {}
   std::atomic<std::size_t> next{0};
   std::mutex observer_mutex;  // RunOptions promises one on_task_done call at a time
-  std::exception_ptr observer_error;
   std::mutex mutex;
   std::condition_variable finished;
   std::size_t running;
@@ -112,12 +111,7 @@ void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResu
         }
         if (options.on_task_done) {
           const std::lock_guard lock(state->observer_mutex);
-          try {
-            options.on_task_done(tasks[i].record);
-          } catch (...) {
-            // The callback broke its promise not to throw: the caller hears of it once every task is done.
-            if (!state->observer_error) state->observer_error = std::current_exception();
-          }
+          options.on_task_done(tasks[i].record);  // guarded by Executor::run(): it does not throw
         }
       }
       const std::lock_guard lock(state->mutex);
@@ -126,7 +120,6 @@ void run_on_pool(boost::asio::thread_pool& pool, int workers, std::span<TaskResu
   }
   std::unique_lock lock(state->mutex);
   state->finished.wait(lock, [&] { return state->running == 0; });
-  if (state->observer_error) std::rethrow_exception(state->observer_error);
 }
 
 }  // namespace
@@ -173,16 +166,13 @@ bool ThreadPoolExecutor::start_if_needed() {
 void ThreadPoolExecutor::start() { (void)start_if_needed(); }
 
 ThreadPoolExecutor::Pool& ThreadPoolExecutor::started_pool(BatchResult& result) {
-  result.start_s = monotonic_seconds();
-  result.ready_s = start_if_needed() ? monotonic_seconds() : result.start_s;
+  if (start_if_needed()) result.ready_s = monotonic_seconds();
   return *pool_;
 }
 
 BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                            const RunOptions& options) {
   BatchResult result;
-  result.executor = name();
-  result.workers = workers_;
   result.tasks.resize(batch.size());
   const std::vector<std::size_t> order = largest_first(batch);
   Pool& pool = started_pool(result);
@@ -190,7 +180,6 @@ BatchResult ThreadPoolExecutor::run_images(const FilterChain& chain, std::span<c
       pool.threads, workers_, std::span<TaskResult>(result.tasks), order, options,
       [&](std::size_t i, int worker) { return run_task(chain, batch[i], worker, options.profile_stages); },
       [&](std::size_t i) { return batch[i].name; });
-  result.end_s = monotonic_seconds();
   return result;
 }
 
@@ -199,8 +188,6 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
   ensure_vips_initialized();  // once, here: the threads decode at once, and the first would pay it inside a task
   detail::MemoryAdmission admission(file_options);
   BatchResult result;
-  result.executor = name();
-  result.workers = workers_;
   result.tasks.resize(jobs.size());
   Pool& pool = started_pool(result);
   run_on_pool(
@@ -210,7 +197,6 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
                                                                     options.profile_stages, options.stop)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
-  result.end_s = monotonic_seconds();
   return result;
 }
 

@@ -46,7 +46,6 @@ void PoolRun::run() {
     throw;
   }
   retired_.clear();  // every handler that referred to them has run
-  if (observer_error_) std::rethrow_exception(observer_error_);
 }
 
 // This program started as its own worker (ProcessPoolOptions::self_worker()).
@@ -79,8 +78,7 @@ void PoolRun::begin() {
     // No start-up paid in this run: the first tasks follow the chain at once, without waiting for its answer.
     // The worker reads them in order; waiting would cost every run a round trip and two wake-ups per worker,
     // which on a busy machine can be milliseconds.
-    dispatching_ = true;
-    batch_->result.ready_s = batch_->result.start_s;
+    dispatching_ = true;  // ready_s stays 0: ready at the start (executor.hpp)
     for (int i = 0; i < used_; ++i) {
       auto& slot = pool_.slots[static_cast<std::size_t>(i)];
       if (slot && slot->state == State::configuring) dispatch(*slot);

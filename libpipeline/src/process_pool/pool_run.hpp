@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <exception>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -108,7 +107,6 @@ class PoolRun final : public ChannelEvents {
   std::string last_loss_;              // how the last worker lost ended, for the error that gives up
   RunningMedian task_seconds_;         // the worker-side times of this run's tasks, for the task timeout
   bool waiting_for_memory_ = false;    // a job is queued until some memory is released
-  std::exception_ptr observer_error_;
   std::vector<std::unique_ptr<Slot>> retired_;  // dead slots, kept until their handlers ran
 };
 

@@ -159,14 +159,8 @@ void PoolRun::fail_task(std::size_t i, int worker, std::int64_t pid, std::string
 }
 
 void PoolRun::task_done(std::size_t i) {
-  // RunOptions::on_task_done must not throw; if it does, the run still completes and run() rethrows after.
-  if (batch_->options.on_task_done && !observer_error_) {
-    try {
-      batch_->options.on_task_done(batch_->result.tasks[i].record);
-    } catch (...) {
-      observer_error_ = std::current_exception();
-    }
-  }
+  // Guarded by Executor::run(): it does not throw.
+  if (batch_->options.on_task_done) batch_->options.on_task_done(batch_->result.tasks[i].record);
   ++done_;
   maybe_finish();
 }

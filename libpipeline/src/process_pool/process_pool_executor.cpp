@@ -74,19 +74,13 @@ void ProcessPoolExecutor::start() {
 
 BatchResult ProcessPoolExecutor::run_jobs(const FilterChain& chain, detail::JobSource& jobs, const RunOptions& options) {
   BatchResult result;
-  result.executor = name();
-  result.workers = workers_;
   result.transport = std::string(to_string(options_.transport));
   result.tasks.resize(jobs.count());
   const std::filesystem::path program = worker_program();
-
-  result.start_s = monotonic_seconds();
-  result.ready_s = result.start_s;
   if (jobs.count() > 0) {
     const int used = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(workers_), jobs.count()));
     detail::run_pool(*pool_, options_, program, used, {chain, options, jobs, result});
   }
-  result.end_s = monotonic_seconds();
   return result;
 }
 
