@@ -12,6 +12,7 @@ packages=(
   libpng-dev         # the tests read every PNG we write back with libpng itself, CRCs checked
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
+  clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(parallel libvips-tools)
