@@ -88,8 +88,11 @@ void filters_section(const Timing& timing, const pipeline::Batch& photos) {
   pipeline::Batch grey;
   for (const auto& image : photos) grey.push_back({image.name, pipeline::to_gray8(image.image)});
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"grayscale (RGB in)", "grayscale"}, {"blur", "blur"},         {"sobel", "sobel"},
-      {"sharpen", "sharpen"},              {"brightness=1.2", "brightness=1.2"},
+      {"grayscale (RGB in)", "grayscale"},
+      {"blur", "blur"},
+      {"sobel", "sobel"},
+      {"sharpen", "sharpen"},
+      {"brightness=1.2", "brightness=1.2"},
       {"whole chain (RGB in)", std::string(pipeline::default_filter_spec)}};
   std::vector<std::function<double()>> runs;
   std::vector<pipeline::FilterChain> chains;
@@ -116,7 +119,7 @@ struct ExecutorCase {
   // "threads", "processes pipe", "processes shm" (in place: the images in shared image memory), "processes shm
   // copy" (the same pool, the images on the heap: copied through each worker's segment), "processes pipe fresh"
   std::string label;
-  std::string executor;   // make_executor name
+  std::string executor;  // make_executor name
   std::optional<pipeline::Transport> transport;
   bool fresh = false;
   int workers = 1;
@@ -169,7 +172,6 @@ std::vector<Stats> time_cases(std::vector<ExecutorCase>& cases, const pipeline::
   return interleaved(runs, timing);
 }
 
-
 // `heap` was made before shared image memory was on; `batch` is the same images in it (see main).
 void executors_section(const Timing& timing, const pipeline::Batch& heap, const pipeline::Batch& batch,
                        const std::vector<int>& worker_counts, bool fresh_pools) {
@@ -180,7 +182,8 @@ void executors_section(const Timing& timing, const pipeline::Batch& heap, const 
     cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
     cases.push_back({"processes pipe", "processes", pipeline::Transport::pipe, false, workers, {}, {}, false});
     cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
-    cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, true});
+    cases.push_back(
+        {"processes shm copy", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, true});
     if (fresh_pools) {
       cases.push_back({"processes pipe fresh", "processes", pipeline::Transport::pipe, true, workers, {}, {}, false});
     }
@@ -188,11 +191,14 @@ void executors_section(const Timing& timing, const pipeline::Batch& heap, const 
   const auto results = time_cases(cases, chain, batch, heap, timing);
 
   const double mp = megapixels(batch);
-  fmt::print("\n## Executors, whole chain ({} images, {:.1f} MP, median of {} after {} warm-up; pools started before "
-             "timing{})\n\n",
-             batch.size(), mp, timing.repeats, timing.warmup, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
-  fmt::print("| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms per MB of images | min..max s |\n"
-             "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  fmt::print(
+      "\n## Executors, whole chain ({} images, {:.1f} MP, median of {} after {} warm-up; pools started before "
+      "timing{})\n\n",
+      batch.size(), mp, timing.repeats, timing.warmup, fresh_pools ? ", except \"fresh\": a new pool per run" : "");
+  fmt::print(
+      "| executor | workers | seconds | ms/MP | speedup vs sequential | time / threads' | transfer ms per MB of images "
+      "| min..max s |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::map<std::pair<std::string, int>, double> medians;
   for (std::size_t i = 0; i < cases.size(); ++i) medians[{cases[i].label, cases[i].workers}] = results[i].median;
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -201,7 +207,9 @@ void executors_section(const Timing& timing, const pipeline::Batch& heap, const 
     const std::string versus_threads = c.executor == "processes" && threads != medians.end()
                                            ? fmt::format("{:.2f}", results[i].median / threads->second)
                                            : "";
-    const std::string transfer = c.transfer_ms_per_mb.size() <= static_cast<std::size_t>(timing.warmup) ? "" : fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb, timing));
+    const std::string transfer = c.transfer_ms_per_mb.size() <= static_cast<std::size_t>(timing.warmup)
+                                     ? ""
+                                     : fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb, timing));
     fmt::print("| {} | {} | {:.3f} | {:.2f} | {:.2f}x | {} | {} | {:.3f}..{:.3f} |\n", c.label, c.workers,
                results[i].median, results[i].median * 1e3 / mp, results[0].median / results[i].median, versus_threads,
                transfer, results[i].min, results[i].max);
@@ -212,12 +220,14 @@ void executors_section(const Timing& timing, const pipeline::Batch& heap, const 
     const double pipe = medians[{"processes pipe", workers}];
     const double shm = medians[{"processes shm", workers}];
     const double copy = medians[{"processes shm copy", workers}];
-    fmt::print("{} workers: speedup threads {:.2f}x, processes pipe {:.2f}x, shm copy {:.2f}x, shm in place {:.2f}x; "
-               "processes / threads time: pipe {:.3f}, shm copy {:.3f}, shm in place {:.3f}; shm in place / pipe time {:.3f}",
-               workers, results[0].median / threads, results[0].median / pipe, results[0].median / copy,
-               results[0].median / shm, pipe / threads, copy / threads, shm / threads, shm / pipe);
+    fmt::print(
+        "{} workers: speedup threads {:.2f}x, processes pipe {:.2f}x, shm copy {:.2f}x, shm in place {:.2f}x; "
+        "processes / threads time: pipe {:.3f}, shm copy {:.3f}, shm in place {:.3f}; shm in place / pipe time {:.3f}",
+        workers, results[0].median / threads, results[0].median / pipe, results[0].median / copy,
+        results[0].median / shm, pipe / threads, copy / threads, shm / threads, shm / pipe);
     if (fresh_pools) {
-      fmt::print("; a new pipe pool per run (as before) / shm kept: {:.2f}x", medians[{"processes pipe fresh", workers}] / shm);
+      fmt::print("; a new pipe pool per run (as before) / shm kept: {:.2f}x",
+                 medians[{"processes pipe fresh", workers}] / shm);
     }
     fmt::print("\n");
   }
@@ -227,10 +237,11 @@ void executors_section(const Timing& timing, const pipeline::Batch& heap, const 
 
 // What each case spent its wall time on: the part that is not filtering is what its paradigm cost.
 void print_wall_time_split(const std::vector<ExecutorCase>& cases, const Timing& timing) {
-  fmt::print("\n## Where the wall time goes (share of each run, averaged over its workers; medians of {})\n\n"
-             "| executor | workers | before first task | filtering | between tasks | after last task |\n"
-             "|---|---:|---:|---:|---:|---:|\n",
-             timing.repeats);
+  fmt::print(
+      "\n## Where the wall time goes (share of each run, averaged over its workers; medians of {})\n\n"
+      "| executor | workers | before first task | filtering | between tasks | after last task |\n"
+      "|---|---:|---:|---:|---:|---:|\n",
+      timing.repeats);
   for (const auto& c : cases) {
     if (c.splits.size() <= static_cast<std::size_t>(timing.warmup)) continue;
     const auto share = [&c, &timing](double pipeline::WallTimeSplit::*part) {
@@ -254,20 +265,22 @@ void head_to_head_section(const Timing& timing, const pipeline::Batch& batch, in
   cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
   const auto results = time_cases(cases, chain, batch, batch, timing);
-  fmt::print("\n## Head to head at {} workers ({} images, {:.1f} MP, median of {} after {} warm-up; only these three "
-             "cases, interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
-             "|---|---:|---:|---:|---:|---:|\n",
-             workers, batch.size(), megapixels(batch), timing.repeats, timing.warmup);
+  fmt::print(
+      "\n## Head to head at {} workers ({} images, {:.1f} MP, median of {} after {} warm-up; only these three "
+      "cases, interleaved)\n\n| executor | workers | seconds | speedup vs sequential | time / threads' | min..max s |\n"
+      "|---|---:|---:|---:|---:|---:|\n",
+      workers, batch.size(), megapixels(batch), timing.repeats, timing.warmup);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     fmt::print("| {} | {} | {:.3f} | {:.2f}x | {} | {:.3f}..{:.3f} |\n", cases[i].label, cases[i].workers,
                results[i].median, results[0].median / results[i].median,
                i == 2 ? fmt::format("{:.2f}", results[2].median / results[1].median) : "", results[i].min,
                results[i].max);
   }
-  fmt::print("\n{} workers head to head: speedup threads {:.2f}x, processes in place {:.2f}x; processes / threads "
-             "time {:.3f}\n",
-             workers, results[0].median / results[1].median, results[0].median / results[2].median,
-             results[2].median / results[1].median);
+  fmt::print(
+      "\n{} workers head to head: speedup threads {:.2f}x, processes in place {:.2f}x; processes / threads "
+      "time {:.3f}\n",
+      workers, results[0].median / results[1].median, results[0].median / results[2].median,
+      results[2].median / results[1].median);
   print_wall_time_split(cases, timing);
 }
 
@@ -281,9 +294,10 @@ void overhead_section(const Timing& timing, const pipeline::Batch& heap_tiny, co
   cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, false});
   cases.push_back({"processes shm copy", "processes", pipeline::Transport::shared_memory, false, 2, {}, {}, true});
   const auto results = time_cases(cases, chain, tiny, heap_tiny, timing);
-  fmt::print("\n## Per-task cost on tiny images ({} x 64x64, median of {} after {} warm-up; pools started before "
-             "timing)\n\n",
-             tiny_count, timing.repeats, timing.warmup);
+  fmt::print(
+      "\n## Per-task cost on tiny images ({} x 64x64, median of {} after {} warm-up; pools started before "
+      "timing)\n\n",
+      tiny_count, timing.repeats, timing.warmup);
   fmt::print("| executor | workers | microseconds per image (wall) |\n|---|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     fmt::print("| {} | {} | {:.1f} |\n", cases[i].label, cases[i].workers,
@@ -306,9 +320,10 @@ void scaling_section(const Timing& timing) {
   std::vector<std::function<double()>> runs;
   for (const auto& set : sets) runs.push_back([&] { return time_chain(chain, set.second); });
   const auto results = interleaved(runs, timing);
-  fmt::print("\n## Scaling, whole chain, one thread (median of {} after {} warm-up): cost per MP should stay\n"
-             "flat\n\n",
-             timing.repeats, timing.warmup);
+  fmt::print(
+      "\n## Scaling, whole chain, one thread (median of {} after {} warm-up): cost per MP should stay\n"
+      "flat\n\n",
+      timing.repeats, timing.warmup);
   fmt::print("| images | MP | ms/MP |\n|---|---:|---:|\n");
   for (std::size_t i = 0; i < sets.size(); ++i) {
     const double mp = megapixels(sets[i].second);
@@ -358,10 +373,11 @@ int main(int argc, char** argv) {
   const pipeline::Batch shared_tiny = heap_tiny;
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   const pipeline::MachineInfo machine = pipeline::describe_machine();
-  fmt::print("# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{}; "
-             "shared image memory: {})\n",
-             pipeline::libvips_version(), allocator_tuned ? "yes" : "no",
-             tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "", shared ? "on" : "off, " + why);
+  fmt::print(
+      "# pipeline-bench (libvips {}, 1 thread per operation, cache off; allocator tuned for images: {}{}; "
+      "shared image memory: {})\n",
+      pipeline::libvips_version(), allocator_tuned ? "yes" : "no",
+      tunables != nullptr ? fmt::format(", GLIBC_TUNABLES={}", tunables) : "", shared ? "on" : "off, " + why);
   fmt::print("# {}, {} logical CPUs; kernels: {}\n", machine.cpu_model, machine.logical_cpus, machine.kernels);
   try {
     const auto wanted = [&sections](const char* name) {

@@ -23,6 +23,7 @@ int main() {
     return std::make_shared<Invert>();
   });
   const auto chain = pipeline::parse_filter_chain("grayscale,invert");
-  const pipeline::BatchResult result = pipeline::ThreadPoolExecutor(2).run(chain, pipeline::synthetic_dataset({.count = 4, .seed = 1, .size = std::pair{320, 240}}));
+  const pipeline::BatchResult result = pipeline::ThreadPoolExecutor(2).run(
+      chain, pipeline::synthetic_dataset({.count = 4, .seed = 1, .size = std::pair{320, 240}}));
   std::cout << chain.spec() << ": " << result.failure_count() << " failed\n";
 }

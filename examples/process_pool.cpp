@@ -18,9 +18,8 @@ class Dim final : public pipeline::Filter {
 };
 
 int main(int argc, char** argv) {
-  pipeline::register_filter("dim", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
-    return std::make_shared<Dim>();
-  });
+  pipeline::register_filter(
+      "dim", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Dim>(); });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;  // after registering, before anything else
 
   const pipeline::Batch batch = pipeline::synthetic_dataset({.count = 8, .seed = 1, .size = std::pair{320, 240}});

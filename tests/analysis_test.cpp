@@ -1,9 +1,9 @@
 // The analysis of a comparison: Amdahl fits, transfer cost and observations, from hand-made measurements.
-#include <catch2/catch.hpp>
+#include "pipeline/analysis.hpp"
 
 #include <cmath>
 
-#include "pipeline/analysis.hpp"
+#include <catch2/catch.hpp>
 
 using Catch::Matchers::Contains;
 
@@ -84,7 +84,8 @@ TEST_CASE("one worker count is an estimate, not a fit: it predicts nothing", "[a
 
 TEST_CASE("a superlinear paradigm gets no fraction above 1 and no unbounded prediction", "[analysis]") {
   // 2.2x at 2 workers and 4.4x at 4 (the held-out photos gave P = 1.061 this way): least squares P > 1.
-  const auto fits = pipeline::fit_amdahl(comparison_of({measured("threads", 2, 1.0 / 2.2), measured("threads", 4, 1.0 / 4.4)}), 2);
+  const auto fits =
+      pipeline::fit_amdahl(comparison_of({measured("threads", 2, 1.0 / 2.2), measured("threads", 4, 1.0 / 4.4)}), 2);
   REQUIRE(fits.size() == 1);
   CHECK(fits[0].least_squares_p > 1.0);
   CHECK(fits[0].parallel_fraction == 1.0);
@@ -120,8 +121,8 @@ TEST_CASE("the process pool's transfer share and rate come from its task records
   for (int i = 0; i < 2; ++i) {
     pipeline::TaskResult task;
     task.record.start_s = 0.0;
-    task.record.end_s = 0.3;        // filtering
-    task.record.transfer_s = 0.1;   // moving data
+    task.record.end_s = 0.3;       // filtering
+    task.record.transfer_s = 0.1;  // moving data
     task.record.bytes_sent = 3'000'000;
     task.record.bytes_received = 1'000'000;
     run.batch.tasks.push_back(task);
@@ -129,9 +130,9 @@ TEST_CASE("the process pool's transfer share and rate come from its task records
   const auto costs = pipeline::transfer_costs(comparison_of({run}));
   REQUIRE(costs.size() == 1);
   CHECK(costs[0].workers == 2);
-  CHECK(costs[0].transfer_share == Approx(0.25));         // 0.2 / (0.2 + 0.6)
+  CHECK(costs[0].transfer_share == Approx(0.25));  // 0.2 / (0.2 + 0.6)
   CHECK(costs[0].bytes_per_image == Approx(4'000'000));
-  CHECK(costs[0].megabytes_per_second == Approx(40.0));   // 8 MB in 0.2 s
+  CHECK(costs[0].megabytes_per_second == Approx(40.0));  // 8 MB in 0.2 s
 }
 
 TEST_CASE("the transfer sentence gives a rate for copied pixels, and only the frames' bytes when they went in place",
@@ -177,23 +178,28 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
     for (const auto& sentence : said) {
       processes_did_not_scale |= sentence.find("processes did not scale") != std::string::npos;
       threads_scaled |= sentence.find("threads scaled: up to 1.82x with 2 workers") != std::string::npos;
-      startup_stated |= sentence.find("starting the workers took 600.0 ms (once per pool, not in the times; a one-off batch "
-                                      "with start-up would take 2.10 s, 0.48x sequential)") != std::string::npos;
+      startup_stated |= sentence.find(
+                            "starting the workers took 600.0 ms (once per pool, not in the times; a one-off batch "
+                            "with start-up would take 2.10 s, 0.48x sequential)") != std::string::npos;
     }
     CHECK(processes_did_not_scale);
     CHECK(threads_scaled);
     CHECK(startup_stated);
   }
   SECTION("processes fastest, threads not scaling: the words follow the data") {
-    const auto said = pipeline::observations(comparison_of({measured("processes", 2, 0.6), measured("threads", 2, 0.95)}), 2);
+    const auto said =
+        pipeline::observations(comparison_of({measured("processes", 2, 0.6), measured("threads", 2, 0.95)}), 2);
     CHECK_THAT(said[0], Contains("processes were fastest"));
     bool threads_did_not_scale = false;
-    for (const auto& sentence : said) threads_did_not_scale |= sentence.find("threads did not scale") != std::string::npos;
+    for (const auto& sentence : said)
+      threads_did_not_scale |= sentence.find("threads did not scale") != std::string::npos;
     CHECK(threads_did_not_scale);
   }
   SECTION("more workers than CPUs: helped or not, as measured") {
-    const auto helped = pipeline::observations(comparison_of({measured("threads", 2, 0.6), measured("threads", 4, 0.5)}), 2);
-    const auto not_helped = pipeline::observations(comparison_of({measured("threads", 2, 0.5), measured("threads", 4, 0.6)}), 2);
+    const auto helped =
+        pipeline::observations(comparison_of({measured("threads", 2, 0.6), measured("threads", 4, 0.5)}), 2);
+    const auto not_helped =
+        pipeline::observations(comparison_of({measured("threads", 2, 0.5), measured("threads", 4, 0.6)}), 2);
     CHECK_THAT(helped.back(), Contains("threads with more workers than the 2 logical CPUs helped"));
     CHECK_THAT(not_helped.back(), Contains("did not help"));
     auto noisy_two = measured("threads", 2, 0.5);
@@ -205,7 +211,8 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
   }
 }
 
-TEST_CASE("the wall time split says how long each worker waited, filtered and idled, averaged over the workers", "[analysis]") {
+TEST_CASE("the wall time split says how long each worker waited, filtered and idled, averaged over the workers",
+          "[analysis]") {
   pipeline::BatchResult batch;
   batch.workers = 2;
   batch.start_s = 10.0;
@@ -255,8 +262,10 @@ TEST_CASE("the observations say where each parallel run's wall time went", "[ana
   for (const auto& sentence : said) {
     if (sentence.starts_with("Processes x2, the median run:")) {
       found = true;
-      CHECK_THAT(sentence, Contains("80% of the wall time filtering, 10% before their first task, 0% between one task and the next, "
-                                    "10% after their last"));
+      CHECK_THAT(
+          sentence,
+          Contains("80% of the wall time filtering, 10% before their first task, 0% between one task and the next, "
+                   "10% after their last"));
     }
   }
   CHECK(found);
@@ -288,7 +297,8 @@ TEST_CASE("one analysis holds what each of its parts computes on its own", "[ana
   }
   const auto fits = pipeline::fit_amdahl(comparison, 2);
   REQUIRE(analysis.fits.size() == fits.size());
-  for (std::size_t i = 0; i < fits.size(); ++i) CHECK(pipeline::describe_fit(analysis.fits[i]) == pipeline::describe_fit(fits[i]));
+  for (std::size_t i = 0; i < fits.size(); ++i)
+    CHECK(pipeline::describe_fit(analysis.fits[i]) == pipeline::describe_fit(fits[i]));
   CHECK(analysis.karp_flatt_notes == pipeline::karp_flatt_notes(comparison));
   REQUIRE(analysis.transfer.size() == 1);
   CHECK(analysis.transfer[0].transfer_share == pipeline::transfer_costs(comparison)[0].transfer_share);

@@ -1,14 +1,14 @@
 // Stopping a run (RunOptions::stop) on every executor: what had started finishes and is reported as usual, nothing
 // else starts, every task not run is reported as cancelled, the run returns normally, and the executor works again
 // afterwards.
-#include <catch2/catch.hpp>
-
 #include <atomic>
 #include <filesystem>
 #include <memory>
 #include <stop_token>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/comparison.hpp"
 #include "pipeline/executors.hpp"
@@ -56,8 +56,7 @@ Batch images(std::size_t count) {
 }
 
 // Every task is either done, with the output the sequential executor computes, or cancelled, with no output.
-std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batch,
-                                    const pipeline::FilterChain& chain) {
+std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batch, const pipeline::FilterChain& chain) {
   std::size_t cancelled = 0;
   REQUIRE(result.tasks.size() == batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -103,8 +102,7 @@ TEST_CASE("a run whose stop was requested before it began starts no task and rep
   }
 }
 
-TEST_CASE("a stop requested during a run lets the tasks in progress finish and starts no other",
-          "[cancellation]") {
+TEST_CASE("a stop requested during a run lets the tasks in progress finish and starts no other", "[cancellation]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
   const Batch batch = images(24);
   for (auto& [label, executor, at_most_started_after] : every_executor()) {
@@ -137,7 +135,8 @@ TEST_CASE("a stopped file run writes whole outputs for the jobs that ran and not
   std::vector<fs::path> inputs;
   for (int i = 0; i < 16; ++i) {
     inputs.push_back(in / ("photo-" + std::to_string(i) + ".png"));
-    pipeline::write_png_atomic(pipeline::test::noise_image(160, 120, 3, static_cast<std::uint64_t>(i) + 7), inputs.back());
+    pipeline::write_png_atomic(pipeline::test::noise_image(160, 120, 3, static_cast<std::uint64_t>(i) + 7),
+                               inputs.back());
   }
   for (auto& [label, executor, at_most_started_after] : every_executor()) {
     INFO(label);

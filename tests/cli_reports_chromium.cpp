@@ -3,8 +3,6 @@
 // per run. Run by ctest as cli_reports_chromium_test, skipped where Chromium is not installed.
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -12,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "chromium.hpp"

@@ -1,6 +1,6 @@
 // run_comparison: the sequential baseline first, then every paradigm at every worker count, each run's outputs
 // checked against the baseline's image by image.
-#include <catch2/catch.hpp>
+#include "pipeline/comparison.hpp"
 
 #include <atomic>
 #include <memory>
@@ -9,7 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/comparison.hpp"
+#include <catch2/catch.hpp>
+
 #include "pipeline/executors.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -34,6 +35,7 @@ class SpoilsOneImage final : public pipeline::Executor {
  public:
   [[nodiscard]] std::string name() const override { return "spoiler"; }
   [[nodiscard]] int workers() const override { return 1; }
+
  protected:
   pipeline::BatchResult run_images(const pipeline::FilterChain& chain, std::span<const pipeline::NamedImage> batch,
                                    const pipeline::RunOptions& options) override {

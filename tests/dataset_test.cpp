@@ -1,17 +1,18 @@
 // Where batches come from: a folder of images and the synthetic dataset.
+#include "pipeline/dataset.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "pipeline/dataset.hpp"
+#include <catch2/catch.hpp>
+
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
 #include "test_images.hpp"
@@ -58,7 +59,8 @@ TEST_CASE("load_image_folder decodes every image, sorted by name", "[dataset]") 
   pipeline::test::TempFolder folder;
   // Written out of order; 'B' sorts before 'a' (byte order), '10' before '2'.
   const std::vector<std::string> names = {"c.png", "a.png", "B.png", "img10.png", "img2.png"};
-  for (std::size_t i = 0; i < names.size(); ++i) pipeline::write_png_atomic(numbered(static_cast<int>(i)), folder.path() / names[i]);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    pipeline::write_png_atomic(numbered(static_cast<int>(i)), folder.path() / names[i]);
 
   const auto dataset = pipeline::load_image_folder(folder.path());
   CHECK(names_of(dataset.images) == std::vector<std::string>{"B.png", "a.png", "c.png", "img10.png", "img2.png"});
@@ -116,8 +118,8 @@ TEST_CASE("files that are not images are skipped, by name, and hidden files igno
   CHECK(names_of(dataset.images) == std::vector<std::string>{"photo.png", "untitled.data"});
   CHECK(dataset.failures.empty());
   CHECK(dataset.skipped == std::vector<pipeline::SkippedFile>{{"README", "not an image libvips can read"},
-                                                               {"notes.txt", "not an image libvips can read"},
-                                                               {"subfolder", "a folder, not searched"}});
+                                                              {"notes.txt", "not an image libvips can read"},
+                                                              {"subfolder", "a folder, not searched"}});
 }
 
 TEST_CASE("entries that are not files are skipped by name with why, and a FIFO is never opened", "[dataset]") {
@@ -144,11 +146,11 @@ TEST_CASE("entries that are not files are skipped by name with why, and a FIFO i
   for (const auto& file : listing.images) names.push_back(file.filename().string());
   CHECK(names == std::vector<std::string>{"link.png", "photo.png"});  // a link to an image is an image
   CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"album.jpg", "a folder, not searched"},
-                                                               {"dangling.png", "a dangling symbolic link"},
-                                                               {"loop-a.png", "a loop of symbolic links"},
-                                                               {"loop-b.png", "a loop of symbolic links"},
-                                                               {"pipe.png", "a FIFO (named pipe), not a file"},
-                                                               {"socket.png", "a socket, not a file"}});
+                                                              {"dangling.png", "a dangling symbolic link"},
+                                                              {"loop-a.png", "a loop of symbolic links"},
+                                                              {"loop-b.png", "a loop of symbolic links"},
+                                                              {"pipe.png", "a FIFO (named pipe), not a file"},
+                                                              {"socket.png", "a socket, not a file"}});
 }
 
 TEST_CASE("a folder that cannot be a dataset is a DatasetError with a clear message", "[dataset]") {

@@ -1,5 +1,6 @@
 // What decoding says about a damaged file: its own reason, never another file's nor an empty one, at the fail-on
 // level asked for; the pixel limit checked from the header; GLib's messages through spdlog, never raw.
+#include <glib.h>
 #include <sys/resource.h>
 
 #include <map>
@@ -9,14 +10,13 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-#include <glib.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "broken_images.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "broken_images.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -70,7 +70,8 @@ TEST_CASE("a damaged file's reason says what is wrong with it, never nothing", "
   CHECK_THAT(reason_of(temp.path() / "corrupt.jpg"), Contains("Corrupt JPEG data"));
   // libvips fails this one with an empty error buffer: the loader's GLib warning is the reason.
   CHECK_THAT(reason_of(temp.path() / "bad-ihdr.png"), Contains("IHDR: CRC error"));
-  CHECK(reason_of(temp.path() / "garbage.png") == "cannot decode: VipsForeignLoad: the file is not a known file format");
+  CHECK(reason_of(temp.path() / "garbage.png") ==
+        "cannot decode: VipsForeignLoad: the file is not a known file format");
   CHECK(reason_of(temp.path() / "absent.png") == "cannot decode: VipsForeignLoad: the file does not exist");
   for (const auto& file : files) {
     INFO(file);
@@ -106,7 +107,8 @@ TEST_CASE("with threads decoding at once, each file gets the reason it gets alon
   std::vector<pipeline::FileJob> jobs;
   fs::create_directories(temp.path() / "out");
   for (int copy = 0; copy < 12; ++copy) {
-    for (const auto& file : files) jobs.push_back({file, temp.path() / "out" / (std::to_string(copy) + file.filename().string())});
+    for (const auto& file : files)
+      jobs.push_back({file, temp.path() / "out" / (std::to_string(copy) + file.filename().string())});
   }
   pipeline::ThreadPoolExecutor threads(4);
   const auto chain = pipeline::parse_filter_chain("grayscale");
@@ -167,7 +169,8 @@ TEST_CASE("the pixel limit is checked from the header: a decompression bomb allo
 
 TEST_CASE("GLib's messages go through spdlog, at its level", "[decode]") {
   std::ostringstream captured;
-  auto logger = std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+  auto logger =
+      std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
   const auto previous = spdlog::default_logger();
   spdlog::set_default_logger(logger);
   logger->set_level(spdlog::level::warn);

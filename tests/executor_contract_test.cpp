@@ -4,8 +4,6 @@
 // The executable is its own process-pool worker (ProcessPoolOptions::self_worker()), so that a filter registered
 // here fails its image inside the workers too; the other executors ignore those options.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -16,13 +14,15 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "broken_images.hpp"
+#include "file_jobs.hpp"
+#include "folders.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/worker.hpp"
-#include "broken_images.hpp"
-#include "file_jobs.hpp"
-#include "folders.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
 

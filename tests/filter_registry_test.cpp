@@ -1,5 +1,5 @@
 // Building filters and chains from text: the default spec, parameters, errors, custom filters.
-#include <catch2/catch.hpp>
+#include "pipeline/filter_registry.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/filter.hpp"
-#include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
 #include "reference_filters.hpp"
 #include "test_images.hpp"
@@ -161,7 +162,9 @@ TEST_CASE("a registered custom filter can be used in a chain", "[registry]") {
   const auto chain = parse_filter_chain("grayscale,invert,brightness=0.5");
   CHECK(chain.spec() == "grayscale,invert,brightness=0.5");
   // 1x3 grey [0, 100, 255] -> inverted [255, 155, 0] -> * 0.5 = [127.5, 77.5, 0] -> [128, 78, 0]
-  const pipeline::Image input = pipeline::test::gray_image(3, 1, [](int x, int) { return x == 0 ? 0 : x == 1 ? 100 : 255; });
+  const pipeline::Image input = pipeline::test::gray_image(3, 1, [](int x, int) {
+    return x == 0 ? 0 : x == 1 ? 100 : 255;
+  });
   const pipeline::Image out = chain.apply(input);
   CHECK(std::vector<int>(out.bytes().begin(), out.bytes().end()) == std::vector<int>{128, 78, 0});
   CHECK_THROWS_AS(parse_filter_chain("invert=1"), FilterSpecError);
@@ -188,9 +191,8 @@ TEST_CASE("a custom filter's parameter reaches its factory, and re-registering r
   CHECK(chain.apply(pipeline::test::gray_image(1, 1, [](int, int) { return 10; })).at(0, 0) == 17);
   CHECK_THROWS_AS(parse_filter_chain("offset=x"), FilterSpecError);
 
-  pipeline::register_filter("offset", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
-    return std::make_shared<Offset>(100);
-  });
+  pipeline::register_filter(
+      "offset", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Offset>(100); });
   CHECK(parse_filter_chain("offset=7").spec() == "offset=100");
 }
 
@@ -207,6 +209,7 @@ TEST_CASE("register_filter rejects bad names and empty factories", "[registry]")
 }
 
 TEST_CASE("a factory that returns no filter is a FilterSpecError, not a null in the chain", "[registry]") {
-  pipeline::register_filter("nothing", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return nullptr; });
+  pipeline::register_filter("nothing",
+                            [](const std::optional<std::string>&) -> pipeline::FilterPtr { return nullptr; });
   CHECK_THROWS_AS(parse_filter_chain("grayscale,nothing"), FilterSpecError);
 }

@@ -1,6 +1,6 @@
 // The five built-in filters against the spec (README "Filter math"): hand-computed values on tiny images,
 // then property checks against the naive double-precision reference (support/reference_filters.hpp).
-#include <catch2/catch.hpp>
+#include "pipeline/filters.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "pipeline/dataset.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/filters.hpp"
-#include "pipeline/dataset.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/machine.hpp"
 #include "reference_filters.hpp"
@@ -76,15 +77,15 @@ void check_gray8_of_size(const Image& out, int width, int height) {
 // ---------------------------------------------------------------------------------------------------------------
 
 TEST_CASE("grayscale weights R, G, B by 0.299, 0.587, 0.114 and rounds half up", "[filters][grayscale]") {
-  const Image rgb = image8(4, 2, 3,
-                           {255, 0, 0,     // 0.299 * 255 = 76.245 -> 76
-                            0, 255, 0,     // 0.587 * 255 = 149.685 -> 150
-                            0, 0, 255,     // 0.114 * 255 = 29.07 -> 29
-                            255, 255, 255,  // (0.299 + 0.587 + 0.114) * 255 = 255
-                            0, 0, 250,     // 0.114 * 250 = 28.5 exactly -> 29 (half up)
-                            0, 36, 12,     // 21.132 + 1.368 = 22.5 exactly -> 23 (a naive double sum gives 22.4999...)
-                            100, 0, 0,     // 29.9 -> 30
-                            10, 20, 30});  // 2.99 + 11.74 + 3.42 = 18.15 -> 18
+  const Image rgb =
+      image8(4, 2, 3, {255, 0,   0,     // 0.299 * 255 = 76.245 -> 76
+                       0,   255, 0,     // 0.587 * 255 = 149.685 -> 150
+                       0,   0,   255,   // 0.114 * 255 = 29.07 -> 29
+                       255, 255, 255,   // (0.299 + 0.587 + 0.114) * 255 = 255
+                       0,   0,   250,   // 0.114 * 250 = 28.5 exactly -> 29 (half up)
+                       0,   36,  12,    // 21.132 + 1.368 = 22.5 exactly -> 23 (a naive double sum gives 22.4999...)
+                       100, 0,   0,     // 29.9 -> 30
+                       10,  20,  30});  // 2.99 + 11.74 + 3.42 = 18.15 -> 18
   const Image out = GrayscaleFilter().apply(rgb);
   check_gray8_of_size(out, 4, 2);
   CHECK(values(out) == std::vector<int>{76, 150, 29, 255, 29, 23, 30, 18});
@@ -121,9 +122,9 @@ TEST_CASE("grayscale reduces 16-bit samples by v >> 8 before weighting", "[filte
   }
   SECTION("RGB") {
     const Image rgb16 = image16(3, 1, 3,
-                                {0x0100, 0x0100, 0x0000,  // 1, 1, 0 -> 0.886 -> 1 (weighting 16-bit first:
-                                                          // 0.886 * 256 = 226.8 -> 227 >> 8 = 0)
-                                 0xFFFF, 0x0000, 0x00FF,  // 255, 0, 0 -> 76
+                                {0x0100, 0x0100, 0x0000,    // 1, 1, 0 -> 0.886 -> 1 (weighting 16-bit first:
+                                                            // 0.886 * 256 = 226.8 -> 227 >> 8 = 0)
+                                 0xFFFF, 0x0000, 0x00FF,    // 255, 0, 0 -> 76
                                  0x00FF, 0x24FF, 0x0CFF});  // 0, 36, 12 -> 22.5 -> 23
     CHECK(values(GrayscaleFilter().apply(rgb16)) == std::vector<int>{1, 76, 23});
   }
@@ -306,8 +307,11 @@ TEST_CASE("brightness rejects a negative or non-finite factor", "[filters][brigh
 // ---------------------------------------------------------------------------------------------------------------
 
 TEST_CASE("every filter converts a non-grey input as grayscale does first", "[filters]") {
-  const std::vector<Image> inputs = {pipeline::test::noise_image(7, 5, 3, 1), pipeline::test::noise_image(7, 5, 4, 2),
-                                     pipeline::test::noise_image(7, 5, 2, 3), noise16(7, 5, 3, 4), noise16(7, 5, 1, 5),
+  const std::vector<Image> inputs = {pipeline::test::noise_image(7, 5, 3, 1),
+                                     pipeline::test::noise_image(7, 5, 4, 2),
+                                     pipeline::test::noise_image(7, 5, 2, 3),
+                                     noise16(7, 5, 3, 4),
+                                     noise16(7, 5, 1, 5),
                                      noise16(7, 5, 4, 6)};
   const std::vector<pipeline::FilterPtr> filters = {
       std::make_shared<BlurFilter>(), std::make_shared<SobelFilter>(), std::make_shared<SharpenFilter>(),
@@ -341,8 +345,8 @@ TEST_CASE("grayscale equals the reference exactly on noise of every layout", "[f
   for (const auto& [width, height] : property_sizes) {
     for (const int bands : {1, 2, 3, 4}) {
       for (const bool sixteen : {false, true}) {
-        const Image input = sixteen ? noise16(width, height, bands, seed++)
-                                    : pipeline::test::noise_image(width, height, bands, seed++);
+        const Image input =
+            sixteen ? noise16(width, height, bands, seed++) : pipeline::test::noise_image(width, height, bands, seed++);
         INFO(width << "x" << height << ", " << bands << " bands, " << (sixteen ? 16 : 8) << "-bit");
         CHECK(GrayscaleFilter().apply(input) == reference::grayscale(input));
       }

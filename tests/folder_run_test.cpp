@@ -1,19 +1,20 @@
 // Streaming a folder into another: what is taken as an image, where outputs go, what fails alone, what is refused,
 // and what the summary says.
-#include <catch2/catch.hpp>
+#include "pipeline/folder_run.hpp"
 
 #include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "folders.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "pipeline/folder_run.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "folders.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -60,7 +61,7 @@ TEST_CASE("list_image_files finds what load_image_folder loads, without decoding
   // The corrupt JPEG is an image by its extension: it is listed, and fails when decoded.
   CHECK(names == std::vector<std::string>{"a-broken.jpg", "b-colour.png", "c-grey.png", "d-alpha.png"});
   CHECK(listing.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder, not searched"},
-                                                            {"notes.txt", "not an image libvips can read"}});
+                                                              {"notes.txt", "not an image libvips can read"}});
   const auto loaded = pipeline::load_image_folder(temp.path());
   REQUIRE(loaded.failures.size() == 1);
   CHECK(loaded.failures[0].file == "a-broken.jpg");
@@ -78,12 +79,12 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
   REQUIRE(plan.jobs.size() == 4);
   CHECK(plan.jobs[1].output == out / "b-colour.png");
   CHECK(plan.skipped == std::vector<pipeline::SkippedFile>{{"nested", "a folder, not searched"},
-                                                            {"notes.txt", "not an image libvips can read"}});
+                                                           {"notes.txt", "not an image libvips can read"}});
 
   pipeline::SequentialExecutor sequential;
   pipeline::ThreadPoolExecutor threads(2);
-  for (pipeline::Executor* executor : {static_cast<pipeline::Executor*>(&sequential),
-                                       static_cast<pipeline::Executor*>(&threads)}) {
+  for (pipeline::Executor* executor :
+       {static_cast<pipeline::Executor*>(&sequential), static_cast<pipeline::Executor*>(&threads)}) {
     INFO(executor->name());
     fs::remove_all(out);
     fs::create_directories(out);

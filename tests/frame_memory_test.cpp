@@ -1,7 +1,5 @@
 // A frame header only declares a size: memory is spent on the bytes that arrive, on either side of the pipes. And a
 // worker that gives up on a cut-off or malformed frame says why at the default log level.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -12,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
@@ -81,7 +81,8 @@ std::vector<std::uint8_t> frame_header(wire::FrameType type, std::uint64_t paylo
   std::vector<std::uint8_t> header(wire::header_bytes);
   for (int i = 0; i < 4; ++i) header[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(wire::magic >> (8 * i));
   header[4] = static_cast<std::uint8_t>(type);
-  for (int i = 0; i < 8; ++i) header[8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(payload_bytes >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    header[8 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(payload_bytes >> (8 * i));
   return header;
 }
 
@@ -111,8 +112,8 @@ TEST_CASE("a worker sent a header declaring 1 GiB and then 100 bytes does not ho
 
 TEST_CASE("a worker whose stdin ends inside a frame says how much came and how it exits", "[frames]") {
   SECTION("in the payload") {
-    const WorkerRun run = run_worker(handshake() + frame_header(wire::FrameType::chain, 5000) +
-                                     std::vector<std::uint8_t>(1234, 0));
+    const WorkerRun run =
+        run_worker(handshake() + frame_header(wire::FrameType::chain, 5000) + std::vector<std::uint8_t>(1234, 0));
     CHECK(run.status == 1);
     CHECK_THAT(run.err, Contains("stdin closed after 1234 of the 5000 payload bytes of a chain frame; exiting with "
                                  "code 1"));
@@ -128,8 +129,8 @@ TEST_CASE("a worker whose stdin ends inside a frame says how much came and how i
     header[0] = 'X';
     const WorkerRun run = run_worker(handshake() + header);
     CHECK(run.status == 1);
-    CHECK_THAT(run.err, Contains("protocol error from the parent") && Contains("bad magic") &&
-                            Contains("exiting with code 1"));
+    CHECK_THAT(run.err,
+               Contains("protocol error from the parent") && Contains("bad magic") && Contains("exiting with code 1"));
   }
 }
 

@@ -5,8 +5,6 @@
 // [TOKEN]`): the modes live next to the cases that expect them, and only the wire format (wire.hpp) is shared with
 // the library.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -21,11 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "log_capture.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
-#include "process_pool/wire.hpp"
 #include "pipeline/worker.hpp"
-#include "log_capture.hpp"
+#include "process_pool/wire.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"  // first_time, no_children_left
 #include "worker_wire.hpp"
@@ -137,7 +137,8 @@ pipeline::ProcessPoolOptions hostile(std::string_view mode, const std::string& t
 
 pipeline::Batch small_batch(int count) {
   pipeline::Batch batch;
-  for (int i = 0; i < count; ++i) batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(16, 12, 3, 60 + i)});
+  for (int i = 0; i < count; ++i)
+    batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(16, 12, 3, 60 + i)});
   return batch;
 }
 
@@ -214,7 +215,8 @@ TEST_CASE("a worker program that misbehaves at every task fails each image with 
   for (const auto& task : attempt.result->tasks) {
     INFO(task.record.image << ": " << task.record.error);
     // max_retries is 1: two attempts, each on a worker of its own, each with the same misdeed.
-    CHECK_THAT(task.record.error, Catch::Contains("the worker died on each of 2 attempts") && Catch::Contains(expected));
+    CHECK_THAT(task.record.error,
+               Catch::Contains("the worker died on each of 2 attempts") && Catch::Contains(expected));
   }
   CHECK(no_children_left());
 }
@@ -274,9 +276,11 @@ TEST_CASE("a worker that says hello but never answers the run's chain is killed 
   const Attempt attempt = run_pool(1, hostile("silent-on-chain"), small_batch(1));
   INFO(attempt.seconds << " s: " << attempt.error << "\n" << log.text());
   CHECK_FALSE(attempt.result.has_value());
-  CHECK_THAT(attempt.error, Catch::Contains("did not take the run's chain (5 workers in a row)") &&
-                                Catch::Contains("did not answer its chain within 1.00 s (the start-up timeout) and was killed"));
-  CHECK_THAT(log.text(), Catch::Contains("did not answer its chain within 1.00 s (the start-up timeout) and was killed"));
+  CHECK_THAT(attempt.error,
+             Catch::Contains("did not take the run's chain (5 workers in a row)") &&
+                 Catch::Contains("did not answer its chain within 1.00 s (the start-up timeout) and was killed"));
+  CHECK_THAT(log.text(),
+             Catch::Contains("did not answer its chain within 1.00 s (the start-up timeout) and was killed"));
   CHECK(no_children_left());
 }
 
@@ -296,7 +300,8 @@ TEST_CASE("a started pool's worker that never answers the next run's chain is re
   const auto result = processes.run(pipeline::parse_filter_chain("grayscale"), batch);
   INFO(log.text());
   CHECK(result.failure_count() == 0);
-  CHECK_THAT(log.text(), Catch::Contains("did not answer its chain within 5.00 s (the start-up timeout) and was killed"));
+  CHECK_THAT(log.text(),
+             Catch::Contains("did not answer its chain within 5.00 s (the start-up timeout) and was killed"));
   const auto pids = processes.worker_pids();
   CHECK(std::count(pids.begin(), pids.end(), 0) == 0);  // replaced: the pool keeps its size
   processes.stop();

@@ -1,8 +1,6 @@
 // The HTML report as a browser sees it: headless Chromium parses the page into the charts and timelines we wrote,
 // and draws them (a screenshot with chart colours where the charts are, not a blank page). Run by ctest as
 // html_report_chromium_test, skipped where Chromium is not installed (tests/CMakeLists.txt).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -11,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "chromium.hpp"
 #include "pipeline/analysis.hpp"
@@ -42,9 +42,8 @@ Page::Page() {
   plan.worker_counts = {1, 2, 3};
   plan.repeats = 2;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
-  comparison = pipeline::run_comparison(chain, batch, plan, [](const std::string& name, int workers) {
-    return pipeline::make_executor(name, workers);
-  });
+  comparison = pipeline::run_comparison(
+      chain, batch, plan, [](const std::string& name, int workers) { return pipeline::make_executor(name, workers); });
   pipeline::RunConditions conditions;
   conditions.machine = pipeline::describe_machine();
   conditions.dataset = pipeline::describe_dataset("test batch", batch);
@@ -180,6 +179,6 @@ TEST_CASE("Chromium draws the page: the charts are there in colour", "[html][chr
   CHECK(marked(columns) > 0.6);  // all but the gap between the charts and around their legends
 
   // PIPELINE_KEEP_SCREENSHOT=FILE keeps the screenshot, to look at the page as the test saw it.
-  if (const char* keep = std::getenv("PIPELINE_KEEP_SCREENSHOT")) std::filesystem::copy_file(
-      png, keep, std::filesystem::copy_options::overwrite_existing);
+  if (const char* keep = std::getenv("PIPELINE_KEEP_SCREENSHOT"))
+    std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);
 }

@@ -1,13 +1,13 @@
 // comparison_html: one self-contained page whose charts and timelines hold every run, task and worker, with all
 // text escaped. What a browser makes of it is checked in html_report_chromium.cpp.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/analysis.hpp"
 #include "pipeline/comparison.hpp"

@@ -1,7 +1,7 @@
 // Decoding and atomic PNG writing through libvips. Files that need features the library cannot write (palette,
 // an orientation tag) are assembled byte by byte here from the PNG and TIFF specifications, so the decoder is
 // checked against inputs that owe nothing to the encoder under test.
-#include <catch2/catch.hpp>
+#include "pipeline/image_io.hpp"
 
 #include <algorithm>
 #include <array>
@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/image.hpp"
-#include "pipeline/image_io.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -78,7 +79,8 @@ Bytes zlib_stored(const Bytes& raw) {
     out.push_back(static_cast<std::uint8_t>(n >> 8));
     out.push_back(static_cast<std::uint8_t>(~n & 0xFF));
     out.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
-    out.insert(out.end(), raw.begin() + static_cast<std::ptrdiff_t>(at), raw.begin() + static_cast<std::ptrdiff_t>(at + n));
+    out.insert(out.end(), raw.begin() + static_cast<std::ptrdiff_t>(at),
+               raw.begin() + static_cast<std::ptrdiff_t>(at + n));
     at += n;
   } while (at < raw.size());
   std::uint32_t a = 1;
@@ -124,15 +126,15 @@ Bytes make_tiff_with_orientation(int width, int height, const Bytes& pixels, int
   const std::uint32_t entries = 10;
   const std::uint32_t pixel_offset = 8 + 2 + entries * 12 + 4;
   const std::array<Entry, entries> ifd = {{
-      {256, long_type, 1, static_cast<std::uint32_t>(width)},   // ImageWidth
-      {257, long_type, 1, static_cast<std::uint32_t>(height)},  // ImageLength
-      {258, short_type, 1, 8},                                  // BitsPerSample
-      {259, short_type, 1, 1},                                  // Compression: none
-      {262, short_type, 1, 1},                                  // PhotometricInterpretation: BlackIsZero
-      {273, long_type, 1, pixel_offset},                        // StripOffsets
-      {274, short_type, 1, static_cast<std::uint32_t>(orientation)},  // Orientation
-      {277, short_type, 1, 1},                                  // SamplesPerPixel
-      {278, long_type, 1, static_cast<std::uint32_t>(height)},  // RowsPerStrip
+      {256, long_type, 1, static_cast<std::uint32_t>(width)},          // ImageWidth
+      {257, long_type, 1, static_cast<std::uint32_t>(height)},         // ImageLength
+      {258, short_type, 1, 8},                                         // BitsPerSample
+      {259, short_type, 1, 1},                                         // Compression: none
+      {262, short_type, 1, 1},                                         // PhotometricInterpretation: BlackIsZero
+      {273, long_type, 1, pixel_offset},                               // StripOffsets
+      {274, short_type, 1, static_cast<std::uint32_t>(orientation)},   // Orientation
+      {277, short_type, 1, 1},                                         // SamplesPerPixel
+      {278, long_type, 1, static_cast<std::uint32_t>(height)},         // RowsPerStrip
       {279, long_type, 1, static_cast<std::uint32_t>(pixels.size())},  // StripByteCounts
   }};
   Bytes tiff = {'I', 'I', 42, 0, 8, 0, 0, 0};
@@ -238,9 +240,8 @@ TEST_CASE("write_png_atomic replaces an existing file and leaves no temporary fi
   fs::create_directory(folder.path() / "taken.png");
   fs::create_directory(folder.path() / "taken.png" / "inside");
   CHECK_THROWS_AS(pipeline::write_png_atomic(first, folder.path() / "taken.png"), ImageIoError);
-  CHECK(folder_listing(folder.path()) ==
-        std::vector<std::string>{"more-0.png", "more-1.png", "more-2.png", "more-3.png", "more-4.png", "out.png",
-                                 "taken.png"});
+  CHECK(folder_listing(folder.path()) == std::vector<std::string>{"more-0.png", "more-1.png", "more-2.png",
+                                                                  "more-3.png", "more-4.png", "out.png", "taken.png"});
 }
 
 TEST_CASE("write_png_atomic reports what it cannot write as ImageIoError naming the file", "[image_io]") {
@@ -285,9 +286,7 @@ TEST_CASE("decoding a corrupt file throws ImageIoError naming the file", "[image
     CHECK_FALSE(pipeline::is_loadable_image(path));
     CHECK_THROWS_WITH(pipeline::decode_image(path), Contains("absent.png"));
   }
-  SECTION("an empty buffer") {
-    CHECK_THROWS_AS(pipeline::decode_image(Bytes{}), ImageIoError);
-  }
+  SECTION("an empty buffer") { CHECK_THROWS_AS(pipeline::decode_image(Bytes{}), ImageIoError); }
 }
 
 TEST_CASE("a hand-made PNG decodes to its samples", "[image_io]") {
@@ -329,10 +328,10 @@ TEST_CASE("the orientation tag is applied: a TIFF tagged 'rotate 90' decodes rot
 TEST_CASE("the EXIF orientation is applied: a PNG with an eXIf orientation of 6 decodes rotated", "[image_io]") {
   pipeline::test::TempFolder folder;
   // Big-endian EXIF (TIFF structure): one IFD, one entry: Orientation (0x0112), SHORT, count 1, value 6.
-  const Bytes exif = {'M', 'M', 0, 42, 0, 0, 0, 8,  // header, IFD at 8
-                      0, 1,                          // one entry
-                      0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0,  // Orientation = 6
-                      0, 0, 0, 0};                   // no next IFD
+  const Bytes exif = {'M',  'M',  0, 42, 0, 0, 0, 8,              // header, IFD at 8
+                      0,    1,                                    // one entry
+                      0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, 6, 0, 0,  // Orientation = 6
+                      0,    0,    0, 0};                          // no next IFD
   const fs::path path = folder.path() / "exif.png";
   write_file(path, make_png(3, 2, 0, {{10, 11, 12}, {20, 21, 22}}, {}, exif));
   check_rotated_clockwise(pipeline::decode_image(path));
@@ -344,7 +343,8 @@ TEST_CASE("write_png_atomic round-trips at every compression level, each PNG row
   // paeth for different rows; 8- and 16-bit, 1 to 4 bands (a filter's left neighbour is a whole pixel back).
   for (const int bands : {1, 2, 3, 4}) {
     for (const bool sixteen : {false, true}) {
-      Image image = sixteen ? noise16(67, 41, bands, 11 + bands) : pipeline::test::noise_image(67, 41, bands, 11 + bands);
+      Image image =
+          sixteen ? noise16(67, 41, bands, 11 + bands) : pipeline::test::noise_image(67, 41, bands, 11 + bands);
       for (int y = 0; y < 30; ++y) {
         std::uint8_t* row = image.row(y);
         for (std::size_t i = 0; i < image.row_bytes(); ++i) {

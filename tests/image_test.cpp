@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "pipeline/image.hpp"
+
+#include <catch2/catch.hpp>
 
 using pipeline::Image;
 using pipeline::SampleFormat;

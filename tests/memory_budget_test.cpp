@@ -1,7 +1,7 @@
 // The memory budget of file runs (FileJobOptions::memory_budget): what a job is estimated to take, that jobs wait
 // for room instead of running together beyond the budget, in every executor, that one over the whole budget fails
 // by name while the others are written, and that a stop reaches jobs still waiting.
-#include <catch2/catch.hpp>
+#include "pipeline/memory_budget.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,11 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/memory_budget.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/thread_pool_executor.hpp"
 #include "test_images.hpp"
@@ -111,8 +112,9 @@ TEST_CASE("a job over the whole budget fails by name with both sizes, and every 
       if (jobs[i].input == large) {
         CHECK_FALSE(record.ok());
         CHECK_FALSE(record.cancelled);
-        CHECK_THAT(record.error, Contains("needs about " + pipeline::format_bytes(estimate_of(large))) &&
-                                     Contains("more than the whole memory budget of " + pipeline::format_bytes(budget)));
+        CHECK_THAT(record.error,
+                   Contains("needs about " + pipeline::format_bytes(estimate_of(large))) &&
+                       Contains("more than the whole memory budget of " + pipeline::format_bytes(budget)));
         CHECK_FALSE(fs::exists(jobs[i].output));
       } else {
         CHECK(record.ok());

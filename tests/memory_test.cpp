@@ -1,9 +1,9 @@
 // The allocator tuning for image-sized buffers takes effect where it can (glibc's own allocator).
-#include <catch2/catch.hpp>
+#include "pipeline/memory.hpp"
 
 #include <cstdlib>
 
-#include "pipeline/memory.hpp"
+#include <catch2/catch.hpp>
 
 TEST_CASE("the allocator tuning takes effect on glibc, and says so where it cannot", "[memory]") {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)

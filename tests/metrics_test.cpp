@@ -1,12 +1,12 @@
 // Speedup, efficiency, the Karp-Flatt serial fraction, and the footprint counted from task records.
-#include <catch2/catch.hpp>
+#include "pipeline/metrics.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "pipeline/executor.hpp"
-#include "pipeline/metrics.hpp"
+#include <catch2/catch.hpp>
 
+#include "pipeline/executor.hpp"
 
 namespace {
 
@@ -78,10 +78,10 @@ TEST_CASE("footprint counts distinct processes, threads and cores over the recor
   CHECK(pipeline::footprint(batch).cores == 0);
 
   batch.tasks.push_back(ran(100, 100, 0, 0));
-  batch.tasks.push_back(ran(100, 101, 0, 1));   // same process, another thread, moved from cpu 0 to 1
-  batch.tasks.push_back(ran(100, 101, 1, 1));   // same thread again
-  batch.tasks.push_back(ran(200, 101, 2, -1));  // tid 101 again but in another process: another thread
-  batch.tasks.push_back(ran(200, 202, -1, -1));  // cpu unknown: no core counted
+  batch.tasks.push_back(ran(100, 101, 0, 1));     // same process, another thread, moved from cpu 0 to 1
+  batch.tasks.push_back(ran(100, 101, 1, 1));     // same thread again
+  batch.tasks.push_back(ran(200, 101, 2, -1));    // tid 101 again but in another process: another thread
+  batch.tasks.push_back(ran(200, 202, -1, -1));   // cpu unknown: no core counted
   batch.tasks.push_back(pipeline::TaskResult{});  // never ran (pid 0): not counted at all
   const auto seen = pipeline::footprint(batch);
   CHECK(seen.processes == 2);

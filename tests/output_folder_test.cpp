@@ -1,14 +1,15 @@
 // Writing a batch's results as PNG files named after their sources.
-#include <catch2/catch.hpp>
+#include "pipeline/output_folder.hpp"
 
 #include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/output_folder.hpp"
 #include "pipeline/task.hpp"
 #include "test_images.hpp"
 

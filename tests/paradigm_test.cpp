@@ -1,10 +1,11 @@
 // Paradigms as a type: their names are the executors' names, and a name of another executor has no paradigm.
-#include <catch2/catch.hpp>
+#include "pipeline/paradigm.hpp"
 
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/executors.hpp"
-#include "pipeline/paradigm.hpp"
 
 TEST_CASE("every paradigm's name gives the paradigm back", "[paradigm]") {
   for (const pipeline::Paradigm paradigm : pipeline::all_paradigms()) {

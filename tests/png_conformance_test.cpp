@@ -1,13 +1,13 @@
 // Every PNG the library writes, read back by libpng itself with every CRC checked (support/strict_png.hpp): odd
 // sizes (1x1, one row, one column, widths that are not a multiple of the vector widths), every layout the encoder
 // writes (grey, grey+alpha, RGB, RGBA; 8 and 16 bits) and every compression level, stored (0) included.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
@@ -26,8 +26,8 @@ Image sixteen_bit_noise(int width, int height, int bands, std::uint64_t seed) {
   return image;
 }
 
-const std::vector<std::pair<int, int>> odd_sizes{
-    {1, 1}, {1, 37}, {53, 1}, {7, 5}, {9, 3}, {15, 2}, {17, 4}, {31, 3}, {33, 2}, {63, 3}, {65, 2}, {127, 2}, {129, 3}};
+const std::vector<std::pair<int, int>> odd_sizes{{1, 1},  {1, 37}, {53, 1}, {7, 5},  {9, 3},   {15, 2}, {17, 4},
+                                                 {31, 3}, {33, 2}, {63, 3}, {65, 2}, {127, 2}, {129, 3}};
 
 }  // namespace
 
@@ -43,7 +43,7 @@ TEST_CASE("every PNG the encoder writes passes libpng with strict CRC checks and
     const auto path = temp.path() / "out.png";
     pipeline::write_png_atomic(image, path, compression);
     INFO(width << "x" << height << ", " << bands << " band(s), " << (format == SampleFormat::u8 ? 8 : 16)
-                << " bits, level " << compression);
+               << " bits, level " << compression);
     pipeline::test::StrictPng png;
     REQUIRE_NOTHROW(png = pipeline::test::read_png_strictly(path));
     CHECK(png.chunks == std::vector<std::string>{"IHDR", "IDAT", "IEND"});

@@ -2,8 +2,6 @@
 // The crashing filters must run inside the workers, so this test executable is its own worker (see
 // self_worker_test.cpp): the pool starts it again with --pipeline-worker.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,14 +11,16 @@
 #include <stdexcept>
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "log_capture.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/shared_image_memory.hpp"
-#include "process_pool/wire.hpp"
 #include "pipeline/worker.hpp"
-#include "log_capture.hpp"
+#include "process_pool/wire.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
 #include "worker_wire.hpp"
@@ -72,7 +72,8 @@ void register_test_filters() {
       ::raise(SIGKILL);
     }
   });
-  pipeline::register_filter("fat-output", [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
+  pipeline::register_filter("fat-output",
+                            [](const std::optional<std::string>&) { return std::make_shared<FatOutputFilter>(); });
 }
 
 // A worker that follows the protocol up to its chain, then answers every task with garbage: started as
@@ -98,7 +99,8 @@ int serve_garbage() {
 pipeline::Batch batch_with_marked_image() {
   pipeline::Batch batch;
   for (int i = 0; i < 4; ++i) {
-    batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(i == 2 ? marked_width : 16, 12, 3, 100 + i)});
+    batch.push_back(
+        {"img-" + std::to_string(i), pipeline::test::noise_image(i == 2 ? marked_width : 16, 12, 3, 100 + i)});
   }
   return batch;
 }
@@ -160,7 +162,8 @@ TEST_CASE("a worker killed mid-batch is replaced and its image retried, the batc
   CHECK(no_children_left());
 }
 
-TEST_CASE("in shared image memory, a worker killed with two images in flight is replaced and both are done", "[crash][shared-memory]") {
+TEST_CASE("in shared image memory, a worker killed with two images in flight is replaced and both are done",
+          "[crash][shared-memory]") {
   // Each case runs in a process of its own: turning shared image memory on here leaves the other cases alone.
   REQUIRE(pipeline::use_shared_image_memory());
   pipeline::test::TempFolder folder;
@@ -183,10 +186,12 @@ TEST_CASE("in shared image memory, a worker killed with two images in flight is 
   CHECK(no_children_left());
 }
 
-TEST_CASE("in shared image memory, an output of another geometry than grey comes back inline, intact", "[crash][shared-memory]") {
+TEST_CASE("in shared image memory, an output of another geometry than grey comes back inline, intact",
+          "[crash][shared-memory]") {
   REQUIRE(pipeline::use_shared_image_memory());
   const auto chain = pipeline::parse_filter_chain("fat-output");
-  const pipeline::Batch batch{{"a", pipeline::test::noise_image(40, 30, 3, 7)}, {"b", pipeline::test::noise_image(9, 5, 1, 8)}};
+  const pipeline::Batch batch{{"a", pipeline::test::noise_image(40, 30, 3, 7)},
+                              {"b", pipeline::test::noise_image(9, 5, 1, 8)}};
   const auto result = pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
   CHECK(result.in_place_tasks == 0);  // the grey output allocated for each was not the output
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -219,7 +224,8 @@ TEST_CASE("a worker killed during a file job is replaced, the job retried, and i
   // Dies on the marked image the first time, as if in the middle of writing its output.
   const auto chain = pipeline::parse_filter_chain("leave-temporary-and-die=" + out.string());
   LogCapture log;
-  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run_files(chain, jobs, {});
+  const auto result =
+      pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run_files(chain, jobs, {});
 
   CHECK(std::filesystem::exists(folder.path() / "died-once"));
   REQUIRE(result.tasks.size() == jobs.size());
@@ -273,8 +279,8 @@ TEST_CASE("max_retries = 0 gives an image up after the first death", "[crash]") 
 
 TEST_CASE("a worker that exits is told apart from one that is killed", "[crash]") {
   const auto chain = pipeline::parse_filter_chain("exit-9");
-  const auto result =
-      pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch_with_marked_image());
+  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker())
+                          .run(chain, batch_with_marked_image());
   CHECK_THAT(result.tasks[2].record.error, Catch::Contains("exited with code 9") && !Catch::Contains("signal"));
   CHECK(result.failure_count() == 1);
   CHECK(no_children_left());
@@ -300,15 +306,16 @@ TEST_CASE("a worker that sends a malformed frame is killed and replaced, its ima
   const auto result = pipeline::ProcessPoolExecutor(1, options).run(pipeline::parse_filter_chain("blur"), batch);
   REQUIRE(result.tasks.size() == 2);
   for (const auto& task : result.tasks) {
-    CHECK_THAT(task.record.error, Catch::Contains("broke the protocol") && Catch::Contains("bad magic") &&
-                                      Catch::Contains("2 attempts"));
+    CHECK_THAT(task.record.error,
+               Catch::Contains("broke the protocol") && Catch::Contains("bad magic") && Catch::Contains("2 attempts"));
   }
   CHECK(no_children_left());
 }
 
-TEST_CASE("a worker killed during a file job gives its share of the memory budget back: with room for one image "
-          "at a time the batch completes",
-          "[crash][files][memory_budget]") {
+TEST_CASE(
+    "a worker killed during a file job gives its share of the memory budget back: with room for one image "
+    "at a time the batch completes",
+    "[crash][files][memory_budget]") {
   pipeline::test::TempFolder folder;
   const auto out = folder.path() / "out";
   const auto batch = batch_with_marked_image();

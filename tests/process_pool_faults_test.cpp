@@ -2,8 +2,6 @@
 // the batch completes; only a program that never starts at all ends the run. This executable is its own worker
 // (as process_pool_crash_test.cpp), so its misbehaving filters run inside the workers.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,13 +14,15 @@
 #include <string_view>
 #include <thread>
 
+#include <catch2/catch.hpp>
+
+#include "folders.hpp"
+#include "log_capture.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/metrics.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/worker.hpp"
-#include "folders.hpp"
-#include "log_capture.hpp"
 #include "test_images.hpp"
 #include "worker_faults.hpp"
 
@@ -50,7 +50,8 @@ void hold_or_kill(const Image& input, const std::string& out) {
   const std::string temporary = std::string(".") + held_output + ".";
   for (int waited_ms = 0; waited_ms < 60'000; waited_ms += 2) {
     const auto hidden = pipeline::test::hidden_files_in(out);
-    if (std::any_of(hidden.begin(), hidden.end(), [&](const std::string& name) { return name.starts_with(temporary); })) {
+    if (std::any_of(hidden.begin(), hidden.end(),
+                    [&](const std::string& name) { return name.starts_with(temporary); })) {
       std::ofstream(fs::path(out).parent_path() / "saw-temporary");
       break;
     }
@@ -139,7 +140,8 @@ class StartDeaths {
 pipeline::Batch batch_with_marked_image() {
   pipeline::Batch batch;
   for (int i = 0; i < 6; ++i) {
-    batch.push_back({"img-" + std::to_string(i), pipeline::test::noise_image(i == 2 ? marked_width : 16, 12, 3, 40 + i)});
+    batch.push_back(
+        {"img-" + std::to_string(i), pipeline::test::noise_image(i == 2 ? marked_width : 16, 12, 3, 40 + i)});
   }
   return batch;
 }
@@ -187,7 +189,8 @@ TEST_CASE("a filter that never returns is cut by the task timeout and one that a
   pipeline::test::TempFolder folder;
   const auto batch = batch_with_marked_image();
   pipeline::ProcessPoolExecutor processes(2, with_task_timeout(1.0));
-  check_all_done(batch, processes.run(pipeline::parse_filter_chain("hang-once=" + (folder.path() / "hung").string()), batch));
+  check_all_done(batch,
+                 processes.run(pipeline::parse_filter_chain("hang-once=" + (folder.path() / "hung").string()), batch));
 
   const auto always = processes.run(pipeline::parse_filter_chain("hang-always"), batch);
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -216,7 +219,8 @@ TEST_CASE("replacements killed as they start are started again, and the batch co
   processes.start();  // the first workers start before any death is added
   // The frozen worker's replacement dies as it starts, and so does the next: two failed starts in a row.
   deaths.add(2);
-  const auto result = processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch);
+  const auto result =
+      processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch);
   CHECK(deaths.taken() == 2);
   check_all_done(batch, result);
   // The attempts charged to the image: only the freeze, not the deaths at start-up (max_retries is 1).
@@ -231,9 +235,9 @@ TEST_CASE("replacements that keep dying as they start end the run after a bounde
   processes.start();
   deaths.add(50);
   const auto batch = batch_with_marked_image();
-  CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch),
-                    Catch::Contains("failed before its handshake (6 starts in a row)") &&
-                        Catch::Contains("killed by signal 9"));
+  CHECK_THROWS_WITH(
+      processes.run(pipeline::parse_filter_chain("freeze-once=" + (folder.path() / "froze").string()), batch),
+      Catch::Contains("failed before its handshake (6 starts in a row)") && Catch::Contains("killed by signal 9"));
   CHECK(deaths.taken() == 6);  // 2 workers + 3 more failed starts in a row allowed, and the one over the bound
   CHECK(no_children_left());
 }
@@ -248,7 +252,8 @@ TEST_CASE("a worker that never says hello is killed by the start-up timeout, and
   CHECK(no_children_left());
 }
 
-TEST_CASE("a run given up mid-write leaves no temporary output of the jobs in flight, and no worker", "[faults][files]") {
+TEST_CASE("a run given up mid-write leaves no temporary output of the jobs in flight, and no worker",
+          "[faults][files]") {
   // One worker holds a half-written output (its temporary file) and hangs; the other dies once that file exists,
   // and every replacement dies as it starts: the run is given up with the first worker's jobs in flight. Nothing
   // else removes the temporary file: only the pool's giving up, as it kills that worker.
@@ -286,19 +291,21 @@ TEST_CASE("the task timeout is the larger of its seconds and its multiple of the
   pipeline::test::TempFolder folder;
   const auto marker = folder.path() / "stuck";
   pipeline::Batch batch;  // run in this order, largest first, one at a time
-  for (int i = 0; i < 3; ++i) batch.push_back({"usual-" + std::to_string(i), pipeline::test::noise_image(usual_width, 12, 3, 20 + i)});
+  for (int i = 0; i < 3; ++i)
+    batch.push_back({"usual-" + std::to_string(i), pipeline::test::noise_image(usual_width, 12, 3, 20 + i)});
   batch.push_back({"slow", pipeline::test::noise_image(slow_width, 12, 3, 30)});
   batch.push_back({"stuck", pipeline::test::noise_image(marked_width, 12, 3, 31)});
   auto options = pipeline::ProcessPoolOptions::self_worker();
   options.task_timeout = {0.5, 150.0};
   pipeline::test::LogCapture log;
-  const auto result = pipeline::ProcessPoolExecutor(1, options).run(pipeline::parse_filter_chain("paced=" + marker.string()), batch);
+  const auto result =
+      pipeline::ProcessPoolExecutor(1, options).run(pipeline::parse_filter_chain("paced=" + marker.string()), batch);
   INFO(log.text());
   check_all_done(batch, result);
 
   const auto& slow = result.tasks[3].record;
   CHECK(slow.seconds() > options.task_timeout.seconds);  // beyond the floor...
-  CHECK(slow.pid == result.tasks[2].record.pid);          // ...yet not killed: a killed worker is replaced
+  CHECK(slow.pid == result.tasks[2].record.pid);         // ...yet not killed: a killed worker is replaced
   CHECK_THAT(log.text(), !Catch::Contains("'slow'"));
 
   // The stuck task was cut at 150 times the median of the four tasks done before it, and retried.

@@ -1,16 +1,16 @@
 // The process pool with the real worker program (image-pipeline-worker, found in the build tree by itself).
-#include <catch2/catch.hpp>
-
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <set>
 
+#include <catch2/catch.hpp>
+
+#include "file_jobs.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
@@ -18,7 +18,6 @@
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
 #include "pipeline/worker_program.hpp"
-#include "file_jobs.hpp"
 #include "test_images.hpp"
 
 using pipeline::Batch;
@@ -122,7 +121,8 @@ TEST_CASE("each worker is a process of its own, and the records say where and ho
   CHECK(pids.size() == 2);
 }
 
-TEST_CASE("the pool keeps its workers between runs, and neither they nor a descriptor outlive the executor", "[processes]") {
+TEST_CASE("the pool keeps its workers between runs, and neither they nor a descriptor outlive the executor",
+          "[processes]") {
   const auto chain = pipeline::parse_filter_chain("blur");
   for (const Transport transport : {Transport::shared_memory, Transport::pipe}) {
     INFO(pipeline::to_string(transport));
@@ -136,7 +136,7 @@ TEST_CASE("the pool keeps its workers between runs, and neither they nor a descr
       CHECK(pids_of(first).size() == 2);  // a run that starts its workers waits for all of them
       // The same processes served the second run (one of them may have done it all before the other had the chain).
       for (const auto pid : pids_of(second)) CHECK(pids_of(first).count(pid) == 1);
-      CHECK(second.startup_seconds() == 0.0);    // and the second paid no start-up
+      CHECK(second.startup_seconds() == 0.0);  // and the second paid no start-up
       const auto pids = processes.worker_pids();
       CHECK(std::set<std::int64_t>(pids.begin(), pids.end()) == pids_of(first));
       for (const auto pid : pids) CHECK(::kill(static_cast<pid_t>(pid), 0) == 0);  // alive between runs
@@ -243,7 +243,8 @@ TEST_CASE("a worker that died between runs is replaced at the next run, and the 
   CHECK(no_children_left());
 }
 
-TEST_CASE("profiled stages and pixel counts come back from the workers, and each task is reported once", "[processes]") {
+TEST_CASE("profiled stages and pixel counts come back from the workers, and each task is reported once",
+          "[processes]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,brightness=1.5");
   const Batch batch = uneven_batch(7);
   for (const Transport transport : {Transport::shared_memory, Transport::pipe}) {
@@ -299,7 +300,8 @@ TEST_CASE("a segment grows when a larger image comes, for the same worker", "[pr
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
   Batch batch;
   for (const int side : {16, 64, 700, 32, 1100}) {
-    batch.push_back({"side-" + std::to_string(side), pipeline::test::noise_image(side, side, 3, static_cast<std::uint64_t>(side))});
+    batch.push_back(
+        {"side-" + std::to_string(side), pipeline::test::noise_image(side, side, 3, static_cast<std::uint64_t>(side))});
   }
   const auto expected = pipeline::SequentialExecutor().run(chain, batch);
   const auto result = ProcessPoolExecutor(1).run(chain, batch);
@@ -360,7 +362,8 @@ TEST_CASE("a worker program that does not exist is a clear error from run()", "[
   ProcessPoolOptions options;
   options.worker_program = "/nonexistent/image-pipeline-worker";
   ProcessPoolExecutor processes(2, options);
-  CHECK_THROWS_AS(processes.run(pipeline::parse_filter_chain("blur"), uneven_batch(2)), pipeline::WorkerProgramNotFound);
+  CHECK_THROWS_AS(processes.run(pipeline::parse_filter_chain("blur"), uneven_batch(2)),
+                  pipeline::WorkerProgramNotFound);
   CHECK_THROWS_WITH(processes.run(pipeline::parse_filter_chain("blur"), uneven_batch(2)),
                     Catch::Contains("/nonexistent/image-pipeline-worker"));
 }
@@ -378,11 +381,11 @@ TEST_CASE("a program that is not a worker is a clear error from run(), and is re
   CHECK(no_children_left());
 }
 
-TEST_CASE("a chain with a filter the worker program lacks is refused, and the pool runs other chains after", "[processes]") {
+TEST_CASE("a chain with a filter the worker program lacks is refused, and the pool runs other chains after",
+          "[processes]") {
   // Registered here only: image-pipeline-worker has never heard of it (a self worker would, see self_worker_test).
-  pipeline::register_filter("only-in-this-process", [](const std::optional<std::string>&) {
-    return std::make_shared<OnlyInThisProcess>();
-  });
+  pipeline::register_filter("only-in-this-process",
+                            [](const std::optional<std::string>&) { return std::make_shared<OnlyInThisProcess>(); });
   const auto chain = pipeline::parse_filter_chain("grayscale,only-in-this-process");
   // And says how to fix it: this program as its own worker.
   CHECK_THROWS_WITH(ProcessPoolExecutor(2).run(chain, uneven_batch(2)),

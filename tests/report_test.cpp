@@ -1,13 +1,13 @@
 // The reports drawn from task records: the terminal timeline, stage totals (--profile-filters) and where they
 // appear in the text, JSON, Markdown and trace outputs.
-#include <catch2/catch.hpp>
+#include "pipeline/report.hpp"
 
 #include <string>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/analysis.hpp"
-#include "pipeline/report.hpp"
 
 using Catch::Matchers::Contains;
 
@@ -106,7 +106,8 @@ TEST_CASE("without profiling there are no stage totals and no stage table", "[re
   CHECK_THAT(text, Contains("Timelines") && Contains("sequential x1"));
 }
 
-TEST_CASE("profiled stages appear in the terminal table, the Markdown, the JSON and as nested trace slices", "[report]") {
+TEST_CASE("profiled stages appear in the terminal table, the Markdown, the JSON and as nested trace slices",
+          "[report]") {
   auto record = task("photo.jpg", 0, 1.0, 1.010);
   record.stages = {{"grayscale", 1.0, 1.002}, {"sobel", 1.002, 1.010}};
   pipeline::Comparison comparison;
@@ -149,7 +150,8 @@ TEST_CASE("profiled stages appear in the terminal table, the Markdown, the JSON 
   CHECK(stage_slices == 2);
 }
 
-TEST_CASE("the method line says whether the process pool's images went in place, by copy, or through pipes", "[report]") {
+TEST_CASE("the method line says whether the process pool's images went in place, by copy, or through pipes",
+          "[report]") {
   const auto method_for = [](const std::string& transport, std::size_t in_place) {
     pipeline::Comparison comparison;
     pipeline::ComparisonRun baseline;
@@ -169,24 +171,29 @@ TEST_CASE("the method line says whether the process pool's images went in place,
   CHECK_THAT(method_for("pipe", 0), Contains("through pipes"));
 }
 
-TEST_CASE("the writers state the analysis they are given, and analyse the comparison themselves without one", "[report]") {
+TEST_CASE("the writers state the analysis they are given, and analyse the comparison themselves without one",
+          "[report]") {
   pipeline::Comparison comparison;
   comparison.runs.resize(2);
   comparison.runs[0].batch = batch_of("sequential", 1, 0.0, 0.02, {task("a", 0, 0.0, 0.01), task("b", 0, 0.01, 0.02)});
   comparison.runs[0].seconds = {0.02, 0.02, 0.02};
-  comparison.runs[1].batch = batch_of("threads", 2, 0.0, 0.0125, {task("a", 0, 0.0, 0.0125), task("b", 1, 0.0, 0.0125)});
+  comparison.runs[1].batch =
+      batch_of("threads", 2, 0.0, 0.0125, {task("a", 0, 0.0, 0.0125), task("b", 1, 0.0, 0.0125)});
   comparison.runs[1].seconds = {0.0125, 0.0125, 0.0125};
   comparison.runs[1].speedup = 1.6;  // Karp-Flatt 0.250
   comparison.runs[1].efficiency = 0.8;
   const pipeline::RunConditions conditions{};
 
   auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
-  CHECK(pipeline::format_comparison(comparison, conditions) == pipeline::format_comparison(comparison, conditions, analysis));
-  CHECK(pipeline::comparison_json(comparison, conditions) == pipeline::comparison_json(comparison, conditions, analysis));
+  CHECK(pipeline::format_comparison(comparison, conditions) ==
+        pipeline::format_comparison(comparison, conditions, analysis));
+  CHECK(pipeline::comparison_json(comparison, conditions) ==
+        pipeline::comparison_json(comparison, conditions, analysis));
   CHECK(pipeline::comparison_csv(comparison) == pipeline::comparison_csv(comparison, analysis));
   CHECK(pipeline::comparison_markdown(comparison, conditions) ==
         pipeline::comparison_markdown(comparison, conditions, analysis));
-  CHECK(pipeline::comparison_html(comparison, conditions) == pipeline::comparison_html(comparison, conditions, analysis));
+  CHECK(pipeline::comparison_html(comparison, conditions) ==
+        pipeline::comparison_html(comparison, conditions, analysis));
 
   // Figures no writer could derive from the comparison: each must come from the analysis.
   const std::string sentence = "A sentence only the given analysis holds.";
@@ -198,7 +205,8 @@ TEST_CASE("the writers state the analysis they are given, and analyse the compar
   const std::string markdown = pipeline::comparison_markdown(comparison, conditions, analysis);
   CHECK_THAT(markdown, Contains(sentence));
   CHECK_THAT(line_of(markdown, "| threads |"), Contains("0.500"));
-  CHECK_THAT(pipeline::comparison_html(comparison, conditions, analysis), Contains(sentence) && Contains("<td>0.500</td>"));
+  CHECK_THAT(pipeline::comparison_html(comparison, conditions, analysis),
+             Contains(sentence) && Contains("<td>0.500</td>"));
   CHECK_THAT(pipeline::comparison_csv(comparison, analysis), Contains(",0.5,"));
   const auto json = nlohmann::json::parse(pipeline::comparison_json(comparison, conditions, analysis));
   CHECK(json["analysis"]["observations"][0] == sentence);

@@ -1,13 +1,13 @@
 // The running median behind the process pool's task timeout (ProcessPoolOptions::TaskTimeout::median_multiple):
 // private to the library (libpipeline/src/process_pool/running_median.hpp), checked here against a median computed
 // by sorting.
-#include <catch2/catch.hpp>
+#include "process_pool/running_median.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
-#include "process_pool/running_median.hpp"
+#include <catch2/catch.hpp>
 
 using pipeline::detail::RunningMedian;
 
@@ -91,7 +91,8 @@ TEST_CASE("the running median is right after every value of a long stream", "[ru
     median.add(values[i]);
     so_far.push_back(values[i]);
     if (median.median() != sorted_median(so_far)) {
-      FAIL_CHECK("after " << so_far.size() << " values: " << median.median() << " instead of " << sorted_median(so_far));
+      FAIL_CHECK("after " << so_far.size() << " values: " << median.median() << " instead of "
+                          << sorted_median(so_far));
       break;
     }
   }

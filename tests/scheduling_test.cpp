@@ -1,9 +1,9 @@
 // The order in which the pools hand out images (largest first, executor.hpp), and that results keep input order.
-#include <catch2/catch.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -27,8 +27,7 @@ TEST_CASE("largest_first orders a batch by pixel count, largest first, input ord
   CHECK(pipeline::largest_first({}).empty());
 }
 
-TEST_CASE("one-worker pools run the largest images first and still return results in input order",
-          "[scheduling]") {
+TEST_CASE("one-worker pools run the largest images first and still return results in input order", "[scheduling]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
   const auto batch = batch_of_widths({16, 400, 64, 250, 16, 900});
   std::vector<std::string> expected;

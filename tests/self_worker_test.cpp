@@ -1,9 +1,9 @@
 // A program with a filter of its own serves as its own process-pool worker: one call at the top of main.
 // This test executable is such a program: the pool starts it again with --pipeline-worker.
 #define CATCH_CONFIG_RUNNER  // our own main (it must serve as a worker before Catch2 sees the arguments)
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
@@ -26,16 +26,16 @@ int main(int argc, char** argv) {
   });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
   // Too late for the workers: they serve with the filters registered before maybe_serve_worker().
-  pipeline::register_filter("late", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
-    return std::make_shared<Late>();
-  });
+  pipeline::register_filter(
+      "late", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Late>(); });
   return Catch::Session().run(argc, argv);
 }
 
 TEST_CASE("a program's own filter runs in the process pool when the program is its own worker", "[self-worker]") {
   const auto chain = pipeline::parse_filter_chain("blur,invert");
   pipeline::Batch batch;
-  for (int i = 0; i < 5; ++i) batch.push_back({"n" + std::to_string(i), pipeline::test::noise_image(30 + i, 20, 3, 7 + i)});
+  for (int i = 0; i < 5; ++i)
+    batch.push_back({"n" + std::to_string(i), pipeline::test::noise_image(30 + i, 20, 3, 7 + i)});
 
   const auto expected = pipeline::SequentialExecutor().run(chain, batch);
   const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
@@ -47,12 +47,14 @@ TEST_CASE("a program's own filter runs in the process pool when the program is i
   }
 }
 
-TEST_CASE("a filter registered after maybe_serve_worker() is refused by the workers with the fix named", "[self-worker]") {
+TEST_CASE("a filter registered after maybe_serve_worker() is refused by the workers with the fix named",
+          "[self-worker]") {
   const auto chain = pipeline::parse_filter_chain("blur,late");
   pipeline::Batch batch{{"one", pipeline::test::noise_image(8, 6, 3, 1)}};
-  CHECK_THROWS_WITH(pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch),
-                    Catch::Contains("unknown filter 'late'") &&
-                        Catch::Contains("register every filter of the chain before calling pipeline::maybe_serve_worker"));
+  CHECK_THROWS_WITH(
+      pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch),
+      Catch::Contains("unknown filter 'late'") &&
+          Catch::Contains("register every filter of the chain before calling pipeline::maybe_serve_worker"));
 }
 
 TEST_CASE("self_worker() names this very program with the worker flag", "[self-worker]") {

@@ -1,5 +1,5 @@
 // The sequential baseline: every image in the calling thread, in order, each task recorded.
-#include <catch2/catch.hpp>
+#include "pipeline/sequential_executor.hpp"
 
 #include <unistd.h>
 
@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/filters.hpp"
-#include "pipeline/sequential_executor.hpp"
 #include "reference_filters.hpp"
 #include "test_images.hpp"
 

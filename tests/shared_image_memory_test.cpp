@@ -1,19 +1,20 @@
 // Shared image memory: where images live once it is on, how its blocks are reused, and the process pool passing
 // images in place through it. Each case runs in a process of its own (ctest runs cases one by one), so turning it
 // on in one case leaves the others on the heap.
-#include <catch2/catch.hpp>
+#include "pipeline/shared_image_memory.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <vector>
 #include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/sequential_executor.hpp"
-#include "pipeline/shared_image_memory.hpp"
 #include "test_images.hpp"
 
 using pipeline::Batch;
@@ -36,7 +37,8 @@ Batch photo_sized_batch(std::size_t count, std::uint64_t seed) {
   Batch batch;
   for (std::size_t i = 0; i < count; ++i) {
     const int width = 96 + 37 * static_cast<int>(i % 4);
-    batch.push_back({"image-" + std::to_string(i), pipeline::test::noise_image(width, 64 + static_cast<int>(i), 3, seed + i)});
+    batch.push_back(
+        {"image-" + std::to_string(i), pipeline::test::noise_image(width, 64 + static_cast<int>(i), 3, seed + i)});
   }
   return batch;
 }
@@ -98,7 +100,8 @@ TEST_CASE("freed blocks are reused, neighbours merged, so the same sizes land wh
   CHECK(pipeline::shared_image_memory_use().blocks == 2);
 }
 
-TEST_CASE("the process pool passes images in shared image memory in place, with identical outputs", "[shared-memory][processes]") {
+TEST_CASE("the process pool passes images in shared image memory in place, with identical outputs",
+          "[shared-memory][processes]") {
   turn_on();
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const Batch batch = photo_sized_batch(8, 100);
@@ -125,7 +128,8 @@ TEST_CASE("the process pool passes images in shared image memory in place, with 
   }
 }
 
-TEST_CASE("images made before shared image memory, and piped pools, still travel by copy", "[shared-memory][processes]") {
+TEST_CASE("images made before shared image memory, and piped pools, still travel by copy",
+          "[shared-memory][processes]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
   Batch batch = photo_sized_batch(3, 200);  // on the heap
   turn_on();

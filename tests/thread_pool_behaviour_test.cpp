@@ -1,8 +1,6 @@
 // The thread pool executor: order, records, failures confined to their image, identity with the sequential run,
 // real use of several threads (made deterministic with a rendezvous, not left to timing), one pool kept across
 // runs, and file jobs (decode, chain, write on the pool's threads).
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "file_jobs.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -24,7 +25,6 @@
 #include "pipeline/metrics.hpp"
 #include "pipeline/sequential_executor.hpp"
 #include "pipeline/thread_pool_executor.hpp"
-#include "file_jobs.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -298,12 +298,14 @@ TEST_CASE("a thread pool that was not started starts itself on the first run, an
   CHECK(all.size() <= 2);
 }
 
-TEST_CASE("run_files on the thread pool writes the same files and records as the sequential executor", "[threads][files]") {
+TEST_CASE("run_files on the thread pool writes the same files and records as the sequential executor",
+          "[threads][files]") {
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 900);
   std::vector<pipeline::FileJob> thread_jobs;
-  for (const auto& job : sequential_jobs) thread_jobs.push_back({job.input, temp.path() / "threads" / job.output.filename()});
+  for (const auto& job : sequential_jobs)
+    thread_jobs.push_back({job.input, temp.path() / "threads" / job.output.filename()});
   fs::create_directories(temp.path() / "threads");
 
   const auto sequential = pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.png_compression = 1});

@@ -1,10 +1,11 @@
 // The wire protocol as pure functions over byte buffers: round trips, and rejection of every kind of bad frame.
-#include <catch2/catch.hpp>
+#include "process_pool/wire.hpp"
 
 #include <cstring>
 #include <functional>
 
-#include "process_pool/wire.hpp"
+#include <catch2/catch.hpp>
+
 #include "test_images.hpp"
 
 namespace wire = pipeline::wire;
@@ -94,7 +95,8 @@ TEST_CASE("a handshake with shared image memory must give it a descriptor of its
   wire::Handshake pipe;
   pipe.arena_fd = 4;
   pipe.arena_bytes = 4096;
-  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))), Catch::Contains("pipe transport"));
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))),
+                    Catch::Contains("pipe transport"));
 
   wire::Handshake shared;
   shared.transport = pipeline::Transport::shared_memory;
@@ -128,7 +130,8 @@ TEST_CASE("images and output areas in shared image memory are checked against it
   const auto got = wire::decode_result(payload_of(wire::encode_result(result)), {0, 20000});
   REQUIRE(got.output_in_segment);
   CHECK(got.output_in_segment->memory == wire::Memory::arena);
-  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result)), {20000, 0}), Catch::Contains("none is mapped"));
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result)), {20000, 0}),
+                    Catch::Contains("none is mapped"));
 }
 
 TEST_CASE("a handshake whose transport and segment disagree is rejected", "[wire]") {
@@ -136,7 +139,8 @@ TEST_CASE("a handshake whose transport and segment disagree is rejected", "[wire
   constexpr std::size_t transport_at = 2 + 2 + 12 + 8;
   wire::Handshake pipe;
   pipe.segment_fd = 3;  // a segment with the pipe transport
-  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))), Catch::Contains("pipe transport"));
+  CHECK_THROWS_WITH(wire::decode_handshake(payload_of(wire::encode_handshake(pipe))),
+                    Catch::Contains("pipe transport"));
 
   wire::Handshake shared;
   shared.transport = pipeline::Transport::shared_memory;
@@ -187,11 +191,13 @@ TEST_CASE("hello and error frames survive the round trip", "[wire]") {
   const auto hello = wire::decode_hello(wire::split_frame(wire::encode_hello({wire::protocol_version, 4242})).payload);
   CHECK(hello.version == wire::protocol_version);
   CHECK(hello.pid == 4242);
-  CHECK(wire::decode_error(wire::split_frame(wire::encode_error("unknown filter 'x'")).payload) == "unknown filter 'x'");
+  CHECK(wire::decode_error(wire::split_frame(wire::encode_error("unknown filter 'x'")).payload) ==
+        "unknown filter 'x'");
 }
 
 TEST_CASE("a task keeps its index, name and every sample of any layout", "[wire]") {
-  for (const Image& image : {pipeline::test::noise_image(7, 5, 3, 1), rgba16(3, 2), pipeline::test::noise_image(1, 1, 1, 2)}) {
+  for (const Image& image :
+       {pipeline::test::noise_image(7, 5, 3, 1), rgba16(3, 2), pipeline::test::noise_image(1, 1, 1, 2)}) {
     const auto frame = wire::encode_task(77, "photo.jpg", image);
     CHECK(frame.size() == wire::task_frame_bytes("photo.jpg", image));
     const auto task = wire::decode_task(wire::split_frame(frame).payload);
@@ -343,7 +349,8 @@ TEST_CASE("a file task with an impossible compression or path is rejected", "[wi
   payload[compression_at + 1] = 4;  // the fail-on level after it: 0..3
   CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("fail-on level 4"));
 
-  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", 6}))), Catch::Contains("empty path"));
+  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", 6}))),
+                    Catch::Contains("empty path"));
   CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, std::string("a\0b", 3), "b", 6}))),
                     Catch::Contains("NUL"));
 }
@@ -382,7 +389,8 @@ TEST_CASE("a failed result carries its error and no image", "[wire]") {
   CHECK(got.output.empty());
 
   sent.output = Image(2, 2);  // an error and an image: which is it?
-  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(sent))), Catch::Contains("failed task with an output"));
+  CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(sent))),
+                    Catch::Contains("failed task with an output"));
 }
 
 TEST_CASE("every truncation of a frame is rejected", "[wire]") {

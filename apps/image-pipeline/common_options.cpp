@@ -29,7 +29,8 @@ void add_vips_options(CLI::App& command, CommonOptions& options) {
 }
 
 void add_transport_option(CLI::App& command, CommonOptions& options) {
-  command.add_option("--transport", options.transport, "How the process pool moves pixels: shm (shared memory) or pipe")
+  command
+      .add_option("--transport", options.transport, "How the process pool moves pixels: shm (shared memory) or pipe")
       ->check(CLI::IsMember({"shm", "pipe"}))
       ->capture_default_str();
 }

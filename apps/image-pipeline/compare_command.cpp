@@ -11,6 +11,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "exit_status.hpp"
+#include "output_checks.hpp"
 #include "pipeline/comparison.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executors.hpp"
@@ -18,8 +20,6 @@
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/shared_image_memory.hpp"
-#include "exit_status.hpp"
-#include "output_checks.hpp"
 #include "progress_bar.hpp"
 #include "stop_on_signal.hpp"
 
@@ -37,14 +37,15 @@ std::pair<int, int> parse_size(const std::string& text, const pipeline::DecodeOp
   char extra = 0;
   if (std::sscanf(text.c_str(), "%d%c%d%c", &width, &separator, &height, &extra) != 3 ||
       (separator != 'x' && separator != 'X') || width < 1 || height < 1) {
-    throw CLI::ValidationError("--size", "expected WIDTHxHEIGHT with positive numbers, e.g. 1920x1080, got '" + text + "'");
+    throw CLI::ValidationError("--size",
+                               "expected WIDTHxHEIGHT with positive numbers, e.g. 1920x1080, got '" + text + "'");
   }
   const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
   const std::uint64_t limit = pipeline::effective_max_pixels(decode);
   if (pixels > limit) {
-    throw CLI::ValidationError("--size", fmt::format("{} is {} pixels, over the limit of {}{}", text, pixels, limit,
-                                                     limit == decode.max_pixels ? " (--max-pixels)"
-                                                                                : ", the most one image may hold"));
+    throw CLI::ValidationError(
+        "--size", fmt::format("{} is {} pixels, over the limit of {}{}", text, pixels, limit,
+                              limit == decode.max_pixels ? " (--max-pixels)" : ", the most one image may hold"));
   }
   return {width, height};
 }
@@ -70,9 +71,10 @@ std::vector<int> announce_worker_counts(const std::vector<int>& requested, std::
   }
   for (const int workers : counts) {
     if (pipeline::far_oversubscribed(workers, cpus)) {
-      spdlog::warn("{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
-                   "they take turns on the CPUs",
-                   workers, cpus, pipeline::far_oversubscription_factor);
+      spdlog::warn(
+          "{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
+          "they take turns on the CPUs",
+          workers, cpus, pipeline::far_oversubscription_factor);
     }
   }
   return counts;
@@ -89,9 +91,9 @@ int run(const CompareOptions& options) {
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(common.filters);
   const pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
   check_output_paths(options);
-  const bool process_pool = std::any_of(options.executors.begin(), options.executors.end(), [](const std::string& name) {
-    return pipeline::paradigm_named(name) == pipeline::Paradigm::processes;
-  });
+  const bool process_pool = std::any_of(
+      options.executors.begin(), options.executors.end(),
+      [](const std::string& name) { return pipeline::paradigm_named(name) == pipeline::Paradigm::processes; });
   if (process_pool && process_options.transport == pipeline::Transport::shared_memory) {
     // Before any image is made: the process pool then passes images in place, and every executor reads the same
     // memory.
@@ -108,8 +110,8 @@ int run(const CompareOptions& options) {
     auto folder = pipeline::load_image_folder(*options.input, options.num_images, common.decode);
     for (const auto& failure : folder.failures) spdlog::error("cannot read {}: {}", failure.file, failure.reason);
     for (const auto& warning : folder.warnings) {
-      spdlog::warn("{}: decoded with warnings (--fail-on {}): {}", warning.file, pipeline::to_string(common.decode.fail_on),
-                   warning.reason);
+      spdlog::warn("{}: decoded with warnings (--fail-on {}): {}", warning.file,
+                   pipeline::to_string(common.decode.fail_on), warning.reason);
     }
     load_failures = folder.failures.size();
     batch = std::move(folder.images);
@@ -158,8 +160,8 @@ int run(const CompareOptions& options) {
   // callback does no more than count unless a redraw is due (at most 10 per second).
   const std::size_t configurations =
       1 + plan.worker_counts.size() * static_cast<std::size_t>(std::count_if(
-                                       options.executors.begin(), options.executors.end(),
-                                       [](const std::string& name) { return !pipeline::is_sequential(name); }));
+                                          options.executors.begin(), options.executors.end(),
+                                          [](const std::string& name) { return !pipeline::is_sequential(name); }));
   ProgressBar bar({.total = configurations * static_cast<std::size_t>(options.warmup + options.repeats) * batch.size(),
                    .label = {},
                    .unit = "tasks"},
@@ -177,16 +179,16 @@ int run(const CompareOptions& options) {
   std::optional<pipeline::Comparison> finished;
   try {
     finished = pipeline::run_comparison(
-      chain, batch, plan,
-      [&process_options](const std::string& name, int workers) {
-        return pipeline::make_executor(name, workers, process_options);
-      },
-      [&bar](const std::string& name, int workers) {
-        bar.clear();
-        spdlog::info("running {} with {} worker(s)", name, workers);
-        bar.set_label(fmt::format("{} x{}", name, workers));
-      },
-      write_baseline);
+        chain, batch, plan,
+        [&process_options](const std::string& name, int workers) {
+          return pipeline::make_executor(name, workers, process_options);
+        },
+        [&bar](const std::string& name, int workers) {
+          bar.clear();
+          spdlog::info("running {} with {} worker(s)", name, workers);
+          bar.set_label(fmt::format("{} x{}", name, workers));
+        },
+        write_baseline);
   } catch (const pipeline::ComparisonStopped& stopped) {
     bar.finish();
     spdlog::error("{}", stopped.what());
@@ -209,11 +211,13 @@ int run(const CompareOptions& options) {
   if (options.trace) write_text_file(*options.trace, pipeline::comparison_trace(comparison));
   if (options.html) write_text_file(*options.html, pipeline::comparison_html(comparison, conditions, analysis));
 
-  const bool clean = load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
+  const bool clean =
+      load_failures == 0 && write_failures == 0 && comparison.failed_tasks() == 0 && comparison.all_identical();
   if (!clean) {
-    spdlog::error("finished with problems: {} unreadable input(s), {} failed task(s) over all runs, {} unwritten output(s){}",
-                  load_failures, comparison.failed_tasks(), write_failures,
-                  comparison.all_identical() ? "" : ", outputs that differ from sequential");
+    spdlog::error(
+        "finished with problems: {} unreadable input(s), {} failed task(s) over all runs, {} unwritten output(s){}",
+        load_failures, comparison.failed_tasks(), write_failures,
+        comparison.all_identical() ? "" : ", outputs that differ from sequential");
   }
   return clean ? EXIT_SUCCESS : exit_failures;
 }
@@ -222,10 +226,12 @@ int run(const CompareOptions& options) {
 
 void add_compare_options(CLI::App& app, CompareOptions& options) {
   CommonOptions& common = options.common;
-  app.add_option("-i,--input", options.input, "Folder of images (any format libvips reads); default: built-in synthetic set");
+  app.add_option("-i,--input", options.input,
+                 "Folder of images (any format libvips reads); default: built-in synthetic set");
   app.add_option("-n,--num-images", options.num_images, "Images to use (default: all of a folder; 20 synthetic)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
-  app.add_option("-w,--workers", options.workers, "Worker counts to compare")->check(CLI::Range(1, 1024))
+  app.add_option("-w,--workers", options.workers, "Worker counts to compare")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,processes,threads")
       ->delimiter(',')

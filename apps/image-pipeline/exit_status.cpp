@@ -6,9 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "output_checks.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "output_checks.hpp"
 
 namespace image_pipeline {
 

@@ -8,10 +8,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/memory.hpp"
-#include "pipeline/version.hpp"
 #include "compare_command.hpp"
 #include "exit_status.hpp"
+#include "pipeline/memory.hpp"
+#include "pipeline/version.hpp"
 #include "run_command.hpp"
 #include "stop_on_signal.hpp"
 
@@ -29,8 +29,9 @@ void set_up_logging(bool verbose, bool quiet) {
 void refuse_comparison_options_with_run(const CLI::App& app) {
   for (const CLI::Option* option : app.get_options()) {
     if (option->count() > 0 && option->get_name() != "--verbose" && option->get_name() != "--quiet") {
-      throw CLI::ValidationError(option->get_name(), "belongs to the comparison, not to 'run'; run's own options go "
-                                                     "after 'run' (see 'image-pipeline run --help')");
+      throw CLI::ValidationError(option->get_name(),
+                                 "belongs to the comparison, not to 'run'; run's own options go "
+                                 "after 'run' (see 'image-pipeline run --help')");
     }
   }
 }
@@ -39,8 +40,9 @@ void refuse_comparison_options_with_run(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   pipeline::tune_allocator_for_images();
-  CLI::App app{"Runs a batch of images through a filter chain sequentially, with threads and with processes, "
-               "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead."};
+  CLI::App app{
+      "Runs a batch of images through a filter chain sequentially, with threads and with processes, "
+      "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead."};
   image_pipeline::CompareOptions compare_options;
   image_pipeline::add_compare_options(app, compare_options);
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);

@@ -24,12 +24,15 @@ std::uint64_t parse_budget(std::string text) {
     if (used != text.size() - 1 || !(percent > 0.0 && percent <= 100.0)) {
       throw CLI::ValidationError("--memory-budget", "a percentage must be in (0, 100], got '" + text + "'");
     }
-    return static_cast<std::uint64_t>(std::floor(static_cast<double>(pipeline::usable_memory_bytes()) * percent / 100.0));
+    return static_cast<std::uint64_t>(
+        std::floor(static_cast<double>(pipeline::usable_memory_bytes()) * percent / 100.0));
   }
   const std::string given = text;
   const auto not_a_size = [&given] {
-    return CLI::ValidationError("--memory-budget", "expected a size such as 4G or 512MiB, a percentage such as 25%, "
-                                                   "or none; got '" + given + "'");
+    return CLI::ValidationError("--memory-budget",
+                                "expected a size such as 4G or 512MiB, a percentage such as 25%, "
+                                "or none; got '" +
+                                    given + "'");
   };
   if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front())) == 0) throw not_a_size();
   // CLI11's reader of sizes with units; it rewrites `text` into the number of bytes.
@@ -39,7 +42,8 @@ std::uint64_t parse_budget(std::string text) {
     throw not_a_size();
   }
   const std::uint64_t bytes = std::stoull(text);
-  if (bytes == 0) throw CLI::ValidationError("--memory-budget", "a budget of 0 bytes admits nothing; 'none' turns it off");
+  if (bytes == 0)
+    throw CLI::ValidationError("--memory-budget", "a budget of 0 bytes admits nothing; 'none' turns it off");
   return bytes;
 }
 

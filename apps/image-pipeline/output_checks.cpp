@@ -69,7 +69,8 @@ void check_report_paths(const std::vector<ReportPath>& reports) {
 void check_output_folder(std::string_view option, const fs::path& folder) {
   std::error_code error;
   fs::create_directories(folder, error);
-  if (error) throw OutputPathError(fmt::format("{} '{}': cannot create it: {}", option, folder.string(), error.message()));
+  if (error)
+    throw OutputPathError(fmt::format("{} '{}': cannot create it: {}", option, folder.string(), error.message()));
   if (!fs::is_directory(folder, error)) {
     throw OutputPathError(fmt::format("{} '{}': {}", option, folder.string(), reason(ENOTDIR)));
   }

@@ -18,7 +18,7 @@ class OutputPathError : public std::runtime_error {
 };
 
 struct ReportPath {
-  std::string_view option;  // e.g. "--json", for the message
+  std::string_view option;          // e.g. "--json", for the message
   std::optional<std::string> path;  // not given: nothing to check
 };
 

@@ -50,9 +50,8 @@ ProgressBar::~ProgressBar() { finish(); }
 
 bool ProgressBar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-std::string ProgressBar::format_line(std::string_view label, std::size_t done, std::size_t total,
-                                     std::string_view unit, std::uint64_t pixels, double elapsed_s,
-                                     std::size_t columns) {
+std::string ProgressBar::format_line(std::string_view label, std::size_t done, std::size_t total, std::string_view unit,
+                                     std::uint64_t pixels, double elapsed_s, std::size_t columns) {
   const double fraction = total > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 0.0;
   const auto filled = static_cast<std::size_t>(fraction * bar_width);
   std::string line;

@@ -20,11 +20,11 @@ namespace image_pipeline {
 class ProgressBar {
  public:
   struct Options {
-    std::size_t total = 0;          // tasks expected in all
-    std::string label;              // shown before the bar, e.g. "threads x2"; empty: none
-    std::string unit = "images";    // what the tasks are
-    double min_interval_s = 0.1;    // redraws at most this often: a terminal flooded with lines slows the run
-    std::size_t columns = 0;        // width to fit in; 0: the terminal's (80 if unknown)
+    std::size_t total = 0;        // tasks expected in all
+    std::string label;            // shown before the bar, e.g. "threads x2"; empty: none
+    std::string unit = "images";  // what the tasks are
+    double min_interval_s = 0.1;  // redraws at most this often: a terminal flooded with lines slows the run
+    std::size_t columns = 0;      // width to fit in; 0: the terminal's (80 if unknown)
   };
   using Write = std::function<void(std::string_view)>;
   using Clock = std::function<double()>;  // seconds, monotonic
@@ -61,7 +61,7 @@ class ProgressBar {
   Write write_;
   Clock clock_;
   double start_s_;
-  double last_draw_s_ = -1.0;  // never drawn yet
+  double last_draw_s_ = -1.0;     // never drawn yet
   std::size_t drawn_length_ = 0;  // characters on screen now (0: the line is clear)
 };
 

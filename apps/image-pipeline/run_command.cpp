@@ -7,15 +7,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "exit_status.hpp"
+#include "memory_budget_option.hpp"
+#include "output_checks.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/paradigm.hpp"
-#include "memory_budget_option.hpp"
-#include "exit_status.hpp"
-#include "output_checks.hpp"
 #include "progress_bar.hpp"
 
 namespace image_pipeline {
@@ -43,9 +43,10 @@ int workers_to_run(const RunCommandOptions& options, std::size_t images) {
   }
   const int cpus = logical_cpus();
   if (pipeline::far_oversubscribed(workers, static_cast<unsigned>(cpus))) {
-    spdlog::warn("{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
-                 "they take turns on the CPUs",
-                 workers, cpus, pipeline::far_oversubscription_factor);
+    spdlog::warn(
+        "{} workers on {} logical CPU(s), more than {}x as many: each costs its start-up and memory, and "
+        "they take turns on the CPUs",
+        workers, cpus, pipeline::far_oversubscription_factor);
   }
   return workers;
 }
@@ -74,12 +75,11 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
     pixels += record.pixels;
     bar.update(done, pixels);
   };
-  pipeline::FolderRunSummary summary =
-      pipeline::run_folder(chain, plan, *executor,
-                           {.png_compression = options.common.png_compression,
-                            .decode = options.common.decode,
-                            .memory_budget = options.memory_budget},
-                           run_options);
+  pipeline::FolderRunSummary summary = pipeline::run_folder(chain, plan, *executor,
+                                                            {.png_compression = options.common.png_compression,
+                                                             .decode = options.common.decode,
+                                                             .memory_budget = options.memory_budget},
+                                                            run_options);
   bar.finish();
   // Worker processes count in the peak memory only once they have ended and been reaped: stop them first.
   executor.reset();

@@ -17,10 +17,10 @@ namespace image_pipeline {
 struct RunCommandOptions {
   std::string input;
   std::string output;
-  std::string executor;  // set by add_run_command to the default
-  int workers = 0;       // set by add_run_command to the logical CPUs
+  std::string executor;                        // set by add_run_command to the default
+  int workers = 0;                             // set by add_run_command to the logical CPUs
   std::optional<std::uint64_t> memory_budget;  // bytes; unset: the library's default
-  CommonOptions common;  // its task timeout defaults to run's own (run_command.cpp)
+  CommonOptions common;                        // its task timeout defaults to run's own (run_command.cpp)
 };
 
 // Adds the `run` subcommand to `app`, its options landing in `options` (which must outlive the parse).

@@ -100,7 +100,8 @@ std::vector<StageTotal> stage_totals(const BatchResult& batch) {
     const TaskRecord& record = task.record;
     task_seconds += record.seconds();
     for (const auto& stage : record.stages) {
-      auto found = std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == stage.name; });
+      auto found =
+          std::find_if(totals.begin(), totals.end(), [&](const StageTotal& t) { return t.name == stage.name; });
       if (found == totals.end()) {
         totals.push_back({stage.name, 0.0, 0.0, 0.0});
         megapixels.push_back(0.0);
@@ -150,7 +151,7 @@ std::vector<AmdahlFit> fit_amdahl(const Comparison& comparison, unsigned logical
     if (fit.points == 0) continue;
     fit.least_squares_p = sum_xy / sum_xx;
     fit.parallel_fraction = std::clamp(fit.least_squares_p, 0.0, 1.0);
-    fit.kind = fit.least_squares_p <= 0.0 ? AmdahlFit::Kind::no_speedup
+    fit.kind = fit.least_squares_p <= 0.0  ? AmdahlFit::Kind::no_speedup
                : fit.least_squares_p > 1.0 ? AmdahlFit::Kind::superlinear
                : fit.points < 2            ? AmdahlFit::Kind::single_point
                                            : AmdahlFit::Kind::fitted;

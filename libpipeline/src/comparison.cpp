@@ -7,7 +7,6 @@
 #include "pipeline/paradigm.hpp"
 #include "pipeline/worker_count.hpp"
 
-
 namespace pipeline {
 namespace {
 
@@ -41,7 +40,8 @@ ComparisonRun measure(const std::string& name, int workers, const FilterChain& c
   const double start_s = monotonic_seconds();
   executor->start();
   run.startup_s = monotonic_seconds() - start_s;
-  for (int i = 0; i < plan.warmup; ++i) run.failed_tasks += run_whole(*executor, chain, batch, plan.run_options).failure_count();
+  for (int i = 0; i < plan.warmup; ++i)
+    run.failed_tasks += run_whole(*executor, chain, batch, plan.run_options).failure_count();
 
   std::vector<BatchResult> measured;
   for (int i = 0; i < plan.repeats; ++i) {

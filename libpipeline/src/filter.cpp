@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "fusion.hpp"
-#include "kernels/fused_chain.hpp"
 #include "in_place_output.hpp"
+#include "kernels/fused_chain.hpp"
 #include "kernels/row_kernels.hpp"
 #include "pipeline/timing.hpp"
 

@@ -40,8 +40,8 @@ FilterPtr make_brightness(const std::optional<std::string>& parameter) {
   double factor = 0.0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), factor);
   const auto bad = [&parameter] {
-    return FilterSpecError(
-        fmt::format("brightness needs a factor that is a finite number >= 0 (e.g. brightness=1.2), got '{}'", *parameter));
+    return FilterSpecError(fmt::format(
+        "brightness needs a factor that is a finite number >= 0 (e.g. brightness=1.2), got '{}'", *parameter));
   };
   if (text.empty() || error != std::errc{} || end != text.data() + text.size()) throw bad();
   try {
@@ -94,7 +94,8 @@ Registry& registry() {
 
 void register_filter(const std::string& name, FilterFactory factory) {
   if (!valid_name(name)) {
-    throw std::invalid_argument(fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
+    throw std::invalid_argument(
+        fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
   }
   if (!factory) throw std::invalid_argument("register_filter: empty factory for '" + name + "'");
   registry().add(name, std::move(factory));

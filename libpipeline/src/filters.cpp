@@ -39,8 +39,6 @@ BrightnessFilter::BrightnessFilter(double factor) : factor_(factor), table_{} {
 
 std::string BrightnessFilter::name() const { return fmt::format("brightness={}", factor_); }
 
-Image BrightnessFilter::apply(const Image& input) const {
-  return run_one(input, {FusedStage::Kind::lookup, table_});
-}
+Image BrightnessFilter::apply(const Image& input) const { return run_one(input, {FusedStage::Kind::lookup, table_}); }
 
 }  // namespace pipeline

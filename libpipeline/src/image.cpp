@@ -24,24 +24,33 @@ std::size_t checked_size(int width, int height, int bands, SampleFormat format) 
   }
   const auto pixels = static_cast<std::int64_t>(width) * height;
   if (pixels > max_image_pixels) {
-    throw std::invalid_argument("image of " + std::to_string(width) + "x" + std::to_string(height) +
-                                " exceeds the " + std::to_string(max_image_pixels) + "-pixel limit");
+    throw std::invalid_argument("image of " + std::to_string(width) + "x" + std::to_string(height) + " exceeds the " +
+                                std::to_string(max_image_pixels) + "-pixel limit");
   }
   return static_cast<std::size_t>(pixels) * static_cast<std::size_t>(bands) * bytes_per_sample(format);
 }
 
 }  // namespace
 
-Image::Image(int width, int height, int bands, SampleFormat format) : Image(width, height, bands, format, Fill::zeros) {}
+Image::Image(int width, int height, int bands, SampleFormat format)
+    : Image(width, height, bands, format, Fill::zeros) {}
 
 Image::Image(int width, int height, int bands, SampleFormat format, Fill fill)
-    : width_(width), height_(height), bands_(bands), format_(format), size_(checked_size(width, height, bands, format)) {
+    : width_(width),
+      height_(height),
+      bands_(bands),
+      format_(format),
+      size_(checked_size(width, height, bands, format)) {
   detail::PixelBlock block = detail::allocate_pixels(size_, fill == Fill::zeros);
   pixels_ = std::unique_ptr<std::uint8_t, Release>(block.data, std::move(block.release));
 }
 
 Image::Image(int width, int height, int bands, SampleFormat format, std::vector<std::uint8_t> pixels)
-    : width_(width), height_(height), bands_(bands), format_(format), size_(checked_size(width, height, bands, format)) {
+    : width_(width),
+      height_(height),
+      bands_(bands),
+      format_(format),
+      size_(checked_size(width, height, bands, format)) {
   if (pixels.size() != size_) {
     throw std::invalid_argument("pixel buffer holds " + std::to_string(pixels.size()) + " bytes, expected " +
                                 std::to_string(size_));
@@ -74,7 +83,8 @@ Image Image::wrap(int width, int height, int bands, SampleFormat format, std::sp
   return image;
 }
 
-Image::Image(const Image& other) : width_(other.width_), height_(other.height_), bands_(other.bands_), format_(other.format_) {
+Image::Image(const Image& other)
+    : width_(other.width_), height_(other.height_), bands_(other.bands_), format_(other.format_) {
   if (other.empty()) return;
   detail::PixelBlock block = detail::allocate_pixels(other.size_, false);
   std::memcpy(block.data, other.pixels_.get(), other.size_);
@@ -88,8 +98,11 @@ Image& Image::operator=(const Image& other) {
 }
 
 Image::Image(Image&& other) noexcept
-    : width_(std::exchange(other.width_, 0)), height_(std::exchange(other.height_, 0)), bands_(std::exchange(other.bands_, 0)),
-      format_(std::exchange(other.format_, SampleFormat::u8)), size_(std::exchange(other.size_, 0)),
+    : width_(std::exchange(other.width_, 0)),
+      height_(std::exchange(other.height_, 0)),
+      bands_(std::exchange(other.bands_, 0)),
+      format_(std::exchange(other.format_, SampleFormat::u8)),
+      size_(std::exchange(other.size_, 0)),
       pixels_(std::move(other.pixels_)) {}
 
 Image& Image::operator=(Image&& other) noexcept {

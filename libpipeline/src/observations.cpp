@@ -1,7 +1,5 @@
 // The analysis in words: the fits, the Karp-Flatt cells and notes, how the runs were measured and the
 // observations. Every sentence is built from this comparison's figures.
-#include "pipeline/analysis.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -9,13 +7,15 @@
 #include <fmt/format.h>
 
 #include "analysis_internals.hpp"
+#include "pipeline/analysis.hpp"
 #include "pipeline/paradigm.hpp"
 
 namespace pipeline {
 namespace {
 
 std::string capitalized(std::string word) {
-  if (!word.empty() && word.front() >= 'a' && word.front() <= 'z') word.front() = static_cast<char>(word.front() - 'a' + 'A');
+  if (!word.empty() && word.front() >= 'a' && word.front() <= 'z')
+    word.front() = static_cast<char>(word.front() - 'a' + 'A');
   return word;
 }
 
@@ -25,29 +25,31 @@ std::string describe_fit(const AmdahlFit& fit) {
   const std::string p = fmt::format("P = {:.3f}", fit.parallel_fraction);
   switch (fit.kind) {
     case AmdahlFit::Kind::no_speedup:
-      return fmt::format("{} ({:.3f} by least squares, clamped): no faster than sequential at any worker count, so "
-                         "Amdahl's model (a serial part plus a parallel part) does not describe it; its costs are "
-                         "overhead",
-                         p, fit.least_squares_p);
+      return fmt::format(
+          "{} ({:.3f} by least squares, clamped): no faster than sequential at any worker count, so "
+          "Amdahl's model (a serial part plus a parallel part) does not describe it; its costs are "
+          "overhead",
+          p, fit.least_squares_p);
     case AmdahlFit::Kind::superlinear:
-      return fmt::format("superlinear: speedups above the worker count (least squares gives P = {:.3f}, outside the "
-                         "[0, 1] a fraction can take), e.g. from caches; Amdahl's law does not apply and nothing is "
-                         "predicted",
-                         fit.least_squares_p);
+      return fmt::format(
+          "superlinear: speedups above the worker count (least squares gives P = {:.3f}, outside the "
+          "[0, 1] a fraction can take), e.g. from caches; Amdahl's law does not apply and nothing is "
+          "predicted",
+          fit.least_squares_p);
     case AmdahlFit::Kind::single_point:
-      return fmt::format("{} estimated from one worker count ({}): not a fit, which needs two or more; nothing is "
-                         "predicted",
-                         p, fit.largest_workers);
-    case AmdahlFit::Kind::fitted:
-      break;
+      return fmt::format(
+          "{} estimated from one worker count ({}): not a fit, which needs two or more; nothing is "
+          "predicted",
+          p, fit.largest_workers);
+    case AmdahlFit::Kind::fitted: break;
   }
-  std::string text = fmt::format("{} fitted over {} worker counts; max speedup {} with unlimited CPUs; predicted "
-                                 "{:.2f}x at {} workers, {:.2f}x at {}",
-                                 p, fit.points,
-                                 std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup)
-                                                                : std::string("unbounded (no serial part measured)"),
-                                 fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x,
-                                 4 * fit.largest_workers);
+  std::string text = fmt::format(
+      "{} fitted over {} worker counts; max speedup {} with unlimited CPUs; predicted "
+      "{:.2f}x at {} workers, {:.2f}x at {}",
+      p, fit.points,
+      std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup)
+                                     : std::string("unbounded (no serial part measured)"),
+      fit.predicted_at_2x, 2 * fit.largest_workers, fit.predicted_at_4x, 4 * fit.largest_workers);
   if (std::isfinite(fit.machine_cap)) {
     text += fmt::format(" given that many CPUs; this machine's {} logical CPUs cap it at {:.2f}x", fit.logical_cpus,
                         fit.machine_cap);
@@ -74,12 +76,14 @@ std::vector<std::string> karp_flatt_notes(const Comparison& comparison) {
   }
   std::vector<std::string> notes;
   if (super) {
-    notes.emplace_back("e super: faster than its workers dividing the work could be (superlinear, e.g. caches); "
-                       "Karp-Flatt's serial fraction would be below 0, so the model does not apply");
+    notes.emplace_back(
+        "e super: faster than its workers dividing the work could be (superlinear, e.g. caches); "
+        "Karp-Flatt's serial fraction would be below 0, so the model does not apply");
   }
   if (slower) {
-    notes.emplace_back("e slower: slower than sequential; Karp-Flatt's serial fraction would exceed 1: what it "
-                       "measures is overhead, not a serial part");
+    notes.emplace_back(
+        "e slower: slower than sequential; Karp-Flatt's serial fraction would exceed 1: what it "
+        "measures is overhead, not a serial part");
   }
   return notes;
 }
@@ -99,8 +103,9 @@ std::string measurement_method(const Comparison& comparison) {
       } else if (run.batch.in_place_tasks == 0) {
         method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
       } else {
-        method += fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
-                              run.batch.in_place_tasks, run.batch.tasks.size());
+        method +=
+            fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
+                        run.batch.in_place_tasks, run.batch.tasks.size());
       }
       break;
     }
@@ -145,18 +150,18 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
   // Did each paradigm scale? Judged on its best median speedup, not on any expectation.
   for (const auto& executor : detail::parallel_executors(comparison)) {
     const auto runs = detail::runs_of(comparison, executor);
-    const ComparisonRun* best = *std::max_element(runs.begin(), runs.end(), [](const auto* a, const auto* b) {
-      return a->speedup < b->speedup;
-    });
+    const ComparisonRun* best = *std::max_element(runs.begin(), runs.end(),
+                                                  [](const auto* a, const auto* b) { return a->speedup < b->speedup; });
     if (best->batch.workers < 2) continue;
     if (best->speedup >= 1.2) {
       // Above p, dividing the work does not explain it: say so rather than let it read as ideal scaling.
       const bool superlinear = best->speedup > best->batch.workers;
-      said.push_back(fmt::format("{} scaled: up to {:.2f}x with {} workers{} ({} process(es), {} OS thread(s), {} "
-                                 "core(s) seen running filters).",
-                                 executor, best->speedup, best->batch.workers,
-                                 superlinear ? ", more than the worker count (superlinear, e.g. caches)" : "",
-                                 best->observed.processes, best->observed.threads, best->observed.cores));
+      said.push_back(
+          fmt::format("{} scaled: up to {:.2f}x with {} workers{} ({} process(es), {} OS thread(s), {} "
+                      "core(s) seen running filters).",
+                      executor, best->speedup, best->batch.workers,
+                      superlinear ? ", more than the worker count (superlinear, e.g. caches)" : "",
+                      best->observed.processes, best->observed.threads, best->observed.cores));
     } else {
       said.push_back(fmt::format("{} did not scale in this run: at best {:.2f}x sequential, with {} workers.", executor,
                                  best->speedup, best->batch.workers));
@@ -178,9 +183,10 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
       if (cost.workers != run.batch.workers) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {
         // Only frames crossed: a rate in MB/s would say nothing about the pixels, which never moved.
-        sentence += fmt::format("; moving data took {:.0f}% of the task time (frames only, {:.0f} bytes per image: "
-                                "the pixels stayed in shared image memory)",
-                                100.0 * cost.transfer_share, cost.bytes_per_image);
+        sentence += fmt::format(
+            "; moving data took {:.0f}% of the task time (frames only, {:.0f} bytes per image: "
+            "the pixels stayed in shared image memory)",
+            100.0 * cost.transfer_share, cost.bytes_per_image);
       } else {
         sentence += fmt::format("; moving data took {:.0f}% of the task time ({:.1f} MB per image at {:.0f} MB/s)",
                                 100.0 * cost.transfer_share, cost.bytes_per_image / 1e6, cost.megabytes_per_second);
@@ -216,13 +222,14 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
       // Only a difference larger than the runs' own spread is a finding: overlapping ranges are noise.
       const bool overlap = beyond->seconds.min <= within->seconds.max && within->seconds.min <= beyond->seconds.max;
       const bool helped = beyond->seconds.median < within->seconds.median;
-      const char* verdict = overlap ? "made no clear difference (the two runs' fastest-to-slowest ranges overlap)"
+      const char* verdict = overlap  ? "made no clear difference (the two runs' fastest-to-slowest ranges overlap)"
                             : helped ? "helped"
                                      : "did not help";
-      said.push_back(fmt::format("{} with more workers than the {} logical CPUs {}: best {} at {} workers vs "
-                                 "{} at {}.",
-                                 executor, logical_cpus, verdict, format_duration(beyond->seconds.median),
-                                 beyond->batch.workers, format_duration(within->seconds.median), within->batch.workers));
+      said.push_back(
+          fmt::format("{} with more workers than the {} logical CPUs {}: best {} at {} workers vs "
+                      "{} at {}.",
+                      executor, logical_cpus, verdict, format_duration(beyond->seconds.median), beyond->batch.workers,
+                      format_duration(within->seconds.median), within->batch.workers));
     }
   }
   // With stage timings: which stage of the baseline cost the most.
@@ -230,9 +237,10 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
   if (!stages.empty()) {
     const auto top = std::max_element(stages.begin(), stages.end(),
                                       [](const StageTotal& a, const StageTotal& b) { return a.seconds < b.seconds; });
-    said.push_back(fmt::format("Stage by stage in the sequential run, {} cost the most: {:.2f} ms/MP, {:.0f}% of the task "
-                               "time.",
-                               top->name, top->ms_per_megapixel, 100.0 * top->share));
+    said.push_back(
+        fmt::format("Stage by stage in the sequential run, {} cost the most: {:.2f} ms/MP, {:.0f}% of the task "
+                    "time.",
+                    top->name, top->ms_per_megapixel, 100.0 * top->share));
   }
   return said;
 }

@@ -14,8 +14,12 @@ PixelBlock heap_pixels(std::size_t bytes, bool zero) {
   return {data, [](std::uint8_t* p) { delete[] p; }};
 }
 
-void install_pixel_allocator(PixelAllocator allocator) noexcept { installed.store(allocator, std::memory_order_release); }
+void install_pixel_allocator(PixelAllocator allocator) noexcept {
+  installed.store(allocator, std::memory_order_release);
+}
 
-PixelBlock allocate_pixels(std::size_t bytes, bool zero) { return installed.load(std::memory_order_acquire)(bytes, zero); }
+PixelBlock allocate_pixels(std::size_t bytes, bool zero) {
+  return installed.load(std::memory_order_acquire)(bytes, zero);
+}
 
 }  // namespace pipeline::detail

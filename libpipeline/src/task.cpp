@@ -54,7 +54,8 @@ TaskResult run_task(const FilterChain& chain, const NamedImage& input, int worke
   return run_task_into(chain, input, none, worker, profile_stages);
 }
 
-TaskResult run_task_into(const FilterChain& chain, const NamedImage& input, Image& into, int worker, bool profile_stages) {
+TaskResult run_task_into(const FilterChain& chain, const NamedImage& input, Image& into, int worker,
+                         bool profile_stages) {
   TaskResult result;
   TaskRecord& record = result.record;
   record = started_task_record(input.name, worker);

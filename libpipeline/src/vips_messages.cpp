@@ -14,11 +14,11 @@ namespace pipeline::detail {
 namespace {
 
 struct Attribution {
-  std::shared_mutex calls;                // shared: calls running side by side; exclusive: one attributed rerun
-  std::atomic<int> in_flight{0};          // calls running under the shared lock
-  std::atomic<std::uint64_t> logged{0};   // GLib messages held back while calls were in flight
+  std::shared_mutex calls;               // shared: calls running side by side; exclusive: one attributed rerun
+  std::atomic<int> in_flight{0};         // calls running under the shared lock
+  std::atomic<std::uint64_t> logged{0};  // GLib messages held back while calls were in flight
   std::mutex capture_mutex;
-  bool capturing = false;                 // an attributed rerun is collecting GLib's messages
+  bool capturing = false;  // an attributed rerun is collecting GLib's messages
   std::vector<std::string> captured;
 };
 

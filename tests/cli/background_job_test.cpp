@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "pipeline/image_io.hpp"
 #include "cli_process.hpp"
+#include "pipeline/image_io.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -34,8 +34,8 @@ pid_t spawn_as_background_job(const fs::path& in, const fs::path& out, const fs:
     std::FILE* out_file = std::freopen((folder / "stdout").c_str(), "w", stdout);
     std::FILE* err_file = std::freopen((folder / "stderr").c_str(), "w", stderr);
     if (out_file == nullptr || err_file == nullptr) ::_exit(126);
-    pipeline::test::exec_cli({"run", in.string(), out.string(), "--executor", "threads", "--workers", "1",
-                              "--png-compression", "9"});
+    pipeline::test::exec_cli(
+        {"run", in.string(), out.string(), "--executor", "threads", "--workers", "1", "--png-compression", "9"});
   }
   return child;
 }

@@ -6,14 +6,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "pipeline/image_io.hpp"
 #include "broken_images.hpp"
 #include "cli_process.hpp"
+#include "pipeline/image_io.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
-using pipeline::test::run_cli;
 using pipeline::test::quoted;
+using pipeline::test::run_cli;
 namespace fs = std::filesystem;
 
 namespace {

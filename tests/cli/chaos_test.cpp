@@ -8,8 +8,8 @@
 // lose one worker), so kills are kept sparse per image instead: after each kill the test waits until the CLI has
 // logged that worker's death and, if it was processing an image, until that image's output exists, before it
 // kills again (the comparison writes no output per run: there an image lost on both attempts to our kills is
-// accepted, exit 1, see its case); at most one worker is ever killed before its hello (the pool allows 3 failed starts in a row
-// beyond its size); and none before the pool's first hello (a pool whose every worker dies before its hello is
+// accepted, exit 1, see its case); at most one worker is ever killed before its hello (the pool allows 3 failed starts
+// in a row beyond its size); and none before the pool's first hello (a pool whose every worker dies before its hello is
 // taken for a program that is no worker, by design).
 #include <signal.h>
 #include <sys/wait.h>
@@ -31,9 +31,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "cli_process.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "cli_process.hpp"
 #include "test_images.hpp"
 
 using pipeline::test::children_of;
@@ -68,7 +68,8 @@ double age_seconds(pid_t pid) {
   if (after_name == std::string::npos) return 0.0;
   std::istringstream fields(stat.substr(after_name + 2));
   std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {}  // field 22: starttime, in clock ticks since boot
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }  // field 22: starttime, in clock ticks since boot
   const double uptime = std::stod(read_proc_file("/proc/uptime"));
   return std::max(0.0, uptime - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
 }
@@ -78,7 +79,8 @@ constexpr double established_seconds = 0.5;
 class Cli {
  public:
   Cli(const std::vector<std::string>& arguments, const fs::path& folder)
-      : stdout_(folder / "stdout"), stderr_(folder / "stderr"),
+      : stdout_(folder / "stdout"),
+        stderr_(folder / "stderr"),
         pid_(pipeline::test::spawn_cli_in_own_session(arguments, stdout_, stderr_)) {}
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] bool running() {
@@ -117,10 +119,10 @@ class Cli {
 };
 
 struct Figures {
-  int tried = 0;        // kill() calls
-  int hit = 0;          // ... whose target the CLI then logged as killed by signal 9
+  int tried = 0;         // kill() calls
+  int hit = 0;           // ... whose target the CLI then logged as killed by signal 9
   int before_hello = 0;  // ... of which replacements killed the moment they appeared
-  int busy = 0;         // ... of which workers processing an image
+  int busy = 0;          // ... of which workers processing an image
   std::size_t outputs_checked = 0;
 };
 
@@ -134,7 +136,8 @@ class Chaos {
   Figures run() {
     cli_.wait_until([&] {
       const auto children = children_of(cli_.pid());
-      return children.size() == 2 && std::ranges::all_of(children, [](pid_t p) { return bytes_written(p) >= answered_chain_bytes; });
+      return children.size() == 2 &&
+             std::ranges::all_of(children, [](pid_t p) { return bytes_written(p) >= answered_chain_bytes; });
     });
     while (figures_.tried < target_kills && cli_.running()) {
       // The random victim is an established worker: the only kill before a hello is the replacement chosen
@@ -196,8 +199,9 @@ class Chaos {
 void make_inputs(const fs::path& folder, int count) {
   fs::create_directories(folder);
   for (int i = 0; i < count; ++i) {
-    pipeline::write_png_atomic(pipeline::test::noise_image(1200 + 16 * (i % 5), 900, 3, static_cast<std::uint64_t>(i) + 500),
-                               folder / fmt::format("photo-{:02}.png", i), 1);
+    pipeline::write_png_atomic(
+        pipeline::test::noise_image(1200 + 16 * (i % 5), 900, 3, static_cast<std::uint64_t>(i) + 500),
+        folder / fmt::format("photo-{:02}.png", i), 1);
   }
 }
 
@@ -224,16 +228,17 @@ void check_session_gone(pid_t cli) {
 }
 
 void report(const std::string& what, const Figures& figures) {
-  const std::string line =
-      fmt::format("chaos: {} (seed {}): {} kills tried, {} hit a worker ({} busy, {} before its hello), {} outputs checked",
-                  what, chaos_seed, figures.tried, figures.hit, figures.busy, figures.before_hello, figures.outputs_checked);
+  const std::string line = fmt::format(
+      "chaos: {} (seed {}): {} kills tried, {} hit a worker ({} busy, {} before its hello), {} outputs checked", what,
+      chaos_seed, figures.tried, figures.hit, figures.busy, figures.before_hello, figures.outputs_checked);
   std::cout << line << std::endl;
   WARN(line);
 }
 
 }  // namespace
 
-TEST_CASE("chaos: run with processes survives random worker kills, start-ups included", "[cli][run][processes][chaos][timing]") {
+TEST_CASE("chaos: run with processes survives random worker kills, start-ups included",
+          "[cli][run][processes][chaos][timing]") {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

@@ -6,16 +6,16 @@
 #include <iterator>
 #include <map>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "folders.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "folders.hpp"
 #include "test_images.hpp"
 
 using pipeline::test::files_in;
@@ -145,8 +145,9 @@ TEST_CASE("the CSV and Markdown reports carry the same runs as the JSON report",
   const auto json_path = temp.path() / "r.json";
   const auto csv_path = temp.path() / "r.csv";
   const auto markdown_path = temp.path() / "r.md";
-  const auto outcome = run_cli("-n 2 --size 48x32 --workers 1 2 --repeats 2 --warmup 0 -q --json '" + json_path.string() +
-                               "' --csv '" + csv_path.string() + "' --markdown '" + markdown_path.string() + "'");
+  const auto outcome =
+      run_cli("-n 2 --size 48x32 --workers 1 2 --repeats 2 --warmup 0 -q --json '" + json_path.string() + "' --csv '" +
+              csv_path.string() + "' --markdown '" + markdown_path.string() + "'");
   REQUIRE(outcome.status == 0);
   const auto json = nlohmann::json::parse(std::ifstream(json_path));
   CHECK(json["repeats"] == 2);
@@ -160,7 +161,8 @@ TEST_CASE("the CSV and Markdown reports carry the same runs as the JSON report",
   REQUIRE(rows.size() == json["runs"].size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& run = json["runs"][i];
-    CHECK(rows[i].rfind(run["executor"].get<std::string>() + "," + std::to_string(run["workers"].get<int>()) + ",", 0) == 0);
+    CHECK(rows[i].rfind(run["executor"].get<std::string>() + "," + std::to_string(run["workers"].get<int>()) + ",",
+                        0) == 0);
     CHECK(run["repeat_seconds"].size() == 2);
   }
 
@@ -191,7 +193,8 @@ TEST_CASE("the trace has one process per run, one track per worker and one slice
   std::map<int, std::size_t> task_slices;
   for (const auto& event : trace["traceEvents"]) {
     if (event["ph"] == "M" && event["name"] == "process_name") process_names[event["pid"]] = event["args"]["name"];
-    if (event["ph"] == "M" && event["name"] == "thread_name") thread_names[{event["pid"], event["tid"]}] = event["args"]["name"];
+    if (event["ph"] == "M" && event["name"] == "thread_name")
+      thread_names[{event["pid"], event["tid"]}] = event["args"]["name"];
     if (event["ph"] == "X" && event["cat"] == "task") {
       CHECK(event["dur"].get<double>() >= 0.0);
       CHECK(event["ts"].get<double>() >= 0.0);
@@ -216,8 +219,10 @@ TEST_CASE("the process pool's transport is chosen with --transport, and the repo
   pipeline::test::TempFolder temp;
   for (const std::string transport : {"pipe", "shm"}) {
     const auto json_path = temp.path() / (transport + ".json");
-    const auto outcome = run_cli("-n 3 --size 48x32 --workers 2 --repeats 1 --warmup 0 -q --executors processes "
-                                 "--transport " + transport + " --json '" + json_path.string() + "'");
+    const auto outcome = run_cli(
+        "-n 3 --size 48x32 --workers 2 --repeats 1 --warmup 0 -q --executors processes "
+        "--transport " +
+        transport + " --json '" + json_path.string() + "'");
     INFO(outcome.output);
     REQUIRE(outcome.status == 0);
     const auto json = nlohmann::json::parse(std::ifstream(json_path));

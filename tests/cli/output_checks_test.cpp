@@ -1,5 +1,7 @@
 // Where the comparison writes, checked before it works: report paths and the output folder (output_checks.hpp),
 // the reports' atomic write, and the worker counts it runs.
+#include "output_checks.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -8,16 +10,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/machine.hpp"
 #include "cli_process.hpp"
-#include "output_checks.hpp"
+#include "pipeline/machine.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
+using pipeline::test::files_in;
+using pipeline::test::quoted;
 using pipeline::test::read_file;
 using pipeline::test::run_cli;
-using pipeline::test::quoted;
-using pipeline::test::files_in;
 namespace fs = std::filesystem;
 
 namespace {
@@ -84,8 +85,10 @@ TEST_CASE("a report that cannot be renamed into place leaves no temporary file b
 TEST_CASE("the comparison runs no more workers than images, each count once, and labels runs with them",
           "[cli][checks]") {
   pipeline::test::TempFolder temp;
-  const auto outcome = run_cli("-n 3 --size 16x12 -e sequential,threads --workers 2 4 1000 --repeats 1 --warmup 0 "
-                               "--json " + quoted(temp.path() / "r.json"));
+  const auto outcome = run_cli(
+      "-n 3 --size 16x12 -e sequential,threads --workers 2 4 1000 --repeats 1 --warmup 0 "
+      "--json " +
+      quoted(temp.path() / "r.json"));
   INFO(outcome.err);
   REQUIRE(outcome.status == 0);
   CHECK_THAT(outcome.err, Contains("--workers 2 4 1000: 3 image(s), so running 2 3"));
@@ -101,8 +104,8 @@ TEST_CASE("workers far beyond the logical CPUs are warned about", "[cli][checks]
   // More than 4x the CPUs, and as many images, so that none is capped away.
   const unsigned cpus = std::max(1u, pipeline::describe_machine().logical_cpus);
   const std::string many = std::to_string(4 * cpus + 1);
-  const auto outcome = run_cli("-n " + many + " --size 8x8 -e sequential,threads --workers " + many +
-                               " --repeats 1 --warmup 0");
+  const auto outcome =
+      run_cli("-n " + many + " --size 8x8 -e sequential,threads --workers " + many + " --repeats 1 --warmup 0");
   INFO(outcome.err);
   CHECK(outcome.status == 0);
   CHECK_THAT(outcome.err, Contains("[warning] " + many + " workers on " + std::to_string(cpus) + " logical CPU(s)"));

@@ -5,13 +5,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "pipeline/image_io.hpp"
 #include "cli_process.hpp"
+#include "pipeline/image_io.hpp"
 #include "strict_png.hpp"
 #include "test_images.hpp"
 
-using pipeline::test::run_cli;
 using pipeline::test::quoted;
+using pipeline::test::run_cli;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,10 +1,10 @@
 // The CLI's progress bar, drawn into a string with a clock the test moves by hand.
+#include "progress_bar.hpp"
+
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
-
-#include "progress_bar.hpp"
 
 using Catch::Matchers::Contains;
 using image_pipeline::ProgressBar;
@@ -15,8 +15,9 @@ struct Screen {
   std::vector<std::string> writes;
   double now = 100.0;
   ProgressBar make(bool enabled, std::size_t total = 100, std::string label = {}) {
-    return ProgressBar({.total = total, .label = std::move(label), .unit = "images", .min_interval_s = 0.1, .columns = 200},
-                       enabled, [this](std::string_view text) { writes.emplace_back(text); }, [this] { return now; });
+    return ProgressBar(
+        {.total = total, .label = std::move(label), .unit = "images", .min_interval_s = 0.1, .columns = 200}, enabled,
+        [this](std::string_view text) { writes.emplace_back(text); }, [this] { return now; });
   }
 };
 

@@ -15,19 +15,19 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "cli_process.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "cli_process.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
-using pipeline::test::Outcome;
 using pipeline::test::children_of;
+using pipeline::test::files_in;
+using pipeline::test::Outcome;
+using pipeline::test::quoted;
 using pipeline::test::read_file;
 using pipeline::test::run_cli;
 using pipeline::test::run_cli_at_terminal;
-using pipeline::test::quoted;
-using pipeline::test::files_in;
 using pipeline::test::wait_for_first_output;
 namespace fs = std::filesystem;
 
@@ -63,7 +63,8 @@ void check_executor_writes_the_library_result(const std::string& executor, const
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";
   make_inputs(in);
-  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor + " --workers 2" + extra);
+  const auto outcome =
+      run_cli("run " + quoted(in) + " " + quoted(out) + " --executor " + executor + " --workers 2" + extra);
   INFO(outcome.out << outcome.err);
   CHECK(outcome.status == 0);
   std::set<std::string> expected;
@@ -209,7 +210,7 @@ TEST_CASE("run into a folder that cannot be written exits 2 with the OS's reason
   CHECK(outcome.status == 2);
   CHECK_THAT(outcome.err, Contains("OUT_DIR /sys") && Contains("Permission denied"));
   CHECK_FALSE(outcome.err.find("image(s) from") != std::string::npos);  // logged once the run starts: it did not
-  CHECK(outcome.out.empty());                                             // no summary: nothing ran
+  CHECK(outcome.out.empty());                                           // no summary: nothing ran
 }
 
 TEST_CASE("run starts no more workers than images and its summary names the count that ran", "[cli][run]") {
@@ -218,7 +219,8 @@ TEST_CASE("run starts no more workers than images and its summary names the coun
   for (const std::string executor : {"threads", "processes"}) {
     INFO(executor);
     const auto out = temp.path() / ("out-" + executor);
-    const auto outcome = run_cli("run " + quoted(temp.path() / "in") + " " + quoted(out) + " -e " + executor + " -w 1000");
+    const auto outcome =
+        run_cli("run " + quoted(temp.path() / "in") + " " + quoted(out) + " -e " + executor + " -w 1000");
     INFO(outcome.out << outcome.err);
     CHECK(outcome.status == 0);
     CHECK_THAT(outcome.out, Contains(executor + " x5\n"));  // five images
@@ -240,12 +242,12 @@ TEST_CASE("run's usage errors exit 2", "[cli][run]") {
   pipeline::test::TempFolder temp;
   make_inputs(temp.path() / "in");
   const std::string folders = " " + quoted(temp.path() / "in") + " " + quoted(temp.path() / "out");
-  CHECK(run_cli("run").status == 2);                                         // no folders
-  CHECK(run_cli("run " + quoted(temp.path() / "in")).status == 2);            // no output folder
+  CHECK(run_cli("run").status == 2);                                // no folders
+  CHECK(run_cli("run " + quoted(temp.path() / "in")).status == 2);  // no output folder
   CHECK(run_cli("run" + folders + " --executor gpu").status == 2);
   CHECK(run_cli("run" + folders + " --workers 0").status == 2);
   CHECK(run_cli("run" + folders + " --png-compression 10").status == 2);
-  CHECK(run_cli("run" + folders + " --repeats 3").status == 2);              // the comparison's, not run's
+  CHECK(run_cli("run" + folders + " --repeats 3").status == 2);  // the comparison's, not run's
   for (const std::string budget : {"0", "-5", "lots", "10x", "0%", "150%"}) {
     const auto bad_budget = run_cli("run" + folders + " --memory-budget=" + budget);
     INFO(budget << ": " << bad_budget.err);

@@ -13,8 +13,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "pipeline/image_io.hpp"
 #include "cli_process.hpp"
+#include "pipeline/image_io.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
@@ -32,10 +32,10 @@ TEST_CASE("run given up mid-write leaves no temporary file in OUT_DIR and no wor
                                in / fmt::format("photo-{:02}.png", i));
   }
   ::setenv("PIPELINE_TEST_HOLDING_STATE", state.c_str(), 1);  // the CLI and its workers inherit it
-  const pid_t cli = pipeline::test::spawn_cli_in_own_session(
-      {"run", in.string(), out.string(), "--executor", "processes", "--workers", "2", "--worker-program",
-       HOLDING_FILE_WORKER},
-      temp.path() / "stdout", temp.path() / "stderr");
+  const pid_t cli =
+      pipeline::test::spawn_cli_in_own_session({"run", in.string(), out.string(), "--executor", "processes",
+                                                "--workers", "2", "--worker-program", HOLDING_FILE_WORKER},
+                                               temp.path() / "stdout", temp.path() / "stderr");
   ::unsetenv("PIPELINE_TEST_HOLDING_STATE");
 
   int status = 0;

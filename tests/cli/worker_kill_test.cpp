@@ -15,16 +15,16 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "cli_process.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
-#include "cli_process.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
 using pipeline::test::children_of;
 using pipeline::test::files_in;
-using pipeline::test::wait_for_first_output;
 using pipeline::test::read_file;
+using pipeline::test::wait_for_first_output;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,7 +42,8 @@ pid_t wait_for_new_child(pid_t cli, const std::vector<pid_t>& known) {
 
 }  // namespace
 
-TEST_CASE("run survives a worker killed and its replacement killed as it starts", "[cli][run][processes][faults][timing]") {
+TEST_CASE("run survives a worker killed and its replacement killed as it starts",
+          "[cli][run][processes][faults][timing]") {
   pipeline::test::TempFolder temp;
   const auto in = temp.path() / "in";
   const auto out = temp.path() / "out";

@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "pipeline/image_io.hpp"
 #include "cli_process.hpp"
+#include "pipeline/image_io.hpp"
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
@@ -42,7 +42,8 @@ bool gone(pid_t pid) {
 std::vector<int> hold_pipes_of(pid_t pid) {
   std::vector<int> held;
   std::error_code error;
-  for (fs::directory_iterator it(fmt::format("/proc/{}/fd", pid), error), end; !error && it != end; it.increment(error)) {
+  for (fs::directory_iterator it(fmt::format("/proc/{}/fd", pid), error), end; !error && it != end;
+       it.increment(error)) {
     std::error_code link_error;
     if (!fs::read_symlink(it->path(), link_error).string().starts_with("pipe:")) continue;
     const int fd = ::open(it->path().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);

@@ -10,12 +10,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 // A macro, so the message names the file and line of the property that broke.
-#define FUZZ_CHECK(condition, what)                                                                  \
-  do {                                                                                               \
-    if (!(condition)) {                                                                              \
+#define FUZZ_CHECK(condition, what)                                                                    \
+  do {                                                                                                 \
+    if (!(condition)) {                                                                                \
       std::fprintf(stderr, "%s:%d: property broken: %s (%s)\n", __FILE__, __LINE__, what, #condition); \
-      std::abort();                                                                                  \
-    }                                                                                                \
+      std::abort();                                                                                    \
+    }                                                                                                  \
   } while (false)
 
 namespace pipeline::fuzz {

@@ -138,8 +138,9 @@ void check_payload(wire::FrameType type, Bytes payload, wire::MappedBytes mapped
         expect_inside(mapped, task.in_segment->memory, task.in_segment->offset, task.in_segment->shape.size_bytes());
       }
       if (!task.output.none()) expect_inside(mapped, task.output.memory, task.output.offset, task.output.bytes);
-      expect_same_frame(task.in_segment ? wire::encode_segment_task(task.index, task.name, *task.in_segment, task.output)
-                                        : wire::encode_task(task.index, task.name, task.image, task.output),
+      expect_same_frame(task.in_segment
+                            ? wire::encode_segment_task(task.index, task.name, *task.in_segment, task.output)
+                            : wire::encode_task(task.index, task.name, task.image, task.output),
                         type, payload);
       return;
     }
@@ -208,7 +209,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return wire::MappedBytes{segment, read_u64(input)};
   };
   const auto frame_type = [mode] {
-    return static_cast<wire::FrameType>(static_cast<std::uint32_t>(mode) - static_cast<std::uint32_t>(fuzz::WireMode::handshake) + 1);
+    return static_cast<wire::FrameType>(static_cast<std::uint32_t>(mode) -
+                                        static_cast<std::uint32_t>(fuzz::WireMode::handshake) + 1);
   };
   switch (mode) {
     case fuzz::WireMode::header: check_header(input); break;

@@ -40,8 +40,8 @@
 
 #include "fuzz_check.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "process_pool/wire.hpp"
 #include "process_pool/frame_payload.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "process_pool/worker_session.hpp"
 #include "task_recording.hpp"

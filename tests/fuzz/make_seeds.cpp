@@ -33,10 +33,11 @@ void put_u64(std::string& out, std::uint64_t v) {
 }
 
 // mode, the mapped sizes where the mode has them, then the frame (whole, or its payload).
-void write_wire(const fs::path& dir, const std::string& name, fuzz::WireMode mode, const std::vector<std::uint8_t>& frame,
-                wire::MappedBytes mapped = {}) {
+void write_wire(const fs::path& dir, const std::string& name, fuzz::WireMode mode,
+                const std::vector<std::uint8_t>& frame, wire::MappedBytes mapped = {}) {
   std::string bytes(1, static_cast<char>(mode));
-  const bool has_mapped = mode == fuzz::WireMode::frame || mode == fuzz::WireMode::task || mode == fuzz::WireMode::result;
+  const bool has_mapped =
+      mode == fuzz::WireMode::frame || mode == fuzz::WireMode::task || mode == fuzz::WireMode::result;
   if (has_mapped) {
     put_u64(bytes, mapped.segment);
     put_u64(bytes, mapped.arena);
@@ -203,17 +204,17 @@ int main(int argc, char** argv) {
   const fs::path dir(argv[1]);
   wire_seeds(dir);
   worker_frames_seeds(dir);
-  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-           {"default", "grayscale,blur,sobel,sharpen,brightness=1.2"},
-           {"spaces", " blur , brightness = 0.5 "},
-           {"brightness-alone", "brightness"},
-           {"unknown", "grayscale,emboss"}}) {
+  for (const auto& [name, text] :
+       std::vector<std::pair<std::string, std::string>>{{"default", "grayscale,blur,sobel,sharpen,brightness=1.2"},
+                                                        {"spaces", " blur , brightness = 0.5 "},
+                                                        {"brightness-alone", "brightness"},
+                                                        {"unknown", "grayscale,emboss"}}) {
     write(dir / "filter_spec" / name, text);
   }
-  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-           {"shared-stems", "a.jpg/a.png/a.jpg.png/b"},
-           {"dots", ".hidden/x.tar.gz/x.tar/noext/...png"},
-           {"single", "photo.jpeg"}}) {
+  for (const auto& [name, text] :
+       std::vector<std::pair<std::string, std::string>>{{"shared-stems", "a.jpg/a.png/a.jpg.png/b"},
+                                                        {"dots", ".hidden/x.tar.gz/x.tar/noext/...png"},
+                                                        {"single", "photo.jpeg"}}) {
     write(dir / "output_names" / name, text);
   }
   std::printf("seeds written under %s\n", dir.c_str());

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "process_pool/wire.hpp"
 #include "folders.hpp"
+#include "process_pool/wire.hpp"
 #include "worker_faults.hpp"
 #include "worker_wire.hpp"
 
@@ -65,7 +65,9 @@ int main() {
       case wire::FrameType::handshake:
         pipeline::test::write_all(wire::encode_hello({wire::protocol_version, static_cast<std::int64_t>(::getpid())}));
         break;
-      case wire::FrameType::chain: pipeline::test::write_all(wire::encode_ready(wire::decode_chain(payload).run)); break;
+      case wire::FrameType::chain:
+        pipeline::test::write_all(wire::encode_ready(wire::decode_chain(payload).run));
+        break;
       case wire::FrameType::file_task: play(holder, wire::decode_file_task(payload), state);
       default: break;
     }

@@ -1,5 +1,7 @@
 #include "broken_images.hpp"
 
+#include <zlib.h>
+
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include <vips/vips8>
-#include <zlib.h>
 
 #include "pipeline/image_io.hpp"
 #include "test_images.hpp"
@@ -52,8 +53,8 @@ std::size_t start_of_scan(const Bytes& jpeg) {
 
 void write_jpeg(const std::filesystem::path& path, int width, int height) {
   const Image noise = noise_image(width, height, 1, 7);
-  vips::VImage image = vips::VImage::new_from_memory(const_cast<std::uint8_t*>(noise.bytes().data()), noise.size_bytes(),
-                                                     width, height, 1, VIPS_FORMAT_UCHAR);
+  vips::VImage image = vips::VImage::new_from_memory(const_cast<std::uint8_t*>(noise.bytes().data()),
+                                                     noise.size_bytes(), width, height, 1, VIPS_FORMAT_UCHAR);
   image.jpegsave(path.c_str(), vips::VImage::option()->set("Q", 90));
 }
 
@@ -87,7 +88,7 @@ void write_png_bomb(const std::filesystem::path& path) {
   Bytes ihdr;
   put_be32(ihdr, side);
   put_be32(ihdr, side);
-  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});  // 8-bit grey, deflate, no filter, not interlaced
+  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});                      // 8-bit grey, deflate, no filter, not interlaced
   const Bytes rows(static_cast<std::size_t>(side + 1) * 16, 0);  // the first 16 rows, all zero
   uLongf deflated_size = compressBound(static_cast<uLong>(rows.size()));
   Bytes deflated(deflated_size);

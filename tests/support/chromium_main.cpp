@@ -1,10 +1,10 @@
 // main() of a test program whose cases need headless Chromium: with no Chromium installed it runs nothing and
 // exits with chromium_skip_return_code, which ctest reports as skipped (Catch2 v2 has no way to skip a case).
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <iostream>
+
+#include <catch2/catch.hpp>
 
 #include "chromium.hpp"
 

@@ -1,5 +1,8 @@
 #include "strict_png.hpp"
 
+#include <png.h>
+#include <zlib.h>
+
 #include <csetjmp>
 #include <cstdint>
 #include <cstdio>
@@ -8,9 +11,6 @@
 #include <iterator>
 #include <memory>
 #include <stdexcept>
-
-#include <png.h>
-#include <zlib.h>
 
 namespace pipeline::test {
 namespace {

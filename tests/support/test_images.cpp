@@ -29,8 +29,8 @@ Batch large_and_tiny_batch(std::size_t count) {
   Batch batch;
   for (std::size_t i = 0; i < count; ++i) {
     const bool large = i % 3 == 0;
-    batch.push_back({"image-" + std::to_string(i),
-                     noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
+    batch.push_back(
+        {"image-" + std::to_string(i), noise_image(large ? 640 : 9 + static_cast<int>(i), large ? 480 : 7, 3, i + 1)});
   }
   return batch;
 }

@@ -10,9 +10,9 @@
 #include <optional>
 #include <utility>
 
+#include "io/temporary_output.hpp"  // the library's own naming of temporary files (libpipeline/src)
 #include "pipeline/filter.hpp"
 #include "pipeline/filter_registry.hpp"
-#include "io/temporary_output.hpp"  // the library's own naming of temporary files (libpipeline/src)
 
 namespace pipeline::test {
 namespace {

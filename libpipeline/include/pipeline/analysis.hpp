@@ -27,7 +27,7 @@ struct AmdahlFit {
   double parallel_fraction = 0.0;  // P, least_squares_p clamped to [0, 1]
   double max_speedup = 0.0;        // 1 / (1 - P) when fitted (infinity for P = 1); NaN otherwise
   int largest_workers = 0;
-  double predicted_at_2x = 0.0;    // S at 2x and 4x the largest measured worker count when fitted; NaN otherwise
+  double predicted_at_2x = 0.0;  // S at 2x and 4x the largest measured worker count when fitted; NaN otherwise
   double predicted_at_4x = 0.0;
   // When fitted and a prediction is for more workers than the machine's logical CPUs: S at the CPUs' count, the
   // most this machine can give (the extra workers take turns on its CPUs). NaN otherwise.
@@ -58,9 +58,9 @@ struct AmdahlFit {
 // Where the process pool's time went: data movement against filtering, over the tasks of its runs.
 struct TransferCost {
   int workers = 0;
-  double transfer_share = 0.0;       // transfer_s / (transfer_s + filtering time), summed over tasks
-  double bytes_per_image = 0.0;      // sent + received
-  double megabytes_per_second = 0.0; // bytes moved / transfer_s
+  double transfer_share = 0.0;        // transfer_s / (transfer_s + filtering time), summed over tasks
+  double bytes_per_image = 0.0;       // sent + received
+  double megabytes_per_second = 0.0;  // bytes moved / transfer_s
 };
 [[nodiscard]] std::vector<TransferCost> transfer_costs(const Comparison& comparison);
 
@@ -68,8 +68,8 @@ struct TransferCost {
 // task's decode / filters / encode), summed over its tasks, in the order the stages ran.
 struct StageTotal {
   std::string name;
-  double seconds = 0.0;          // summed over tasks
-  double share = 0.0;            // of the summed task time (the rest: between stages, e.g. conversions)
+  double seconds = 0.0;           // summed over tasks
+  double share = 0.0;             // of the summed task time (the rest: between stages, e.g. conversions)
   double ms_per_megapixel = 0.0;  // over the pixels of the tasks that ran the stage
 };
 [[nodiscard]] std::vector<StageTotal> stage_totals(const BatchResult& batch);

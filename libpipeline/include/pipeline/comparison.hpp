@@ -20,8 +20,8 @@ namespace pipeline {
 struct ComparisonPlan {
   std::vector<std::string> executors = paradigm_names();  // the baseline runs whatever this says
   std::vector<int> worker_counts{2, 4};
-  int warmup = 0;   // unmeasured runs of each configuration first (caches, page tables, lazy loading)
-  int repeats = 1;  // measured runs of each configuration; figures use their median
+  int warmup = 0;          // unmeasured runs of each configuration first (caches, page tables, lazy loading)
+  int repeats = 1;         // measured runs of each configuration; figures use their median
   RunOptions run_options;  // profiling, and a per-task callback (progress), for every run
 };
 
@@ -47,11 +47,11 @@ struct ComparisonRun {
   // workers (0 for the sequential executor). Not part of the runs' times.
   double startup_s = 0.0;
   Spread seconds;
-  std::size_t failed_tasks = 0;        // over every run of the configuration, warm-ups included, not only `batch`
-  std::vector<std::uint64_t> digests;  // per image; 0 for a failed task
+  std::size_t failed_tasks = 0;         // over every run of the configuration, warm-ups included, not only `batch`
+  std::vector<std::uint64_t> digests;   // per image; 0 for a failed task
   bool identical_to_sequential = true;  // in every measured run
   std::vector<std::string> mismatched_images;
-  double speedup = 1.0;     // median sequential time / median time
+  double speedup = 1.0;  // median sequential time / median time
   double efficiency = 1.0;
   Footprint observed;
 };

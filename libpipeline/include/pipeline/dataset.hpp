@@ -43,8 +43,8 @@ struct ImageFileListing {
 // The image files of `folder` (not recursive, hidden files ignored), sorted by name, without decoding them. A
 // regular file (or a link to one) counts as an image if libvips recognises its content (from its first bytes) or
 // its extension is an image format's; every other entry (folders, FIFOs, sockets, devices, broken links, files
-// that are not images) is skipped, by name and why, with an info log. A FIFO is never opened: it could block. Requires initialize_vips(). Throws DatasetError for
-// a missing or unreadable folder or one with no images.
+// that are not images) is skipped, by name and why, with an info log. A FIFO is never opened: it could block. Requires
+// initialize_vips(). Throws DatasetError for a missing or unreadable folder or one with no images.
 [[nodiscard]] ImageFileListing list_image_files(const std::filesystem::path& folder);
 
 // Decodes every image list_image_files() finds in `folder`, at most `max_images` of them (the first by name), as

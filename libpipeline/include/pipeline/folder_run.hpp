@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/file_failure.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executor.hpp"
+#include "pipeline/file_failure.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/task.hpp"
 
@@ -52,17 +52,17 @@ struct FolderRunSummary {
   std::filesystem::path output;
   std::string executor;
   int workers = 1;
-  std::size_t images = 0;     // image files found (one job each)
-  std::size_t succeeded = 0;  // written
+  std::size_t images = 0;             // image files found (one job each)
+  std::size_t succeeded = 0;          // written
   std::vector<FileFailure> failures;  // in input order; cancelled images are not failures
   std::vector<FileFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
-  std::size_t cancelled = 0;               // never started: the run was stopped (RunOptions::stop)
-  std::vector<SkippedFile> skipped;        // entries that are not images, and why
-  double megapixels = 0.0;                 // of the images written
-  double seconds = 0.0;                    // wall time of the whole run, the workers' start-up included
-  double startup_seconds = 0.0;            // the part of `seconds` spent starting workers
+  std::size_t cancelled = 0;          // never started: the run was stopped (RunOptions::stop)
+  std::vector<SkippedFile> skipped;   // entries that are not images, and why
+  double megapixels = 0.0;            // of the images written
+  double seconds = 0.0;               // wall time of the whole run, the workers' start-up included
+  double startup_seconds = 0.0;       // the part of `seconds` spent starting workers
   StageSeconds stages;
-  PeakMemory memory;               // as the run ended
+  PeakMemory memory;                // as the run ended
   std::uint64_t memory_budget = 0;  // bytes the images in progress could take together (0: no budget)
 
   [[nodiscard]] double megapixels_per_second() const noexcept { return seconds > 0.0 ? megapixels / seconds : 0.0; }

@@ -32,7 +32,8 @@ class Image {
   Image(int width, int height, int bands, SampleFormat format, std::vector<std::uint8_t> pixels);
   // An image whose samples are not initialised, for an output that is about to be written in full: saves a pass
   // over memory that zero-filling would cost.
-  [[nodiscard]] static Image uninitialized(int width, int height, int bands = 1, SampleFormat format = SampleFormat::u8);
+  [[nodiscard]] static Image uninitialized(int width, int height, int bands = 1,
+                                           SampleFormat format = SampleFormat::u8);
   // An image over `pixels`, memory it does not allocate: `release` (may be empty) is called once when the image
   // no longer uses it. `pixels` must be exactly the image's size and outlive the image. Copies of the image own
   // memory of their own.
@@ -62,7 +63,9 @@ class Image {
 
   [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept { return {pixels_.get(), size_}; }
   [[nodiscard]] std::span<std::uint8_t> bytes() noexcept { return {pixels_.get(), size_}; }
-  [[nodiscard]] const std::uint8_t* row(int y) const noexcept { return pixels_.get() + row_bytes() * static_cast<std::size_t>(y); }
+  [[nodiscard]] const std::uint8_t* row(int y) const noexcept {
+    return pixels_.get() + row_bytes() * static_cast<std::size_t>(y);
+  }
   [[nodiscard]] std::uint8_t* row(int y) noexcept { return pixels_.get() + row_bytes() * static_cast<std::size_t>(y); }
 
   // 8-bit sample accessor (band b of pixel x, y); for tests and small tools, not for kernels.

@@ -53,10 +53,10 @@ struct DecodeOptions {
 // What decode_image would return for a file, from its header alone (no pixel is decoded): the geometry after
 // normalisation (orientation, colour space and sample type as decode_image brings them).
 struct ImageHeader {
-  int width = 0;   // as displayed: a 90-degree orientation tag swaps them
+  int width = 0;  // as displayed: a 90-degree orientation tag swaps them
   int height = 0;
-  int bands = 0;   // 1-4
-  int bytes_per_sample = 1;   // 1 or 2
+  int bands = 0;             // 1-4
+  int bytes_per_sample = 1;  // 1 or 2
   // Decoding needs the whole image in libvips' own buffer first (a rotating or flipping orientation tag), then
   // copies it: two images at once at the peak instead of one.
   bool decoded_twice = false;

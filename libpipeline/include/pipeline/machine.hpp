@@ -7,8 +7,8 @@ namespace pipeline {
 
 struct MachineInfo {
   std::string hostname;
-  std::string os;         // "Linux 6.1.0-... x86_64"
-  std::string cpu_model;  // from /proc/cpuinfo; "unknown" when absent
+  std::string os;             // "Linux 6.1.0-... x86_64"
+  std::string cpu_model;      // from /proc/cpuinfo; "unknown" when absent
   unsigned logical_cpus = 0;  // CPUs this process may run on (its affinity mask), not the machine's total
   std::string libvips_version;
   std::string compiler;

@@ -20,6 +20,6 @@ namespace pipeline {
 // Failed tasks are skipped (their error is already in their record); a write that fails is returned and
 // the others still go ahead. Throws ImageIoError only if the folder cannot be created.
 [[nodiscard]] std::vector<FileFailure> write_outputs(const std::filesystem::path& folder,
-                                                      std::span<const TaskResult> tasks, int png_compression = 6);
+                                                     std::span<const TaskResult> tasks, int png_compression = 6);
 
 }  // namespace pipeline

@@ -5,17 +5,17 @@
 //
 // Workers are separate programs (fork + exec, never a bare fork: libvips is not fork-safe once used). They are
 // started by start() or by the first run that needs them, kept between runs (each run sends its chain, which a
-// worker keeps while it stays the same, and its first tasks right behind it), and stopped by the destructor or stop(): their stdin closed, a bounded
-// wait, then SIGKILL; every one reaped. A program whose chains use its own filters serves as its own worker
-// (worker.hpp, examples/process_pool.cpp).
+// worker keeps while it stays the same, and its first tasks right behind it), and stopped by the destructor or stop():
+// their stdin closed, a bounded wait, then SIGKILL; every one reaped. A program whose chains use its own filters serves
+// as its own worker (worker.hpp, examples/process_pool.cpp).
 //
 // Transport (ProcessPoolOptions::transport): with Transport::shared_memory (the default), an image in shared image
 // memory (shared_image_memory.hpp: turn it on before making the images) goes in place: the worker filters it where
 // it lies, into an output image the parent allocated there, and the pipes carry only the frames saying where (the
 // library's private wire protocol). Any other image goes through a segment each worker shares with the parent (an
 // anonymous memfd it inherits, so nothing is ever left in /dev/shm): the parent copies the samples in and the
-// output out. With Transport::pipe the samples themselves go through the worker's stdin and stdout. BatchResult::in_place_tasks
-// counts the images that went in place.
+// output out. With Transport::pipe the samples themselves go through the worker's stdin and stdout.
+// BatchResult::in_place_tasks counts the images that went in place.
 //
 // Dispatch is dynamic: each worker gets the next image as soon as it returns one (file jobs: up to two queued per
 // worker). A run that starts workers sends them work once every one has said hello. A worker that dies (signal,
@@ -89,7 +89,8 @@ class ProcessPoolExecutor final : public Executor {
   // Run min(workers, batch size) workers, starting those that are not running. Throw as start() does, and
   // std::runtime_error when a worker refuses the chain (a filter its program does not register) or workers keep
   // dying; the workers are then stopped (the next run starts new ones).
-  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                         const RunOptions& options) override;
   BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
                             const RunOptions& options) override;
 

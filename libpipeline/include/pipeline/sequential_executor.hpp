@@ -12,7 +12,8 @@ class SequentialExecutor final : public Executor {
   [[nodiscard]] int workers() const override { return 1; }
 
  protected:
-  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                         const RunOptions& options) override;
   BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,
                             const RunOptions& options) override;
 };

@@ -15,21 +15,21 @@ namespace pipeline {
 // of the machine.
 struct TaskRecord {
   std::string image;
-  int worker = 0;          // index of the worker (thread or process) within its executor, 0-based
-  std::int64_t pid = 0;    // process that ran the filters
-  std::int64_t tid = 0;    // OS thread id (gettid), not std::thread::id
-  int cpu_start = -1;      // sched_getcpu() when the task started / ended; -1 if unknown
+  int worker = 0;        // index of the worker (thread or process) within its executor, 0-based
+  std::int64_t pid = 0;  // process that ran the filters
+  std::int64_t tid = 0;  // OS thread id (gettid), not std::thread::id
+  int cpu_start = -1;    // sched_getcpu() when the task started / ended; -1 if unknown
   int cpu_end = -1;
   double start_s = 0.0;
   double end_s = 0.0;
-  std::uint64_t bytes_sent = 0;      // pixels and framing moved to and from a worker process (0 in-process)
+  std::uint64_t bytes_sent = 0;  // pixels and framing moved to and from a worker process (0 in-process)
   std::uint64_t bytes_received = 0;
-  double transfer_s = 0.0;           // part of the task spent moving data rather than filtering
-  std::uint64_t pixels = 0;          // width * height of the input image (0 if it could not be read)
-  std::vector<StageTiming> stages;   // in order; empty unless profiling or a file task
-  std::string error;                 // empty when the task succeeded
-  std::string warnings;              // what decoding a file task's input said that did not stop it ("; "-joined)
-  bool cancelled = false;            // never started: the run was stopped first (RunOptions::stop); error says so
+  double transfer_s = 0.0;          // part of the task spent moving data rather than filtering
+  std::uint64_t pixels = 0;         // width * height of the input image (0 if it could not be read)
+  std::vector<StageTiming> stages;  // in order; empty unless profiling or a file task
+  std::string error;                // empty when the task succeeded
+  std::string warnings;             // what decoding a file task's input said that did not stop it ("; "-joined)
+  bool cancelled = false;           // never started: the run was stopped first (RunOptions::stop); error says so
 
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
   [[nodiscard]] double seconds() const noexcept { return end_s - start_s; }

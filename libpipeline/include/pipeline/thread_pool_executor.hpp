@@ -28,7 +28,8 @@ class ThreadPoolExecutor final : public Executor {
   void start() override;
 
  protected:
-  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) override;
+  BatchResult run_images(const FilterChain& chain, std::span<const NamedImage> batch,
+                         const RunOptions& options) override;
   // Each job is decoded, filtered and written on a pool thread; the threads take the jobs one at a time from the
   // caller's list, so nothing is queued per job and at most `workers` images are in memory.
   BatchResult run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs, const FileJobOptions& file_options,

@@ -7,7 +7,7 @@
 namespace pipeline {
 
 struct VipsSettings {
-  int concurrency = 1;        // threads libvips may use inside one operation (vips_concurrency_set)
+  int concurrency = 1;           // threads libvips may use inside one operation (vips_concurrency_set)
   int cache_max_operations = 0;  // operations libvips may cache (vips_cache_set_max); 0 = cache off
 };
 

@@ -20,8 +20,8 @@ inline constexpr std::string_view worker_flag = "--pipeline-worker";
 inline constexpr std::string_view worker_parent_variable = "PIPELINE_WORKER_PARENT";
 inline constexpr int unserved_worker_exit_code = 87;
 
-// Serves one session of the wire protocol: reads the handshake, initialises libvips with its settings and maps the shared
-// segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
+// Serves one session of the wire protocol: reads the handshake, initialises libvips with its settings and maps the
+// shared segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
 // rebuilt from its spec (so the filters must be registered before; the last one is kept while the spec stays the
 // same), then images are filtered, or file jobs decoded, filtered and written (run_file_task), one at a time.
 // Frames only on stdout (fd 1 is pointed at stderr while serving, so a stray print cannot corrupt the stream);

@@ -26,9 +26,10 @@ std::uint64_t MemoryAdmission::estimate(const FileJob& job) const {
 
 std::string MemoryAdmission::refusal(std::uint64_t bytes) const {
   if (!limited() || bytes <= budget_) return {};
-  return fmt::format("needs about {} to decode, filter and encode, more than the whole memory budget of {} "
-                     "(FileJobOptions::memory_budget, --memory-budget in the CLI)",
-                     format_bytes(bytes), format_bytes(budget_));
+  return fmt::format(
+      "needs about {} to decode, filter and encode, more than the whole memory budget of {} "
+      "(FileJobOptions::memory_budget, --memory-budget in the CLI)",
+      format_bytes(bytes), format_bytes(budget_));
 }
 
 bool MemoryAdmission::acquire(std::uint64_t bytes, const std::stop_token& stop) {
@@ -66,7 +67,9 @@ void MemoryAdmission::release(std::uint64_t bytes) {
 }
 
 JobAdmission::JobAdmission(const FileJobOptions& options, std::span<const FileJob> jobs)
-    : admission_(options), jobs_(jobs), estimate_(admission_.limited() ? jobs.size() : 0),
+    : admission_(options),
+      jobs_(jobs),
+      estimate_(admission_.limited() ? jobs.size() : 0),
       held_(admission_.limited() ? jobs.size() : 0) {}
 
 JobAdmission::Outcome JobAdmission::admit(std::size_t job, std::string& why) {

@@ -8,8 +8,8 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -72,8 +72,8 @@ class JobAdmission {
 
 // Runs `job` in the calling thread (run_file_task) once its memory is admitted: the record of a job over the
 // whole budget is a failure naming both sizes, that of a job still waiting when the run is stopped a cancellation.
-[[nodiscard]] TaskRecord run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain, const FileJob& job,
-                                                const FileJobOptions& options, int worker, bool profile_stages,
-                                                const std::stop_token& stop);
+[[nodiscard]] TaskRecord run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain,
+                                                const FileJob& job, const FileJobOptions& options, int worker,
+                                                bool profile_stages, const std::stop_token& stop);
 
 }  // namespace pipeline::detail

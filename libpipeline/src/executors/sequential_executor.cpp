@@ -1,9 +1,9 @@
 #include "pipeline/sequential_executor.hpp"
 
-#include "pipeline/vips.hpp"
 #include "executors/memory_admission.hpp"
-#include "worker_guard.hpp"
+#include "pipeline/vips.hpp"
 #include "task_recording.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -30,9 +30,9 @@ BatchResult run_in_order(std::size_t count, const RunOptions& options, RunOne ru
 BatchResult SequentialExecutor::run_images(const FilterChain& chain, std::span<const NamedImage> batch,
                                            const RunOptions& options) {
   detail::exit_if_unserved_worker();  // worker_guard.hpp
-  return run_in_order(batch.size(), options,
-                      [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); },
-                      [&](std::size_t i) { return batch[i].name; });
+  return run_in_order(
+      batch.size(), options, [&](std::size_t i) { return run_task(chain, batch[i], 0, options.profile_stages); },
+      [&](std::size_t i) { return batch[i].name; });
 }
 
 BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::span<const FileJob> jobs,
@@ -45,7 +45,7 @@ BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::spa
       jobs.size(), options,
       [&](std::size_t i) {
         return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, 0,
-                                                                    options.profile_stages, options.stop)};
+                                                                  options.profile_stages, options.stop)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
 }

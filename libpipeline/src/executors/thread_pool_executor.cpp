@@ -9,10 +9,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include "pipeline/vips.hpp"
 #include "executors/memory_admission.hpp"
-#include "worker_guard.hpp"
+#include "pipeline/vips.hpp"
 #include "task_recording.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline {
 namespace {
@@ -194,7 +194,7 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
       pool.threads, workers_, std::span<TaskResult>(result.tasks), {}, options,
       [&](std::size_t i, int worker) {
         return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, worker,
-                                                                    options.profile_stages, options.stop)};
+                                                                  options.profile_stages, options.stop)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
   return result;

@@ -17,8 +17,8 @@ namespace {
 
 bool has_image_extension(const std::filesystem::path& path) {
   static constexpr std::array<std::string_view, 22> extensions = {
-      ".jpg", ".jpeg", ".jpe", ".jfif", ".png",  ".tif", ".tiff", ".webp", ".gif", ".heic", ".heif",
-      ".avif", ".jp2", ".j2k", ".jxl", ".bmp",  ".ppm", ".pgm",  ".pbm",  ".pnm", ".pfm",  ".svg"};
+      ".jpg",  ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".gif", ".heic", ".heif",
+      ".avif", ".jp2",  ".j2k", ".jxl",  ".bmp", ".ppm", ".pgm",  ".pbm",  ".pnm", ".pfm",  ".svg"};
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -34,8 +34,9 @@ std::string why_not_a_file(const std::filesystem::directory_entry& entry) {
   if (error) {
     if (std::filesystem::is_symlink(link)) {
       return error == std::errc::too_many_symbolic_link_levels ? "a loop of symbolic links"
-             : error == std::errc::no_such_file_or_directory  ? "a dangling symbolic link"
-                                                               : "a symbolic link that cannot be followed: " + error.message();
+             : error == std::errc::no_such_file_or_directory
+                 ? "a dangling symbolic link"
+                 : "a symbolic link that cannot be followed: " + error.message();
     }
     return "cannot be examined: " + error.message();
   }
@@ -90,8 +91,9 @@ ImageFileListing list_image_files(const std::filesystem::path& folder) {
     listing.images.push_back(entry.path());
   }
   if (listing.images.empty()) {
-    throw DatasetError(fmt::format("input folder '{}' holds no images{}", folder.string(),
-                                   listing.skipped.empty() ? "" : fmt::format(" ({} other files skipped)", listing.skipped.size())));
+    throw DatasetError(
+        fmt::format("input folder '{}' holds no images{}", folder.string(),
+                    listing.skipped.empty() ? "" : fmt::format(" ({} other files skipped)", listing.skipped.size())));
   }
   return listing;
 }

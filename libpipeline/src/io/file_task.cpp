@@ -1,7 +1,6 @@
-#include "pipeline/file_job.hpp"
-
 #include <utility>
 
+#include "pipeline/file_job.hpp"
 #include "pipeline/image_io.hpp"
 #include "task_recording.hpp"
 

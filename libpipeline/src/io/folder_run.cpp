@@ -41,9 +41,10 @@ FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesy
   ImageFileListing listing = list_image_files(input);  // first: a missing input is the error to report
   std::error_code error;
   if (std::filesystem::exists(output, error) && std::filesystem::equivalent(input, output, error)) {
-    throw DatasetError(fmt::format("the output folder '{}' is the input folder: choose another one, so outputs "
-                                   "never replace or mix with the inputs",
-                                   output.string()));
+    throw DatasetError(
+        fmt::format("the output folder '{}' is the input folder: choose another one, so outputs "
+                    "never replace or mix with the inputs",
+                    output.string()));
   }
   std::filesystem::create_directories(output, error);
   if (error || !std::filesystem::is_directory(output)) {
@@ -60,7 +61,8 @@ FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesy
   for (const auto& file : listing.images) names.push_back(file.filename().string());
   const std::vector<std::string> outputs = output_file_names(names);
   plan.jobs.reserve(listing.images.size());
-  for (std::size_t i = 0; i < listing.images.size(); ++i) plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i]});
+  for (std::size_t i = 0; i < listing.images.size(); ++i)
+    plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i]});
   return plan;
 }
 
@@ -134,8 +136,8 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
   }
   text += '\n';
   // Durations in ms below a second (format_duration): a small folder's run takes a few, which "0.00 s" would hide.
-  text += fmt::format("Throughput:  {:.1f} MP in {} = {:.1f} MP/s", summary.megapixels, format_duration(summary.seconds),
-                      summary.megapixels_per_second());
+  text += fmt::format("Throughput:  {:.1f} MP in {} = {:.1f} MP/s", summary.megapixels,
+                      format_duration(summary.seconds), summary.megapixels_per_second());
   // Threads start in well under a millisecond; worker processes take long enough to be worth a mention.
   if (summary.startup_seconds >= 0.001) {
     text += fmt::format(" (starting the workers: {})", format_duration(summary.startup_seconds));
@@ -144,9 +146,9 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
   const StageSeconds& stages = summary.stages;
   const double staged = stages.decode + stages.filters + stages.encode;
   text += fmt::format("Stages:      decode {}{}, filters {}{}, encode {}{} (summed over all tasks)\n",
-                      format_duration(stages.decode), percent_of(stages.decode, staged), format_duration(stages.filters),
-                      percent_of(stages.filters, staged), format_duration(stages.encode),
-                      percent_of(stages.encode, staged));
+                      format_duration(stages.decode), percent_of(stages.decode, staged),
+                      format_duration(stages.filters), percent_of(stages.filters, staged),
+                      format_duration(stages.encode), percent_of(stages.encode, staged));
   text += fmt::format("Peak memory: {:.1f} MB this process (max RSS)", summary.memory.self_mb);
   if (summary.memory.largest_child_mb > 0.0) {
     text += fmt::format(", {:.1f} MB the largest worker process (max RSS)", summary.memory.largest_child_mb);
@@ -157,11 +159,13 @@ std::string format_folder_summary(const FolderRunSummary& summary) {
   text += '\n';
   if (!summary.warnings.empty()) {
     text += "Decoded with warnings (written all the same):\n";
-    for (const auto& warning : summary.warnings) text += fmt::format("  {}: {}\n", warning.file, one_line(warning.reason));
+    for (const auto& warning : summary.warnings)
+      text += fmt::format("  {}: {}\n", warning.file, one_line(warning.reason));
   }
   if (!summary.failures.empty()) {
     text += "Failed:\n";
-    for (const auto& failure : summary.failures) text += fmt::format("  {}: {}\n", failure.file, one_line(failure.reason));
+    for (const auto& failure : summary.failures)
+      text += fmt::format("  {}: {}\n", failure.file, one_line(failure.reason));
   }
   return text;
 }

@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 #include <vips/vips8>
 
-#include "pipeline/vips.hpp"
 #include "io/png_encoder.hpp"
 #include "io/temporary_output.hpp"
+#include "pipeline/vips.hpp"
 #include "vips_messages.hpp"
 
 namespace pipeline {
@@ -169,7 +169,8 @@ FailOn parse_fail_on(std::string_view text) {
   for (const FailOn level : {FailOn::none, FailOn::truncated, FailOn::error, FailOn::warning}) {
     if (text == to_string(level)) return level;
   }
-  throw std::invalid_argument(fmt::format("unknown fail-on level '{}': expected none, truncated, error or warning", text));
+  throw std::invalid_argument(
+      fmt::format("unknown fail-on level '{}': expected none, truncated, error or warning", text));
 }
 
 std::uint64_t effective_max_pixels(const DecodeOptions& options) noexcept {
@@ -201,8 +202,9 @@ ImageHeader read_image_header(const std::filesystem::path& path) {
   });
   if (outcome.failed) {
     std::string reason = without_path(outcome.reason(), path.string());
-    throw ImageIoError(path.string(), "cannot read its header: " +
-                                          (reason.empty() ? std::string("libvips' loader failed without saying why") : reason));
+    throw ImageIoError(path.string(),
+                       "cannot read its header: " +
+                           (reason.empty() ? std::string("libvips' loader failed without saying why") : reason));
   }
   return header;
 }
@@ -215,9 +217,8 @@ bool is_loadable_image(const std::filesystem::path& path) {
 }
 
 Image decode_image(const std::filesystem::path& path, const DecodeOptions& options, std::string* warnings) {
-  return decode_attributed(path.string(), options, warnings, [&path](vips::VOption* load) {
-    return VImage::new_from_file(path.c_str(), load);
-  });
+  return decode_attributed(path.string(), options, warnings,
+                           [&path](vips::VOption* load) { return VImage::new_from_file(path.c_str(), load); });
 }
 
 Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& options, std::string* warnings) {

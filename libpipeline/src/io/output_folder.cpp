@@ -13,7 +13,8 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
   std::map<std::string, int> stem_count;
   for (const auto& name : input_names) ++stem_count[std::filesystem::path(name).stem().string()];
   std::vector<bool> keep_extension;
-  for (const auto& name : input_names) keep_extension.push_back(stem_count[std::filesystem::path(name).stem().string()] > 1);
+  for (const auto& name : input_names)
+    keep_extension.push_back(stem_count[std::filesystem::path(name).stem().string()] > 1);
   // A kept extension can give the name another input gets from its stem ("a.jpg" next to "a.png" -> "a.jpg.png",
   // as "a.jpg.png" alone would): such an input keeps its extension too, until nothing clashes. Distinct names
   // with their extensions kept never clash, so this ends.
@@ -21,7 +22,8 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
     std::vector<std::string> outputs;
     std::map<std::string, int> output_count;
     for (std::size_t i = 0; i < input_names.size(); ++i) {
-      outputs.push_back((keep_extension[i] ? input_names[i] : std::filesystem::path(input_names[i]).stem().string()) + ".png");
+      outputs.push_back((keep_extension[i] ? input_names[i] : std::filesystem::path(input_names[i]).stem().string()) +
+                        ".png");
       ++output_count[outputs.back()];
     }
     bool changed = false;
@@ -33,12 +35,12 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
 }
 
 std::vector<FileFailure> write_outputs(const std::filesystem::path& folder, std::span<const TaskResult> tasks,
-                                        int png_compression) {
+                                       int png_compression) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error || !std::filesystem::is_directory(folder)) {
-    throw ImageIoError(folder.string(), fmt::format("cannot create the output folder: {}",
-                                                    error ? error.message() : "not a folder"));
+    throw ImageIoError(folder.string(),
+                       fmt::format("cannot create the output folder: {}", error ? error.message() : "not a folder"));
   }
   std::vector<std::string> names;
   names.reserve(tasks.size());

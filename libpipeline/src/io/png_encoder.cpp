@@ -1,18 +1,17 @@
 #include "io/png_encoder.hpp"
 
+#include <libdeflate.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
-
-#include <libdeflate.h>
 
 namespace pipeline::detail {
 namespace {
@@ -100,7 +99,8 @@ Bytes filtered_rows(const Image& image, bool adaptive) {
   const bool sixteen = image.format() == SampleFormat::u16;
   Bytes out{std::make_unique_for_overwrite<std::uint8_t[]>(static_cast<std::size_t>(image.height()) * (row_bytes + 1)),
             static_cast<std::size_t>(image.height()) * (row_bytes + 1)};
-  std::vector<std::uint8_t> rows[2] = {std::vector<std::uint8_t>(row_bytes, 0), std::vector<std::uint8_t>(row_bytes, 0)};
+  std::vector<std::uint8_t> rows[2] = {std::vector<std::uint8_t>(row_bytes, 0),
+                                       std::vector<std::uint8_t>(row_bytes, 0)};
   RowFilters filters(adaptive ? row_bytes : 0);
   const std::uint8_t* previous = rows[1].data();  // zeros: the row above the first
   for (int y = 0; y < image.height(); ++y) {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
@@ -33,8 +33,8 @@ class SplitMix64 {
   std::uint64_t state_;
 };
 
-constexpr std::array<std::pair<int, int>, 8> photo_sizes = {{
-    {1920, 1080}, {1280, 720}, {1600, 1200}, {1024, 768}, {800, 600}, {640, 480}, {1280, 960}, {1440, 1080}}};
+constexpr std::array<std::pair<int, int>, 8> photo_sizes = {
+    {{1920, 1080}, {1280, 720}, {1600, 1200}, {1024, 768}, {800, 600}, {640, 480}, {1280, 960}, {1440, 1080}}};
 
 using Rgb = std::array<double, 3>;
 
@@ -93,8 +93,8 @@ Image make_image(int width, int height, SplitMix64& rng) {
       const std::uint64_t random = rng.next();
       for (int c = 0; c < 3; ++c) {
         const double jitter = (static_cast<double>((random >> (c * 16)) & 0xFFFF) / 65535.0 - 0.5) * 2 * noise;
-        pixels[i + static_cast<std::size_t>(c)] =
-            static_cast<std::uint8_t>(std::clamp(canvas[i + static_cast<std::size_t>(c)] + texture + jitter, 0.0, 255.0) + 0.5);
+        pixels[i + static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(
+            std::clamp(canvas[i + static_cast<std::size_t>(c)] + texture + jitter, 0.0, 255.0) + 0.5);
       }
     }
   }
@@ -106,8 +106,8 @@ Image make_image(int width, int height, SplitMix64& rng) {
 Batch synthetic_dataset(const SyntheticOptions& options) {
   detail::exit_if_unserved_worker();  // worker_guard.hpp
   if (options.size && (options.size->first <= 0 || options.size->second <= 0)) {
-    throw std::invalid_argument(fmt::format("synthetic image size must be positive, got {}x{}", options.size->first,
-                                            options.size->second));
+    throw std::invalid_argument(
+        fmt::format("synthetic image size must be positive, got {}x{}", options.size->first, options.size->second));
   }
   Batch batch;
   batch.reserve(options.count);

@@ -21,8 +21,7 @@ inline constexpr std::string_view temporary_output_suffix = ".tmp.png";
 // The `n`th temporary file process `pid` makes for `output`.
 [[nodiscard]] inline std::filesystem::path temporary_output_path(const std::filesystem::path& output, std::int64_t pid,
                                                                  unsigned n) {
-  return output.parent_path() /
-         fmt::format("{}{}{}", temporary_output_prefix(output, pid), n, temporary_output_suffix);
+  return output.parent_path() / fmt::format("{}{}{}", temporary_output_prefix(output, pid), n, temporary_output_suffix);
 }
 
 // Whether the file called `name` is one of the temporary files process `pid` made for `output`.

@@ -60,8 +60,11 @@ class ImageSink final : public RowSink {
 class StencilSink final : public RowSink {
  public:
   StencilSink(FusedStage::Kind kind, int width, RowSink& next)
-      : kind_(kind), width_(width), stride_(static_cast<std::size_t>(width) + 2),
-        rows_((kind == FusedStage::Kind::blur ? 1 : 3) * stride_), next_(next) {
+      : kind_(kind),
+        width_(width),
+        stride_(static_cast<std::size_t>(width) + 2),
+        rows_((kind == FusedStage::Kind::blur ? 1 : 3) * stride_),
+        next_(next) {
     if (kind_ == FusedStage::Kind::blur) horizontal_.resize(3 * static_cast<std::size_t>(width));
   }
 
@@ -110,12 +113,8 @@ class StencilSink final : public RowSink {
       case FusedStage::Kind::blur:
         blur_vertical(horizontal(y - 1), horizontal(y), horizontal(y + 1), out, width_);
         break;
-      case FusedStage::Kind::sobel:
-        sobel_row(slot(y - 1), slot(y), slot(y + 1), out, width_);
-        break;
-      default:
-        sharpen_row(slot(y - 1), slot(y), slot(y + 1), out, width_);
-        break;
+      case FusedStage::Kind::sobel: sobel_row(slot(y - 1), slot(y), slot(y + 1), out, width_); break;
+      default: sharpen_row(slot(y - 1), slot(y), slot(y + 1), out, width_); break;
     }
     next_.push();
   }

@@ -3,8 +3,9 @@
 #include "kernels/kernel_isa.hpp"
 #include "kernels/row_kernels.hpp"
 
-// 8-bit RGB has a hand-written AVX2 version (picked at run time, kernel_isa.hpp; the portable loop otherwise): the compiler's own
-// vectorisation of the 3-byte deinterleave and of the division by 1000 costs about three times the instructions.
+// 8-bit RGB has a hand-written AVX2 version (picked at run time, kernel_isa.hpp; the portable loop otherwise): the
+// compiler's own vectorisation of the 3-byte deinterleave and of the division by 1000 costs about three times the
+// instructions.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define PIPELINE_HAVE_AVX2_GRAY 1
 #include <immintrin.h>

@@ -13,8 +13,8 @@
 namespace pipeline::kernels {
 
 struct KernelIsa {
-  bool avx2_grayscale = false;  // hand-written 8-bit RGB -> grey
-  bool vbmi_lookup = false;     // hand-written byte lookup (brightness)
+  bool avx2_grayscale = false;   // hand-written 8-bit RGB -> grey
+  bool vbmi_lookup = false;      // hand-written byte lookup (brightness)
   bool portable_forced = false;  // PIPELINE_PORTABLE_KERNELS set
 };
 

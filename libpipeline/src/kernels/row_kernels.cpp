@@ -1,11 +1,12 @@
 // The per-row loops of the built-in filters: straight-line arithmetic over restrict pointers, which the compiler
 // vectorises (check with -fopt-info-vec; the file is built with -fno-math-errno so sqrt vectorises too).
+#include "kernels/row_kernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 #include "kernels/kernel_isa.hpp"
-#include "kernels/row_kernels.hpp"
 
 // The byte lookup has a hand-written AVX-512 VBMI version (picked at run time, kernel_isa.hpp; the portable loop
 // otherwise): the compiler cannot vectorise a table lookup, and VBMI's byte permutes hold the whole table in
@@ -51,7 +52,8 @@ void sobel_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict 
                std::uint8_t* __restrict out, int width) {
   for (int x = 0; x < width; ++x) {
     // |gx|, |gy| <= 4 * 255 = 1020: 16-bit lanes hold them, twice as many per vector as int.
-    const auto gx = static_cast<std::int16_t>((a[x + 1] - a[x - 1]) + 2 * (m[x + 1] - m[x - 1]) + (b[x + 1] - b[x - 1]));
+    const auto gx =
+        static_cast<std::int16_t>((a[x + 1] - a[x - 1]) + 2 * (m[x + 1] - m[x - 1]) + (b[x + 1] - b[x - 1]));
     const auto gy = static_cast<std::int16_t>((b[x - 1] - a[x - 1]) + 2 * (b[x] - a[x]) + (b[x + 1] - a[x + 1]));
     // gx^2 and gy^2 (<= 1020^2 < 2^24) and their sum (<= 2^21) are exact in float, so this is the integer
     // gx^2 + gy^2. sqrt(n) for an integer n is never k + 0.5, and float's error here (< 2e-5) is far below the
@@ -88,8 +90,7 @@ void lookup_portable(const std::uint8_t* in, std::uint8_t* out, std::size_t coun
 // (index bits 0-6), and bit 7 of each index picks which of the two answers to keep. A scalar loop does one byte
 // per load and store. In-place use is fine: each block is read before it is written.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookup_vbmi(const std::uint8_t* in, std::uint8_t* out,
-                                                                         std::size_t count,
-                                                                         const std::uint8_t* table) {
+                                                                        std::size_t count, const std::uint8_t* table) {
   const __m512i t0 = _mm512_loadu_si512(table);
   const __m512i t1 = _mm512_loadu_si512(table + 64);
   const __m512i t2 = _mm512_loadu_si512(table + 128);

@@ -18,6 +18,7 @@ namespace pipeline {
 //   5. the worker of the package this program was built against: the installed package's own (pipeline::worker,
 //      in <prefix>/libexec/pipeline), or in the library's build tree the worker built there.
 // Throws WorkerProgramNotFound.
-[[nodiscard]] std::filesystem::path find_worker_program(const std::optional<std::filesystem::path>& explicit_path = std::nullopt);
+[[nodiscard]] std::filesystem::path find_worker_program(
+    const std::optional<std::filesystem::path>& explicit_path = std::nullopt);
 
 }  // namespace pipeline

@@ -71,9 +71,10 @@ PreparedTask ImageJobs::prepare(Slot& s, std::size_t i) {
   if (options_.transport == Transport::shared_memory) return through_segment(s, i, sent_at);
   if (wire::task_frame_bytes(input.name, input.image) - wire::header_bytes > options_.max_frame_bytes) {
     // Never sent: the worker would reject the frame and be counted as a crash.
-    return failed(fmt::format("the image's frame of {} bytes exceeds the process pool's maximum frame size of {} "
-                              "bytes (ProcessPoolOptions::max_frame_bytes)",
-                              wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
+    return failed(
+        fmt::format("the image's frame of {} bytes exceeds the process pool's maximum frame size of {} "
+                    "bytes (ProcessPoolOptions::max_frame_bytes)",
+                    wire::task_frame_bytes(input.name, input.image), options_.max_frame_bytes));
   }
   PreparedTask task;
   task.in_flight = {i, sent_at, {}, Image()};
@@ -98,7 +99,8 @@ PreparedTask ImageJobs::through_segment(Slot& s, std::size_t i, double sent_at) 
   task.copied_bytes = input.image.size_bytes();
   const wire::SegmentArea output{layout.output_offset, s.segment.size() - layout.output_offset};
   task.in_flight = {i, sent_at, output, Image()};
-  task.frames.push_back({wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
+  task.frames.push_back(
+      {wire::encode_segment_task(i, input.name, {wire::ImageShape::of(input.image), 0}, output), {}, i});
   return task;
 }
 
@@ -129,7 +131,8 @@ TaskAnswer ImageJobs::decode(const Slot& s) const {
   return {result.index, std::move(result.record), std::move(result.output), result.output_in_segment};
 }
 
-Image ImageJobs::take_output(Slot& s, InFlight& task, TaskAnswer& answer, std::uint64_t& received, bool& in_place) const {
+Image ImageJobs::take_output(Slot& s, InFlight& task, TaskAnswer& answer, std::uint64_t& received,
+                             bool& in_place) const {
   if (!answer.output_at) return std::move(answer.output);
   const wire::SegmentImage& at = *answer.output_at;
   check_output_in_area(at, task.output);
@@ -141,7 +144,8 @@ Image ImageJobs::take_output(Slot& s, InFlight& task, TaskAnswer& answer, std::u
     in_place = true;
     return std::move(task.output_image);
   }
-  const auto samples = s.segment.bytes().subspan(static_cast<std::size_t>(at.offset), static_cast<std::size_t>(at.shape.size_bytes()));
+  const auto samples =
+      s.segment.bytes().subspan(static_cast<std::size_t>(at.offset), static_cast<std::size_t>(at.shape.size_bytes()));
   received += samples.size();
   return image_copied_from(samples, at.shape);
 }

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "executors/memory_admission.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_options.hpp"
 #include "process_pool/wire.hpp"
-#include "executors/memory_admission.hpp"
 #include "process_pool/worker_slot.hpp"
 
 namespace pipeline::detail {
@@ -38,7 +38,7 @@ struct PreparedTask {
 struct TaskAnswer {
   std::uint64_t index = 0;
   TaskRecord record;
-  Image output;                                   // inline
+  Image output;                                 // inline
   std::optional<wire::SegmentImage> output_at;  // or in shared memory
 };
 
@@ -75,12 +75,15 @@ class JobSource {
 // A batch of images in memory, sent largest first.
 class ImageJobs final : public JobSource {
  public:
-  ImageJobs(std::span<const NamedImage> images, const ProcessPoolOptions& options) : images_(images), options_(options) {}
+  ImageJobs(std::span<const NamedImage> images, const ProcessPoolOptions& options)
+      : images_(images), options_(options) {}
 
   [[nodiscard]] std::size_t count() const noexcept override { return images_.size(); }
   [[nodiscard]] std::vector<std::size_t> order() const override { return largest_first(images_); }
   [[nodiscard]] std::string name_of(std::size_t i) const override { return images_[i].name; }
-  [[nodiscard]] std::uint64_t pixels_of(std::size_t i) const noexcept override { return images_[i].image.pixel_count(); }
+  [[nodiscard]] std::uint64_t pixels_of(std::size_t i) const noexcept override {
+    return images_[i].image.pixel_count();
+  }
   [[nodiscard]] std::size_t in_flight_limit(const Slot& s) const noexcept override;
   [[nodiscard]] PreparedTask prepare(Slot& s, std::size_t i) override;
   [[nodiscard]] wire::FrameType answer_type() const noexcept override { return wire::FrameType::result; }
@@ -99,7 +102,8 @@ class ImageJobs final : public JobSource {
 // File jobs: each worker decodes, filters and writes its own, under the run's memory budget.
 class FileJobs final : public JobSource {
  public:
-  FileJobs(std::span<const FileJob> jobs, const FileJobOptions& options) : jobs_(jobs), options_(options), memory_(options, jobs) {}
+  FileJobs(std::span<const FileJob> jobs, const FileJobOptions& options)
+      : jobs_(jobs), options_(options), memory_(options, jobs) {}
 
   [[nodiscard]] std::size_t count() const noexcept override { return jobs_.size(); }
   [[nodiscard]] std::vector<std::size_t> order() const override;
@@ -109,7 +113,9 @@ class FileJobs final : public JobSource {
   [[nodiscard]] PreparedTask prepare(Slot& s, std::size_t i) override;
   [[nodiscard]] wire::FrameType answer_type() const noexcept override { return wire::FrameType::file_result; }
   [[nodiscard]] TaskAnswer decode(const Slot& s) const override;
-  [[nodiscard]] Image take_output(Slot&, InFlight&, TaskAnswer&, std::uint64_t&, bool&) const override { return Image(); }
+  [[nodiscard]] Image take_output(Slot&, InFlight&, TaskAnswer&, std::uint64_t&, bool&) const override {
+    return Image();
+  }
   [[nodiscard]] bool memory_limited() const noexcept override { return memory_.limited(); }
   void release(std::size_t i) noexcept override { memory_.release(i); }
   void clean_after(std::size_t i, std::int64_t pid) const noexcept override;

@@ -25,7 +25,9 @@ std::uint64_t grown_segment_bytes(std::uint64_t current, std::uint64_t needed) n
   return round_up(std::max(needed, current + current / 4), segment_granule);
 }
 
-bool area_holds(const wire::SegmentArea& area, std::uint64_t bytes) noexcept { return !area.none() && bytes <= area.bytes; }
+bool area_holds(const wire::SegmentArea& area, std::uint64_t bytes) noexcept {
+  return !area.none() && bytes <= area.bytes;
+}
 
 void check_output_in_area(const wire::SegmentImage& at, const wire::SegmentArea& area) {
   if (at.memory != area.memory || at.offset != area.offset || !area_holds(area, at.shape.size_bytes())) {
@@ -39,7 +41,8 @@ Image image_over(std::span<std::uint8_t> bytes, const wire::ImageShape& shape) {
 }
 
 Image image_copied_from(std::span<const std::uint8_t> bytes, const wire::ImageShape& shape) {
-  return Image(shape.width, shape.height, shape.bands, shape.format, std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  return Image(shape.width, shape.height, shape.bands, shape.format,
+               std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
 }
 
 }  // namespace pipeline::detail

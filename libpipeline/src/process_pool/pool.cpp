@@ -34,7 +34,8 @@ void stop_pool(PoolState& pool, std::chrono::milliseconds grace) noexcept {
   const auto deadline = std::chrono::steady_clock::now() + grace;
   for (auto& slot : pool.slots) {
     if (!slot) continue;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     const Ending ending = slot->process->reap(std::max(left, std::chrono::milliseconds(0)));
     if (ending.killed_by_parent || ending.description != "exited with code 0") {
       spdlog::warn("worker {} (slot {}) {} at shutdown{}", slot->process->pid(), slot->index, ending.description,

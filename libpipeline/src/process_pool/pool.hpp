@@ -9,10 +9,10 @@
 #include <vector>
 
 // Boost 1.81's Process v2 headers need these first (see worker_process.hpp).
+#include <boost/asio/io_context.hpp>
 #include <boost/optional.hpp>
 #include <boost/type_traits/decay.hpp>
 #include <boost/type_traits/is_convertible.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_options.hpp"
@@ -24,7 +24,7 @@ class JobSource;
 
 // What outlives a run: the workers. Between runs nothing is pending on `io`.
 struct PoolState {
-  boost::asio::io_context io;  // first member: destroyed last, after the pipes that use it
+  boost::asio::io_context io;                // first member: destroyed last, after the pipes that use it
   std::vector<std::unique_ptr<Slot>> slots;  // one per worker index; null where no worker runs
   std::uint64_t runs = 0;                    // run ids for the chain frames
   bool ever_ready = false;                   // a worker of this pool has said hello: the program can be a worker

@@ -1,11 +1,11 @@
 #include "process_pool/pool_run.hpp"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
-
-#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -14,8 +14,8 @@
 #include "pipeline/worker.hpp"
 #include "process_pool/job_source.hpp"
 #include "process_pool/shared_arena.hpp"
-#include "worker_guard.hpp"
 #include "task_recording.hpp"
+#include "worker_guard.hpp"
 
 namespace pipeline::detail {
 
@@ -33,7 +33,8 @@ PoolRun::PoolRun(PoolState& pool, const ProcessPoolOptions& options, const std::
   // more deaths than that means something else is wrong.
   max_starts_ = 2 * static_cast<std::size_t>(workers) + failed_starts_allowed_beyond_workers +
                 count * (static_cast<std::size_t>(options.max_retries) + 1);
-  if (batch_ != nullptr) chain_frame_ = wire::encode_chain({run_id_, batch_->options.profile_stages, batch_->chain.spec()});
+  if (batch_ != nullptr)
+    chain_frame_ = wire::encode_chain({run_id_, batch_->options.profile_stages, batch_->chain.spec()});
 }
 
 void PoolRun::run() {
@@ -94,14 +95,20 @@ void PoolRun::begin() {
 
 void PoolRun::start_slot(int index) {
   if (++starts_ > max_starts_) {
-    throw std::runtime_error(fmt::format("worker processes keep dying ({} started for {} task(s), the last: {}); "
-                                         "giving up",
-                                         starts_ - 1, job_count(), last_loss_));
+    throw std::runtime_error(
+        fmt::format("worker processes keep dying ({} started for {} task(s), the last: {}); "
+                    "giving up",
+                    starts_ - 1, job_count(), last_loss_));
   }
   auto slot = std::make_unique<Slot>();
   slot->index = index;
-  wire::Handshake handshake{wire::protocol_version, options_.vips, static_cast<int>(spdlog::get_level()),
-                            options_.max_frame_bytes, options_.transport, -1, 0};
+  wire::Handshake handshake{wire::protocol_version,
+                            options_.vips,
+                            static_cast<int>(spdlog::get_level()),
+                            options_.max_frame_bytes,
+                            options_.transport,
+                            -1,
+                            0};
   int arena_fd = -1;
   try {
     if (shared_memory()) {
@@ -114,7 +121,8 @@ void PoolRun::start_slot(int index) {
         slot->arena = true;
       }
     }
-    slot->process = std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd(), arena_fd);
+    slot->process =
+        std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd(), arena_fd);
   } catch (const std::exception& error) {
     throw std::runtime_error(fmt::format("cannot start worker program '{}': {}", program_.string(), error.what()));
   }
@@ -161,8 +169,9 @@ void PoolRun::rearm(Slot& s) {
   s.deadline->async_wait([this, &s, generation = s.deadline_generation, limit](const boost::system::error_code& error) {
     if (error || s.state == State::retired || generation != s.deadline_generation) return;
     if (s.state == State::starting || s.state == State::configuring) {
-      return lost(s, fmt::format("did not answer its {} within {} (the start-up timeout)",
-                                 s.state == State::starting ? "handshake" : "chain", format_duration(limit)),
+      return lost(s,
+                  fmt::format("did not answer its {} within {} (the start-up timeout)",
+                              s.state == State::starting ? "handshake" : "chain", format_duration(limit)),
                   Cause::timed_out);
     }
     lost(s, fmt::format("did not finish its task within {} (the task timeout)", format_duration(limit)),

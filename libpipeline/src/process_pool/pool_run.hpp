@@ -36,7 +36,7 @@ class PoolRun final : public ChannelEvents {
   struct TaskProgress {
     int failures = 0;
     std::vector<std::string> reasons;  // one per worker that died with the task
-    int last_worker = -1;               // the last of them: its slot and pid
+    int last_worker = -1;              // the last of them: its slot and pid
     std::int64_t last_pid = 0;
     std::uint64_t bytes_sent = 0;
     std::uint64_t bytes_received = 0;
@@ -102,11 +102,11 @@ class PoolRun final : public ChannelEvents {
   bool finishing_ = false;
   std::size_t starts_ = 0;
   std::size_t max_starts_ = 0;
-  std::size_t failed_starts_ = 0;      // workers that died before their hello since the last hello
-  std::size_t failed_configures_ = 0;  // workers lost before answering the chain since the last that answered
-  std::string last_loss_;              // how the last worker lost ended, for the error that gives up
-  RunningMedian task_seconds_;         // the worker-side times of this run's tasks, for the task timeout
-  bool waiting_for_memory_ = false;    // a job is queued until some memory is released
+  std::size_t failed_starts_ = 0;               // workers that died before their hello since the last hello
+  std::size_t failed_configures_ = 0;           // workers lost before answering the chain since the last that answered
+  std::string last_loss_;                       // how the last worker lost ended, for the error that gives up
+  RunningMedian task_seconds_;                  // the worker-side times of this run's tasks, for the task timeout
+  bool waiting_for_memory_ = false;             // a job is queued until some memory is released
   std::vector<std::unique_ptr<Slot>> retired_;  // dead slots, kept until their handlers ran
 };
 

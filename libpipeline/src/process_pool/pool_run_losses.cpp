@@ -1,9 +1,9 @@
 // PoolRun (pool_run.hpp): workers that die, hang or break the protocol: reaped, their tasks retried or failed,
 // replaced while work remains; and the run given up when the worker program cannot work at all.
+#include <sys/wait.h>
+
 #include <chrono>
 #include <stdexcept>
-
-#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -98,10 +98,10 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
     if (retry) {
       queue_.push_front(i);
     } else {
-      fail_task(i, s, progress.reasons.size() == 1
-                          ? progress.reasons.front()
-                          : fmt::format("the worker died on each of {} attempts: {}", progress.reasons.size(),
-                                        fmt::join(progress.reasons, "; ")));
+      fail_task(i, s,
+                progress.reasons.size() == 1 ? progress.reasons.front()
+                                             : fmt::format("the worker died on each of {} attempts: {}",
+                                                           progress.reasons.size(), fmt::join(progress.reasons, "; ")));
     }
   } else {
     spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
@@ -126,7 +126,8 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
 void PoolRun::lost_while_starting(Slot& s, const std::string& reason) {
   ++failed_starts_;
   const auto workers = static_cast<std::size_t>(used_);
-  if ((!pool_.ever_ready && failed_starts_ >= workers) || failed_starts_ > workers + failed_starts_allowed_beyond_workers) {
+  if ((!pool_.ever_ready && failed_starts_ >= workers) ||
+      failed_starts_ > workers + failed_starts_allowed_beyond_workers) {
     throw std::runtime_error(fmt::format("worker program '{}' failed before its handshake{}: {}", program_.string(),
                                          failed_starts_ > 1 ? fmt::format(" ({} starts in a row)", failed_starts_) : "",
                                          reason));

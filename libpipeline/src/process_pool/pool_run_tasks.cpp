@@ -51,9 +51,7 @@ void PoolRun::send_tasks(Slot& s) {
         waiting_for_memory_ = true;
         queue_.push_front(i);
         return;
-      case PreparedTask::Outcome::wait_for_worker:
-        queue_.push_front(i);
-        return;
+      case PreparedTask::Outcome::wait_for_worker: queue_.push_front(i); return;
     }
   }
 }
@@ -77,7 +75,8 @@ void PoolRun::dispatch_waiting_for_memory() {
   for (const bool empty_first : {true, false}) {
     for (int k = 0; k < used_; ++k) {
       auto& slot = pool_.slots[static_cast<std::size_t>(k)];
-      if (slot && (slot->state == State::idle || slot->state == State::busy) && slot->in_flight.empty() == empty_first) {
+      if (slot && (slot->state == State::idle || slot->state == State::busy) &&
+          slot->in_flight.empty() == empty_first) {
         dispatch(*slot);
       }
     }

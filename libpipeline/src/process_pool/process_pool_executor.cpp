@@ -3,8 +3,8 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 #include <system_error>
 
@@ -39,7 +39,8 @@ ProcessPoolExecutor::ProcessPoolExecutor(int workers, ProcessPoolOptions options
     throw std::invalid_argument("ProcessPoolOptions::max_frame_bytes is too small");
   }
   const auto finite_not_negative = [](double value) { return std::isfinite(value) && value >= 0.0; };
-  if (!finite_not_negative(options_.task_timeout.seconds) || !finite_not_negative(options_.task_timeout.median_multiple)) {
+  if (!finite_not_negative(options_.task_timeout.seconds) ||
+      !finite_not_negative(options_.task_timeout.median_multiple)) {
     throw std::invalid_argument("ProcessPoolOptions::task_timeout must be finite and not negative");
   }
   if (!finite_not_negative(options_.start_timeout_seconds) || options_.start_timeout_seconds == 0.0) {
@@ -62,7 +63,8 @@ std::vector<std::int64_t> ProcessPoolExecutor::worker_pids() const {
 // Where the workers come from, once per start or run (the installed-package test looks for it).
 std::filesystem::path ProcessPoolExecutor::worker_program() const {
   std::filesystem::path program = find_worker_program(options_.worker_program);
-  spdlog::debug("process pool: {} worker(s) of {}, transport {}", workers_, program.string(), to_string(options_.transport));
+  spdlog::debug("process pool: {} worker(s) of {}, transport {}", workers_, program.string(),
+                to_string(options_.transport));
   ignore_sigpipe();
   return program;
 }
@@ -72,7 +74,8 @@ void ProcessPoolExecutor::start() {
   detail::start_pool(*pool_, options_, program, workers_);
 }
 
-BatchResult ProcessPoolExecutor::run_jobs(const FilterChain& chain, detail::JobSource& jobs, const RunOptions& options) {
+BatchResult ProcessPoolExecutor::run_jobs(const FilterChain& chain, detail::JobSource& jobs,
+                                          const RunOptions& options) {
   BatchResult result;
   result.transport = std::string(to_string(options_.transport));
   result.tasks.resize(jobs.count());

@@ -40,7 +40,8 @@ std::string errno_text(const char* what) { return fmt::format("{}: {}", what, st
 
 std::uint64_t file_size(int fd) {
   struct stat status {};
-  if (::fstat(fd, &status) != 0) throw std::system_error(errno, std::generic_category(), "fstat of shared image memory");
+  if (::fstat(fd, &status) != 0)
+    throw std::system_error(errno, std::generic_category(), "fstat of shared image memory");
   return static_cast<std::uint64_t>(status.st_size);
 }
 
@@ -75,7 +76,8 @@ bool SharedArena::activate(std::uint64_t capacity_bytes, std::string* why) {
     ::close(fd);
     return fail(message);
   }
-  void* base = ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  void* base =
+      ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (base == MAP_FAILED) {
     const std::string message = errno_text("reserving the address space");
     ::close(fd);
@@ -110,7 +112,8 @@ std::uint8_t* SharedArena::allocate(std::size_t bytes) noexcept {
     offset = top_;
     const std::uint64_t end = top_ + size;
     if (end > file_bytes_) {
-      const std::uint64_t grown = std::min(capacity_, round_up(std::max(end, file_bytes_ + file_bytes_ / 4), growth_granule));
+      const std::uint64_t grown =
+          std::min(capacity_, round_up(std::max(end, file_bytes_ + file_bytes_ / 4), growth_granule));
       if (::ftruncate(fd_, static_cast<off_t>(grown)) != 0) return nullptr;
       file_bytes_ = grown;
     }
@@ -134,7 +137,8 @@ void SharedArena::release(std::uint8_t* data) noexcept {
   const std::uint64_t free_bytes = free_total_ + (high_water_ - top_) + size;
   if (size >= punch_min_bytes && free_bytes > std::max(retained_free_bytes, in_use_)) {
     // Hand the pages back; the range stays valid (it reads as zeros) and is reused like any other.
-    (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(size));
+    (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                      static_cast<off_t>(size));
   }
   add_free(offset, size);
 }
@@ -191,7 +195,8 @@ ArenaMapping ArenaMapping::adopt(int fd, std::uint64_t capacity) {
   if (capacity == 0 || capacity > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
     throw std::runtime_error(fmt::format("shared image memory of {} bytes", capacity));
   }
-  void* base = ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  void* base =
+      ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (base == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mapping shared image memory");
   mapping.base_ = static_cast<std::uint8_t*>(base);
   mapping.capacity_ = capacity;
@@ -208,8 +213,10 @@ ArenaMapping::~ArenaMapping() {
 }
 
 ArenaMapping::ArenaMapping(ArenaMapping&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), base_(std::exchange(other.base_, nullptr)),
-      capacity_(std::exchange(other.capacity_, 0)), known_file_bytes_(std::exchange(other.known_file_bytes_, 0)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      base_(std::exchange(other.base_, nullptr)),
+      capacity_(std::exchange(other.capacity_, 0)),
+      known_file_bytes_(std::exchange(other.known_file_bytes_, 0)) {}
 
 ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
   if (this != &other) {
@@ -225,14 +232,15 @@ ArenaMapping& ArenaMapping::operator=(ArenaMapping&& other) noexcept {
 std::span<std::uint8_t> ArenaMapping::bytes(std::uint64_t offset, std::uint64_t bytes) {
   if (base_ == nullptr) throw std::runtime_error("no shared image memory is mapped");
   if (offset > capacity_ || bytes > capacity_ - offset) {
-    throw std::runtime_error(fmt::format("[{}, +{}) lies outside the {}-byte shared image memory", offset, bytes, capacity_));
+    throw std::runtime_error(
+        fmt::format("[{}, +{}) lies outside the {}-byte shared image memory", offset, bytes, capacity_));
   }
   if (offset + bytes > known_file_bytes_) {
     // The parent grew the file: the new part is mapped in at once (see populate()).
     const std::uint64_t size = std::min(file_size(fd_), capacity_);
     if (offset + bytes > size) {
-      throw std::runtime_error(fmt::format("[{}, +{}) lies past the end of the {}-byte shared image memory", offset,
-                                           bytes, size));
+      throw std::runtime_error(
+          fmt::format("[{}, +{}) lies past the end of the {}-byte shared image memory", offset, bytes, size));
     }
     populate(known_file_bytes_, size - known_file_bytes_);
     known_file_bytes_ = size;

@@ -16,7 +16,6 @@
 #include <string>
 #include <unordered_map>
 
-
 namespace pipeline::detail {
 
 // What a SharedArena holds now (shared_image_memory_use()).
@@ -52,10 +51,10 @@ class SharedArena {
   std::uint8_t* base_;
   std::uint64_t capacity_;
   mutable std::mutex mutex_;
-  std::map<std::uint64_t, std::uint64_t> free_;             // offset -> bytes, below top_
-  std::unordered_map<std::uint64_t, std::uint64_t> used_;   // offset -> bytes
-  std::uint64_t top_ = 0;         // end of the highest block in use
-  std::uint64_t file_bytes_ = 0;  // the file's size (never shrinks)
+  std::map<std::uint64_t, std::uint64_t> free_;            // offset -> bytes, below top_
+  std::unordered_map<std::uint64_t, std::uint64_t> used_;  // offset -> bytes
+  std::uint64_t top_ = 0;                                  // end of the highest block in use
+  std::uint64_t file_bytes_ = 0;                           // the file's size (never shrinks)
   std::uint64_t in_use_ = 0;
   std::uint64_t free_total_ = 0;  // the bytes in free_
   std::uint64_t high_water_ = 0;  // highest end of any block ever used: pages below it may be resident

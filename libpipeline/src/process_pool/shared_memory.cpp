@@ -66,7 +66,9 @@ SharedSegment::~SharedSegment() {
 }
 
 SharedSegment::SharedSegment(SharedSegment&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)) {}
 
 SharedSegment& SharedSegment::operator=(SharedSegment&& other) noexcept {
   if (this != &other) {
@@ -84,7 +86,8 @@ void SharedSegment::grow(std::uint64_t bytes) {
   if (bytes > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
     throw std::length_error(fmt::format("a shared segment of {} bytes", bytes));
   }
-  if (file_size(fd_) < bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) throw_errno("growing the shared segment");
+  if (file_size(fd_) < bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0)
+    throw_errno("growing the shared segment");
   map(bytes);
 }
 
@@ -102,7 +105,8 @@ void SharedSegment::remap(std::uint64_t bytes) {
 void SharedSegment::map(std::uint64_t bytes) {
   // A fresh mapping of the whole size, populated at once: cheaper in one go than page by page on first touch.
   // The pages already there are the same file pages, so nothing is copied.
-  void* data = ::mmap(nullptr, static_cast<std::size_t>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
+  void* data =
+      ::mmap(nullptr, static_cast<std::size_t>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
   if (data == MAP_FAILED) throw_errno("mapping the shared segment");
   unmap();
   data_ = static_cast<std::uint8_t*>(data);

@@ -1,7 +1,7 @@
-#include "pipeline/process_pool_options.hpp"
-
 #include <stdexcept>
 #include <string>
+
+#include "pipeline/process_pool_options.hpp"
 
 namespace pipeline {
 

@@ -175,8 +175,8 @@ FrameHeader decode_header(std::span<const std::uint8_t> bytes, std::uint64_t max
   }
   FrameHeader header{static_cast<FrameType>(type), reader.u64()};
   if (header.payload_bytes > max_frame_bytes) {
-    reader.fail(fmt::format("{} payload of {} bytes exceeds the maximum frame size of {} bytes",
-                            to_string(header.type), header.payload_bytes, max_frame_bytes));
+    reader.fail(fmt::format("{} payload of {} bytes exceeds the maximum frame size of {} bytes", to_string(header.type),
+                            header.payload_bytes, max_frame_bytes));
   }
   return header;
 }
@@ -194,7 +194,8 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
   const std::uint32_t cache = reader.u32();
   const std::uint32_t log_level = reader.u32();
   constexpr auto int_max = static_cast<std::uint32_t>(std::numeric_limits<int>::max());
-  if (concurrency < 1 || concurrency > int_max) reader.fail(fmt::format("vips concurrency {} out of range", concurrency));
+  if (concurrency < 1 || concurrency > int_max)
+    reader.fail(fmt::format("vips concurrency {} out of range", concurrency));
   if (cache > int_max) reader.fail(fmt::format("vips cache size {} out of range", cache));
   if (log_level > 6) reader.fail(fmt::format("log level {} out of range 0..6", log_level));
   handshake.vips = VipsSettings{static_cast<int>(concurrency), static_cast<int>(cache)};
@@ -204,9 +205,10 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
     reader.fail(fmt::format("maximum frame size {} is too small", handshake.max_frame_bytes));
   }
   if (handshake.max_frame_bytes > max_handshake_frame_bytes) {
-    reader.fail(fmt::format("maximum frame size {} exceeds the limit of {} bytes (the largest image, 2^30 pixels of "
-                            "4 bands of 16 bits, and 1 MiB more)",
-                            handshake.max_frame_bytes, max_handshake_frame_bytes));
+    reader.fail(
+        fmt::format("maximum frame size {} exceeds the limit of {} bytes (the largest image, 2^30 pixels of "
+                    "4 bands of 16 bits, and 1 MiB more)",
+                    handshake.max_frame_bytes, max_handshake_frame_bytes));
   }
   const std::uint8_t transport = reader.u8();
   reader.reserved(reader.u8(), "handshake reserved");
@@ -220,13 +222,16 @@ Handshake decode_handshake(std::span<const std::uint8_t> payload) {
     if (handshake.segment_fd != -1 || handshake.segment_bytes != 0) {
       reader.fail("the pipe transport with a shared segment");
     }
-    if (handshake.arena_fd != -1 || handshake.arena_bytes != 0) reader.fail("the pipe transport with shared image memory");
+    if (handshake.arena_fd != -1 || handshake.arena_bytes != 0)
+      reader.fail("the pipe transport with shared image memory");
   } else if (transport == 1) {
     handshake.transport = Transport::shared_memory;
-    if (handshake.segment_fd <= 2) reader.fail(fmt::format("segment fd {} is not an inherited descriptor", handshake.segment_fd));
+    if (handshake.segment_fd <= 2)
+      reader.fail(fmt::format("segment fd {} is not an inherited descriptor", handshake.segment_fd));
     if (handshake.arena_fd != -1 || handshake.arena_bytes != 0) {
       if (handshake.arena_fd <= 2 || handshake.arena_fd == handshake.segment_fd) {
-        reader.fail(fmt::format("shared image memory fd {} is not an inherited descriptor of its own", handshake.arena_fd));
+        reader.fail(
+            fmt::format("shared image memory fd {} is not an inherited descriptor of its own", handshake.arena_fd));
       }
       if (handshake.arena_bytes == 0) reader.fail("shared image memory of 0 bytes");
     }
@@ -325,7 +330,8 @@ FileTask decode_file_task(std::span<const std::uint8_t> payload) {
   if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
   task.png_compression = compression;
   const std::uint8_t fail_on = reader.u8();
-  if (fail_on > static_cast<std::uint8_t>(FailOn::warning)) reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
+  if (fail_on > static_cast<std::uint8_t>(FailOn::warning))
+    reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
   task.decode.fail_on = static_cast<FailOn>(fail_on);
   reader.reserved(reader.u16(), "file task reserved");
   reader.reserved(reader.u32(), "file task reserved");

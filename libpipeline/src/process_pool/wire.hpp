@@ -77,8 +77,8 @@
 
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
-#include "pipeline/task.hpp"
 #include "pipeline/process_pool_options.hpp"
+#include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
 
 namespace pipeline::wire {
@@ -126,10 +126,10 @@ struct Handshake {
   int log_level = 3;  // spdlog::level::warn
   std::uint64_t max_frame_bytes = default_max_frame_bytes;
   Transport transport = Transport::pipe;
-  int segment_fd = -1;             // shared memory: the inherited descriptor's number in the worker
+  int segment_fd = -1;  // shared memory: the inherited descriptor's number in the worker
   std::uint64_t segment_bytes = 0;
-  int arena_fd = -1;               // shared image memory, when the parent has it: likewise
-  std::uint64_t arena_bytes = 0;   // its address space
+  int arena_fd = -1;              // shared image memory, when the parent has it: likewise
+  std::uint64_t arena_bytes = 0;  // its address space
 };
 
 struct Hello {
@@ -184,23 +184,23 @@ struct MappedBytes {
 struct Task {
   std::uint64_t index = 0;
   std::string name;
-  Image image;                           // the samples when they came inline
+  Image image;                             // the samples when they came inline
   std::optional<SegmentImage> in_segment;  // or where they are in shared memory
-  SegmentArea output;                    // where the output may go; {0, 0}: inline
+  SegmentArea output;                      // where the output may go; {0, 0}: inline
 };
 
-// The fields a worker knows: pid, tid, cpu_start, cpu_end, start_s, end_s, pixels, stages, error and warnings. The parent
-// fills the rest of the record (image, worker, bytes, transfer time).
+// The fields a worker knows: pid, tid, cpu_start, cpu_end, start_s, end_s, pixels, stages, error and warnings. The
+// parent fills the rest of the record (image, worker, bytes, transfer time).
 struct Result {
   std::uint64_t index = 0;
   TaskRecord record;
-  Image output;                                  // inline output (empty when failed or in the segment)
+  Image output;                                   // inline output (empty when failed or in the segment)
   std::optional<SegmentImage> output_in_segment;  // or where the output is in shared memory
 };
 
 struct FileTask {
   std::uint64_t index = 0;
-  std::string input;   // a path's native bytes
+  std::string input;  // a path's native bytes
   std::string output;
   int png_compression = 6;
   DecodeOptions decode{};

@@ -39,7 +39,8 @@ class Writer {
   void f64(double v) { u64(std::bit_cast<std::uint64_t>(v)); }
   void text(std::string_view s) {
     if (s.size() > max_text_bytes) {
-      throw ProtocolError(fmt::format("text of {} bytes exceeds the protocol's {}-byte limit", s.size(), max_text_bytes));
+      throw ProtocolError(
+          fmt::format("text of {} bytes exceeds the protocol's {}-byte limit", s.size(), max_text_bytes));
     }
     u32(static_cast<std::uint32_t>(s.size()));
     bytes_.insert(bytes_.end(), s.begin(), s.end());
@@ -67,7 +68,8 @@ class Reader {
   double f64() { return std::bit_cast<double>(get(8, "f64")); }
   std::string text(std::string_view field) {
     const std::uint32_t size = u32();
-    if (size > max_text_bytes) fail(fmt::format("{} of {} bytes exceeds the {}-byte limit", field, size, max_text_bytes));
+    if (size > max_text_bytes)
+      fail(fmt::format("{} of {} bytes exceeds the {}-byte limit", field, size, max_text_bytes));
     const auto data = take(size, field);
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }

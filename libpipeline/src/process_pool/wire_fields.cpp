@@ -1,9 +1,9 @@
-#include "process_pool/wire_codec.hpp"
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
+
+#include "process_pool/wire_codec.hpp"
 
 namespace pipeline::wire::codec {
 namespace {
@@ -16,7 +16,8 @@ void check_in_memory(Reader& reader, Memory memory, std::uint64_t offset, std::u
   const std::uint64_t size = memory == Memory::arena ? mapped.arena : mapped.segment;
   if (size == 0) reader.fail(fmt::format("{} in the {}, but none is mapped", what, memory_name(memory)));
   if (offset > size || bytes > size - offset) {
-    reader.fail(fmt::format("{} [{}, +{}) lies outside the {}-byte {}", what, offset, bytes, size, memory_name(memory)));
+    reader.fail(
+        fmt::format("{} [{}, +{}) lies outside the {}-byte {}", what, offset, bytes, size, memory_name(memory)));
   }
 }
 
@@ -64,7 +65,8 @@ ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
     reader.fail(fmt::format("impossible image size {}x{}", width, height));
   }
   if (bands < 1 || bands > 4) reader.fail(fmt::format("image band count {} outside 1..4", bands));
-  if (format > static_cast<std::uint8_t>(SampleFormat::u16)) reader.fail(fmt::format("unknown sample format {}", format));
+  if (format > static_cast<std::uint8_t>(SampleFormat::u16))
+    reader.fail(fmt::format("unknown sample format {}", format));
   if (placement != placement_inline && placement != placement_segment && placement != placement_arena) {
     reader.fail(fmt::format("unknown image placement {}", placement));
   }
@@ -86,8 +88,9 @@ ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
     return {Image(), SegmentImage{shape, offset, memory}};
   }
   const auto data = reader.take(pixel_bytes, "pixels");
-  return {Image(shape.width, shape.height, shape.bands, shape.format, std::vector<std::uint8_t>(data.begin(), data.end())),
-          std::nullopt};
+  return {
+      Image(shape.width, shape.height, shape.bands, shape.format, std::vector<std::uint8_t>(data.begin(), data.end())),
+      std::nullopt};
 }
 
 void write_record(Writer& writer, const TaskRecord& record) {

@@ -68,15 +68,17 @@ int serve_worker(int argc, char** argv) {
   use_stderr_logger();
   for (int i = 1; i < argc; ++i) {
     if (argv[i] != worker_flag) {
-      spdlog::error("unexpected argument '{}'. This program is started by the image pipeline's process pool and "
-                    "speaks a binary protocol on stdin/stdout; it takes no options.",
-                    argv[i]);
+      spdlog::error(
+          "unexpected argument '{}'. This program is started by the image pipeline's process pool and "
+          "speaks a binary protocol on stdin/stdout; it takes no options.",
+          argv[i]);
       return 2;
     }
   }
   if (::isatty(STDIN_FILENO) == 1) {
-    spdlog::error("stdin is a terminal: this program is started by the image pipeline's process pool and speaks a "
-                  "binary protocol on stdin/stdout.");
+    spdlog::error(
+        "stdin is a terminal: this program is started by the image pipeline's process pool and speaks a "
+        "binary protocol on stdin/stdout.");
     return 2;
   }
   // A write to a parent that has gone must fail with EPIPE, not kill us before we can log it.

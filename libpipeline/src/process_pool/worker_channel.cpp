@@ -61,29 +61,31 @@ void WorkerChannel::write_next(Slot& s, ChannelEvents& events) {
 }
 
 void WorkerChannel::read(Slot& s, ChannelEvents& events, std::uint64_t max_frame_bytes) {
-  asio::async_read(s.process->output(), asio::buffer(header_), [this, &s, &events, max_frame_bytes](const error_code& error,
-                                                                                                    std::size_t) {
-    if (s.state == Slot::State::retired || (events.finishing() && error == asio::error::operation_aborted)) return;
-    if (error) return events.channel_failed(s, read_failure(error), false);
-    wire::FrameHeader header;
-    try {
-      header = wire::decode_header(header_, max_frame_bytes);
-    } catch (const wire::ProtocolError& bad) {
-      return events.channel_failed(s, bad.what(), true);
-    }
-    // Filled as the bytes arrive, never sized up front: the header's size is only the worker's word.
-    s.process->async_read_payload(payload_, header.payload_bytes,
-                                  [this, &s, &events, max_frame_bytes, type = header.type](const error_code& error) {
-                                    if (s.state == Slot::State::retired) return;
-                                    if (error) return events.channel_failed(s, read_failure(error), false);
-                                    try {
-                                      events.frame_arrived(s, type);
-                                    } catch (const wire::ProtocolError& bad) {
-                                      return events.channel_failed(s, bad.what(), true);
-                                    }
-                                    if (s.state != Slot::State::retired && !events.finishing()) read(s, events, max_frame_bytes);
-                                  });
-  });
+  asio::async_read(
+      s.process->output(), asio::buffer(header_),
+      [this, &s, &events, max_frame_bytes](const error_code& error, std::size_t) {
+        if (s.state == Slot::State::retired || (events.finishing() && error == asio::error::operation_aborted)) return;
+        if (error) return events.channel_failed(s, read_failure(error), false);
+        wire::FrameHeader header;
+        try {
+          header = wire::decode_header(header_, max_frame_bytes);
+        } catch (const wire::ProtocolError& bad) {
+          return events.channel_failed(s, bad.what(), true);
+        }
+        // Filled as the bytes arrive, never sized up front: the header's size is only the worker's word.
+        s.process->async_read_payload(
+            payload_, header.payload_bytes,
+            [this, &s, &events, max_frame_bytes, type = header.type](const error_code& error) {
+              if (s.state == Slot::State::retired) return;
+              if (error) return events.channel_failed(s, read_failure(error), false);
+              try {
+                events.frame_arrived(s, type);
+              } catch (const wire::ProtocolError& bad) {
+                return events.channel_failed(s, bad.what(), true);
+              }
+              if (s.state != Slot::State::retired && !events.finishing()) read(s, events, max_frame_bytes);
+            });
+      });
 }
 
 }  // namespace pipeline::detail

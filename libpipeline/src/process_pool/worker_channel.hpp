@@ -56,8 +56,9 @@ class WorkerChannel {
   void write_next(Slot& s, ChannelEvents& events);
 
   std::array<std::uint8_t, wire::header_bytes> header_{};
-  std::vector<std::uint8_t> payload_;   // the frame being read, reused from frame to frame
-  std::deque<OutgoingFrame> outgoing_;  // in order; the front `writing_` are being written (a deque keeps them in place)
+  std::vector<std::uint8_t> payload_;  // the frame being read, reused from frame to frame
+  std::deque<OutgoingFrame>
+      outgoing_;  // in order; the front `writing_` are being written (a deque keeps them in place)
   std::size_t writing_ = 0;
 };
 

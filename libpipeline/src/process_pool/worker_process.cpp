@@ -159,8 +159,8 @@ bp2::process launch(boost::asio::io_context& io, const std::filesystem::path& pr
   const TerminationSignalsBlocked blocked;
   bp2::process process = launcher(boost::asio::any_io_executor(io.get_executor()), error, program, arguments,
                                   environment, IgnoreInterruptInChild{&blocked.previous()}, DieWithParent{::getpid()},
-                                  bp2::process_stdio{input, output, {}},
-                                  InheritFd{segment_fd, worker_segment_fd}, InheritFd{arena_fd, worker_arena_fd});
+                                  bp2::process_stdio{input, output, {}}, InheritFd{segment_fd, worker_segment_fd},
+                                  InheritFd{arena_fd, worker_arena_fd});
   if (error) {
     // A child whose exec failed has exited already; the launcher leaves it to us to reap.
     if (launcher.pid > 0) {

@@ -10,13 +10,13 @@
 
 // Boost 1.81's Process v2 headers use boost::optional, boost::decay and boost::is_convertible without including
 // them (Boost.Filesystem's headers happen to); with BOOST_PROCESS_USE_STD_FS they must come first.
-#include <boost/optional.hpp>
-#include <boost/type_traits/decay.hpp>
-#include <boost/type_traits/is_convertible.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
+#include <boost/optional.hpp>
 #include <boost/process/v2/process.hpp>
+#include <boost/type_traits/decay.hpp>
+#include <boost/type_traits/is_convertible.hpp>
 
 #include "process_pool/frame_payload.hpp"
 
@@ -28,9 +28,9 @@ namespace pipeline::detail {
 
 // How a reaped worker ended.
 struct Ending {
-  int status = 0;                // raw waitpid() status
-  bool killed_by_parent = false; // we sent SIGKILL (it would not exit, or it broke the protocol)
-  std::string description;       // describe_wait_status(status)
+  int status = 0;                 // raw waitpid() status
+  bool killed_by_parent = false;  // we sent SIGKILL (it would not exit, or it broke the protocol)
+  std::string description;        // describe_wait_status(status)
 };
 
 // The descriptor numbers under which a worker inherits its shared segment and shared image memory (wire.hpp's

@@ -1,5 +1,3 @@
-#include "process_pool/find_worker_program.hpp"
-
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -7,6 +5,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "process_pool/find_worker_program.hpp"
 
 // Set by CMake: the worker's directory relative to the executables' one in an installed tree.
 #ifndef PIPELINE_WORKER_INSTALL_RELATIVE_DIR

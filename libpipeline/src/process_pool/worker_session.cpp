@@ -10,10 +10,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/filter_registry.hpp"
-#include "process_pool/wire.hpp"
 #include "in_place_output.hpp"
+#include "pipeline/filter_registry.hpp"
 #include "process_pool/pixel_placement.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "task_recording.hpp"
 
@@ -42,8 +42,8 @@ class Session {
       return refuse(error.what());  // the parent hears why (an error frame), not only that we left
     }
     if (handshake.version != wire::protocol_version) {
-      return refuse("the parent speaks protocol version " + std::to_string(handshake.version) + ", this worker version " +
-                    std::to_string(wire::protocol_version));
+      return refuse("the parent speaks protocol version " + std::to_string(handshake.version) +
+                    ", this worker version " + std::to_string(wire::protocol_version));
     }
     environment_.set_log_level(handshake.log_level);
     max_frame_bytes_ = handshake.max_frame_bytes;
@@ -68,8 +68,7 @@ class Session {
         case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
         case wire::FrameType::task: on_task(wire::decode_task(payload_, {segment_.size(), arena_.capacity()})); break;
         case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
-        default:
-          throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
+        default: throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
       }
     }
     spdlog::debug("stdin closed, exiting");
@@ -145,7 +144,8 @@ class Session {
     if (area_holds(task.output, grey.size_bytes())) {
       into = image_over(shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()), grey);
     }
-    TaskResult done = run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
+    TaskResult done =
+        run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
     wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
     if (result.record.ok() && result.output.empty() && !into.empty()) {
       result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
@@ -153,7 +153,8 @@ class Session {
       // Another geometry (a user filter's), still fits the area: copied there.
       const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
       std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
-      result.output_in_segment = wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
+      result.output_in_segment =
+          wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
       result.output = Image();
     }
     auto prefix = wire::encode_result_prefix(result);
@@ -178,8 +179,8 @@ class Session {
   WorkerEnvironment& environment_;
   std::vector<std::uint8_t> payload_;  // reused from frame to frame
   std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
-  SharedSegment segment_;              // unopened (fd -1, 0 bytes) with the pipe transport
-  ArenaMapping arena_;                 // unmapped unless the parent has shared image memory
+  SharedSegment segment_;  // unopened (fd -1, 0 bytes) with the pipe transport
+  ArenaMapping arena_;     // unmapped unless the parent has shared image memory
   std::optional<FilterChain> chain_;
   std::string chain_spec_;
   bool profile_stages_ = false;

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "pipeline/filter.hpp"
 #include "pipeline/file_job.hpp"
+#include "pipeline/filter.hpp"
 #include "pipeline/vips.hpp"
 #include "process_pool/shared_arena.hpp"
 #include "process_pool/shared_memory.hpp"

@@ -10,8 +10,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "process_pool/wire.hpp"
 #include "process_pool/shared_memory.hpp"
+#include "process_pool/wire.hpp"
 #include "process_pool/worker_channel.hpp"
 #include "process_pool/worker_process.hpp"
 
@@ -20,9 +20,9 @@ namespace pipeline::detail {
 // A task sent to the worker, not yet answered.
 struct InFlight {
   std::size_t task = 0;
-  double sent_at = 0.0;           // monotonic seconds when the parent began sending it (copying into the segment)
-  wire::SegmentArea output;       // where its output may come back in shared memory
-  Image output_image;             // in shared image memory: the image that area is, the result once written
+  double sent_at = 0.0;      // monotonic seconds when the parent began sending it (copying into the segment)
+  wire::SegmentArea output;  // where its output may come back in shared memory
+  Image output_image;        // in shared image memory: the image that area is, the result once written
 };
 
 struct Slot {
@@ -36,9 +36,9 @@ struct Slot {
   std::unique_ptr<WorkerProcess> process;
   State state = State::starting;
   WorkerChannel channel;
-  std::deque<InFlight> in_flight;      // in the order sent, which is the order the worker answers
-  double last_answer_at = 0.0;         // when its last result arrived: a task queued behind another starts then
-  double asked_at = 0.0;               // when its handshake, or this run's chain, was sent: the start-up timeout's clock
+  std::deque<InFlight> in_flight;  // in the order sent, which is the order the worker answers
+  double last_answer_at = 0.0;     // when its last result arrived: a task queued behind another starts then
+  double asked_at = 0.0;           // when its handshake, or this run's chain, was sent: the start-up timeout's clock
   // Fires when the worker has been silent too long (ProcessPoolOptions' timeouts). `deadline_generation` tells a
   // wait that was replaced by a later one from the current one.
   std::optional<boost::asio::steady_timer> deadline;

@@ -85,7 +85,9 @@ std::string speedup_chart(const Comparison& comparison, const std::vector<Amdahl
   const Frame f;
   const WorkerAxis x = worker_axis(comparison, f);
   const double baseline = comparison.baseline().seconds.median;
-  const auto speedup_at = [baseline](double seconds) { return seconds > 0.0 ? baseline / seconds : std::numeric_limits<double>::quiet_NaN(); };
+  const auto speedup_at = [baseline](double seconds) {
+    return seconds > 0.0 ? baseline / seconds : std::numeric_limits<double>::quiet_NaN();
+  };
 
   double top = largest_workers(comparison);  // the ideal line's end
   for (const auto& run : comparison.runs) {
@@ -108,12 +110,14 @@ std::string speedup_chart(const Comparison& comparison, const std::vector<Amdahl
 
   out += "<g clip-path=\"url(#speedup-plot)\">\n";
   // Speedup 1: no faster than the sequential run.
-  out += fmt::format("<line class=\"reference\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
-                     "<title>speedup 1: as fast as the sequential run</title></line>\n",
-                     f.left, y(1.0), f.right, y(1.0));
-  out += fmt::format("<line class=\"ideal\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
-                     "<title>ideal: speedup = workers</title></line>\n",
-                     x.scale(1.0), y(1.0), x.scale(x.scale.d1), y(x.scale.d1));
+  out += fmt::format(
+      "<line class=\"reference\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
+      "<title>speedup 1: as fast as the sequential run</title></line>\n",
+      f.left, y(1.0), f.right, y(1.0));
+  out += fmt::format(
+      "<line class=\"ideal\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
+      "<title>ideal: speedup = workers</title></line>\n",
+      x.scale(1.0), y(1.0), x.scale(x.scale.d1), y(x.scale.d1));
 
   for (const auto& fit : fits) {
     if (fit.kind != AmdahlFit::Kind::fitted) continue;  // a curve would predict what the fit cannot support
@@ -131,10 +135,11 @@ std::string speedup_chart(const Comparison& comparison, const std::vector<Amdahl
       d += fmt::format("{}{:.1f} {:.1f}", drawing ? "L" : "M", x.scale(p), y(s));
       drawing = true;
     }
-    out += fmt::format("<path class=\"amdahl\" data-executor=\"{}\" d=\"{}\" stroke=\"{}\">"
-                       "<title>{}: Amdahl fit, P = {:.3f} from {} point(s), max speedup {}</title></path>\n",
-                       escape(fit.executor), d, colours(fit.executor), escape(fit.executor), fit.parallel_fraction,
-                       fit.points, std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : "unbounded");
+    out += fmt::format(
+        "<path class=\"amdahl\" data-executor=\"{}\" d=\"{}\" stroke=\"{}\">"
+        "<title>{}: Amdahl fit, P = {:.3f} from {} point(s), max speedup {}</title></path>\n",
+        escape(fit.executor), d, colours(fit.executor), escape(fit.executor), fit.parallel_fraction, fit.points,
+        std::isfinite(fit.max_speedup) ? fmt::format("{:.1f}x", fit.max_speedup) : "unbounded");
   }
   out += "</g>\n";
 
@@ -146,16 +151,17 @@ std::string speedup_chart(const Comparison& comparison, const std::vector<Amdahl
     const double slowest = speedup_at(run.seconds.max);
     const double fastest = speedup_at(run.seconds.min);
     const std::string& colour = colours(run.batch.executor);
-    out += fmt::format("<g class=\"point\" data-executor=\"{}\" data-workers=\"{}\">"
-                       "<title>{}{}: {:.2f}x median speedup ({:.3f} s); runs from {}x (slowest) to {}x (fastest), "
-                       "{} measured</title>",
-                       escape(run.batch.executor), run.batch.workers, escape(run_label(run.batch)),
-                       r == 0 ? " (baseline)" : "", run.speedup, run.seconds.median, fixed(slowest, 2),
-                       fixed(fastest, 2), run.repeat_seconds.size());
+    out += fmt::format(
+        "<g class=\"point\" data-executor=\"{}\" data-workers=\"{}\">"
+        "<title>{}{}: {:.2f}x median speedup ({:.3f} s); runs from {}x (slowest) to {}x (fastest), "
+        "{} measured</title>",
+        escape(run.batch.executor), run.batch.workers, escape(run_label(run.batch)), r == 0 ? " (baseline)" : "",
+        run.speedup, run.seconds.median, fixed(slowest, 2), fixed(fastest, 2), run.repeat_seconds.size());
     if (std::isfinite(slowest) && std::isfinite(fastest)) {
-      out += fmt::format("<path class=\"range\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}h8M{3:.1f} {2:.1f}h8\" "
-                         "stroke=\"{4}\"/>",
-                         px, y(slowest), y(fastest), px - 4.0, colour);
+      out += fmt::format(
+          "<path class=\"range\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}h8M{3:.1f} {2:.1f}h8\" "
+          "stroke=\"{4}\"/>",
+          px, y(slowest), y(fastest), px - 4.0, colour);
     }
     out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"/></g>\n", px, y(run.speedup), colour);
   }
@@ -173,7 +179,8 @@ std::string speedup_chart(const Comparison& comparison, const std::vector<Amdahl
     }
   }
   out += legend_entry(f, row++, dashed_sample(), "ideal", "S = p");
-  out += legend_entry(f, row++, "<path class=\"range\" d=\"M14 -7V7M10 -7h8M10 7h8\" stroke=\"#6b7280\"/>"
+  out += legend_entry(f, row++,
+                      "<path class=\"range\" d=\"M14 -7V7M10 -7h8M10 7h8\" stroke=\"#6b7280\"/>"
                       "<circle cx=\"14\" cy=\"0\" r=\"4\" fill=\"#6b7280\"/>",
                       "median", "bar: fastest..slowest");
   return out + "</svg>\n";
@@ -196,9 +203,10 @@ std::string efficiency_chart(const Comparison& comparison, const ParadigmColours
       "<title id=\"efficiency-chart-title\">Efficiency against workers</title>\n",
       f.width, f.height);
   out += axes(f, x.scale, x.ticks, x.step, y, ticks(0.0, y_top, y_step), y_step, "workers (p)", "efficiency S / p (%)");
-  out += fmt::format("<line class=\"ideal\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
-                     "<title>100%: every worker as productive as the sequential run</title></line>\n",
-                     f.left, y(100.0), f.right, y(100.0));
+  out += fmt::format(
+      "<line class=\"ideal\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\">"
+      "<title>100%: every worker as productive as the sequential run</title></line>\n",
+      f.left, y(100.0), f.right, y(100.0));
 
   const auto offsets = dodge_offsets(comparison);
   for (const auto& name : paradigms(comparison)) {
@@ -210,11 +218,12 @@ std::string efficiency_chart(const Comparison& comparison, const ParadigmColours
       const double px = x.scale(run.batch.workers) + offsets[r];
       const double py = y(run.efficiency * 100.0);
       line.emplace_back(px, py);
-      points += fmt::format("<g class=\"point\" data-executor=\"{}\" data-workers=\"{}\"><title>{}: efficiency "
-                            "{:.1f}% (speedup {:.2f}x on {} worker(s))</title>"
-                            "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"/></g>\n",
-                            escape(name), run.batch.workers, escape(run_label(run.batch)), run.efficiency * 100.0,
-                            run.speedup, run.batch.workers, px, py, colours(name));
+      points += fmt::format(
+          "<g class=\"point\" data-executor=\"{}\" data-workers=\"{}\"><title>{}: efficiency "
+          "{:.1f}% (speedup {:.2f}x on {} worker(s))</title>"
+          "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"/></g>\n",
+          escape(name), run.batch.workers, escape(run_label(run.batch)), run.efficiency * 100.0, run.speedup,
+          run.batch.workers, px, py, colours(name));
     }
     std::sort(line.begin(), line.end());
     if (line.size() > 1) {

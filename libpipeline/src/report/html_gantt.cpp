@@ -30,12 +30,13 @@ std::string bytes_text(std::uint64_t bytes) {
 }
 
 std::string task_title(const TaskRecord& record, std::size_t index, std::size_t count, double origin) {
-  std::string title = fmt::format("{} (image {} of {})\npid {}, thread {}, cpu {} → {}\nstart {:.3f} ms, "
-                                  "duration {:.3f} ms",
-                                  record.image, index + 1, count, record.pid, record.tid,
-                                  record.cpu_start >= 0 ? std::to_string(record.cpu_start) : "?",
-                                  record.cpu_end >= 0 ? std::to_string(record.cpu_end) : "?",
-                                  (record.start_s - origin) * 1e3, record.seconds() * 1e3);
+  std::string title = fmt::format(
+      "{} (image {} of {})\npid {}, thread {}, cpu {} → {}\nstart {:.3f} ms, "
+      "duration {:.3f} ms",
+      record.image, index + 1, count, record.pid, record.tid,
+      record.cpu_start >= 0 ? std::to_string(record.cpu_start) : "?",
+      record.cpu_end >= 0 ? std::to_string(record.cpu_end) : "?", (record.start_s - origin) * 1e3,
+      record.seconds() * 1e3);
   if (record.bytes_sent != 0 || record.bytes_received != 0 || record.transfer_s != 0.0) {
     title += fmt::format("\nsent {}, received {}, transfer {:.3f} ms", bytes_text(record.bytes_sent),
                          bytes_text(record.bytes_received), record.transfer_s * 1e3);
@@ -89,7 +90,8 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
 
   const std::string id = fmt::format("gantt-{}", index);
   std::string out = fmt::format(
-      "<svg id=\"{0}\" class=\"gantt\" data-run=\"{1}\" data-lanes=\"{2}\" viewBox=\"0 0 {3:.0f} {4:.0f}\" role=\"img\" "
+      "<svg id=\"{0}\" class=\"gantt\" data-run=\"{1}\" data-lanes=\"{2}\" viewBox=\"0 0 {3:.0f} {4:.0f}\" "
+      "role=\"img\" "
       "aria-label=\"timeline of {1}\">\n"
       "<defs><pattern id=\"{0}-failed\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
       "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fee2e2\"/>"
@@ -102,13 +104,15 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
   // Time grid first, so that the lanes and tasks lie on top of it.
   const double step = nice_step(span * 1e3, 10);
   for (const double ms : ticks(0.0, span * 1e3, step)) {
-    out += fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>"
-                       "<text class=\"tick\" x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4}</text>\n",
-                       x(ms), top, lanes_bottom, lanes_bottom + 14.0, tick_label(ms, step));
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\"/>"
+        "<text class=\"tick\" x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4}</text>\n",
+        x(ms), top, lanes_bottom, lanes_bottom + 14.0, tick_label(ms, step));
   }
-  out += fmt::format("<text class=\"axis-title\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">ms since the run "
-                     "started ({:.1f} ms in all)</text>\n",
-                     (left + right) / 2.0, lanes_bottom + 32.0, span * 1e3);
+  out += fmt::format(
+      "<text class=\"axis-title\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">ms since the run "
+      "started ({:.1f} ms in all)</text>\n",
+      (left + right) / 2.0, lanes_bottom + 32.0, span * 1e3);
 
   std::size_t row = 0;
   for (const auto& [worker, lane] : lanes) {
@@ -124,20 +128,21 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
       ids = fmt::format("pid {} · tid {}", lane.os_ids.begin()->first, lane.os_ids.begin()->second);
       if (lane.os_ids.size() > 1) ids += fmt::format(" +{}", lane.os_ids.size() - 1);
     }
-    out += fmt::format("<g class=\"lane\" data-worker=\"{}\">\n"
-                       "<text class=\"lane-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">worker {} · {}"
-                       "<title>worker {}: {} task(s), {}</title></text>\n"
-                       "<rect class=\"lane-bg\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/>\n",
-                       worker, left - 8.0, y + lane_height / 2.0 + 4.0, worker, escape(ids), worker, lane.tasks.size(),
-                       escape(all_ids.empty() ? std::string("no process seen") : all_ids), left, y, right - left,
-                       lane_height);
+    out += fmt::format(
+        "<g class=\"lane\" data-worker=\"{}\">\n"
+        "<text class=\"lane-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">worker {} · {}"
+        "<title>worker {}: {} task(s), {}</title></text>\n"
+        "<rect class=\"lane-bg\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/>\n",
+        worker, left - 8.0, y + lane_height / 2.0 + 4.0, worker, escape(ids), worker, lane.tasks.size(),
+        escape(all_ids.empty() ? std::string("no process seen") : all_ids), left, y, right - left, lane_height);
     // A pool that was not ready when the run began (processes: workers starting, loading libvips, answering the
     // handshake) shows that time hatched in every lane, before the first task.
     if (batch.startup_seconds() > 0.0) {
-      out += fmt::format("<rect class=\"startup\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                         "fill=\"url(#{}-startup)\"><title>pool start-up: {:.3f} ms until every worker was ready"
-                         "</title></rect>\n",
-                         left, y, at(batch.ready_s) - left, lane_height, id, batch.startup_seconds() * 1e3);
+      out += fmt::format(
+          "<rect class=\"startup\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+          "fill=\"url(#{}-startup)\"><title>pool start-up: {:.3f} ms until every worker was ready"
+          "</title></rect>\n",
+          left, y, at(batch.ready_s) - left, lane_height, id, batch.startup_seconds() * 1e3);
     }
     for (const std::size_t t : lane.tasks) {
       const TaskRecord& record = batch.tasks[t].record;
@@ -148,13 +153,15 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
       const double drawn = w >= 3.0 ? w - 0.6 : w;
       out += fmt::format("<g><title>{}</title>", task_title(record, t, batch.tasks.size(), origin));
       if (record.ok()) {
-        out += fmt::format("<rect class=\"task\" data-image=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
-                           "height=\"{:.1f}\" fill=\"{}\"/>",
-                           t, x0, y, drawn, lane_height, image_colour(t));
+        out += fmt::format(
+            "<rect class=\"task\" data-image=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+            "height=\"{:.1f}\" fill=\"{}\"/>",
+            t, x0, y, drawn, lane_height, image_colour(t));
       } else {
-        out += fmt::format("<rect class=\"task failed\" data-image=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
-                           "height=\"{:.1f}\" fill=\"url(#{}-failed)\"/>",
-                           t, x0, y, drawn, lane_height, id);
+        out += fmt::format(
+            "<rect class=\"task failed\" data-image=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+            "height=\"{:.1f}\" fill=\"url(#{}-failed)\"/>",
+            t, x0, y, drawn, lane_height, id);
       }
       out += "</g>\n";
       // Stages inside a bar too narrow to show them are still listed in the task's title; skipping them keeps
@@ -162,16 +169,17 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
       if (w < 3.0) continue;
       for (const auto& stage : record.stages) {
         const double s0 = at(stage.start_s);
-        out += fmt::format("<rect class=\"stage\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                           "fill=\"{}\"><title>{}: {} {:.3f} ms</title></rect>\n",
-                           s0, y + lane_height * 0.55, std::max(at(stage.end_s) - s0, 0.5), lane_height * 0.45,
-                           stage_colours(stage.name), escape(record.image), escape(stage.name), stage.seconds() * 1e3);
+        out += fmt::format(
+            "<rect class=\"stage\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+            "fill=\"{}\"><title>{}: {} {:.3f} ms</title></rect>\n",
+            s0, y + lane_height * 0.55, std::max(at(stage.end_s) - s0, 0.5), lane_height * 0.45,
+            stage_colours(stage.name), escape(record.image), escape(stage.name), stage.seconds() * 1e3);
       }
     }
-    out += fmt::format("<text class=\"busy\" x=\"{:.1f}\" y=\"{:.1f}\">{:.0f}%<title>worker {} busy {:.0f}% of the "
-                       "run</title></text>\n</g>\n",
-                       right + 8.0, y + lane_height / 2.0 + 4.0, 100.0 * lane.busy_s / span, worker,
-                       100.0 * lane.busy_s / span);
+    out += fmt::format(
+        "<text class=\"busy\" x=\"{:.1f}\" y=\"{:.1f}\">{:.0f}%<title>worker {} busy {:.0f}% of the "
+        "run</title></text>\n</g>\n",
+        right + 8.0, y + lane_height / 2.0 + 4.0, 100.0 * lane.busy_s / span, worker, 100.0 * lane.busy_s / span);
   }
   out += fmt::format("<path class=\"axis\" d=\"M{:.1f} {:.1f}H{:.1f}\"/>\n", left, lanes_bottom, right);
 
@@ -181,9 +189,10 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
     out += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">stages</text>", left - 8.0,
                        ly + 4.0);
     for (const auto& name : stage_names) {
-      out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"10\" fill=\"{}\"/>"
-                         "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>",
-                         lx, ly - 4.0, stage_colours(name), lx + 16.0, ly + 5.0, escape(name));
+      out += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"10\" fill=\"{}\"/>"
+          "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>",
+          lx, ly - 4.0, stage_colours(name), lx + 16.0, ly + 5.0, escape(name));
       lx += 28.0 + 7.0 * static_cast<double>(name.size());
     }
     out += "\n";
@@ -195,12 +204,14 @@ std::string gantt(const ComparisonRun& run, std::size_t index, bool baseline, co
   double busy = 0.0;
   for (const auto& [worker, lane] : lanes) busy += lane.busy_s;
   std::string caption = fmt::format("{}{}", escape(run_label(batch)), baseline ? " (baseline)" : "");
-  std::string detail = fmt::format("{:.1f} ms, the measured run nearest the median; {} task(s) on {} lane(s), workers "
-                                   "busy {:.0f}% of the time",
-                                   batch.seconds() * 1e3, batch.tasks.size(), lanes.size(),
-                                   100.0 * busy / (span * static_cast<double>(lanes.size())));
+  std::string detail = fmt::format(
+      "{:.1f} ms, the measured run nearest the median; {} task(s) on {} lane(s), workers "
+      "busy {:.0f}% of the time",
+      batch.seconds() * 1e3, batch.tasks.size(), lanes.size(),
+      100.0 * busy / (span * static_cast<double>(lanes.size())));
   if (batch.startup_seconds() > 0.0) {
-    detail += fmt::format("; the pool was starting for the first {:.1f} ms (hatched grey)", batch.startup_seconds() * 1e3);
+    detail +=
+        fmt::format("; the pool was starting for the first {:.1f} ms (hatched grey)", batch.startup_seconds() * 1e3);
   }
   if (failed > 0) detail += fmt::format("; {} failed (hatched red)", failed);
   std::string figure = fmt::format("<figure class=\"timeline\"><figcaption>{} <span>{}</span></figcaption>\n{}",

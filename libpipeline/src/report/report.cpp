@@ -1,12 +1,12 @@
 #include "pipeline/report.hpp"
 
-#include "pipeline/analysis.hpp"
-
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "pipeline/analysis.hpp"
 
 namespace pipeline {
 namespace {
@@ -14,8 +14,9 @@ namespace {
 // Where the time goes, stage by stage and run by run; empty when no run recorded stages (no --profile-filters).
 std::string format_stage_table(const Comparison& comparison, const StageTable& table) {
   if (table.stages.empty()) return {};
-  std::string out = "\nWhere the time goes, stage by stage (each filter run on its own and timed; summed over the "
-                    "tasks of the median run; ms per megapixel and share of task time):\n";
+  std::string out =
+      "\nWhere the time goes, stage by stage (each filter run on its own and timed; summed over the "
+      "tasks of the median run; ms per megapixel and share of task time):\n";
   out += fmt::format("  {:<16}", "Stage");
   for (const auto& run : comparison.runs) {
     out += fmt::format(" | {:>18}", fmt::format("{} x{}", run.batch.executor, run.batch.workers));
@@ -73,34 +74,37 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>4} | {:>7} | {:>5} | {}",
                    "Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "e", "Start-up (ms)", "PIDs",
                    "Threads", "Cores", "Identical"));
-  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "", "",
-                   "", "", "", "", "", "", "", "", ""));
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "",
+                   "", "", "", "", "", "", "", "", "", ""));
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
     const bool baseline = r == 0;
     const bool oversubscribed = oversubscribed_run(run);
-    const std::string spread = run.seconds.min > 0.0
-                                   ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
-                                   : std::string("-");
-    line(fmt::format("{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>4} | {:>7} | {:>5} | {}",
-                     run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""),
-                     run.seconds.median * 1e3, spread, run.speedup, run.efficiency * 100.0,
-                     karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3,
-                     run.observed.processes, run.observed.threads,
-                     run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
+    const std::string spread = run.seconds.min > 0.0 ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min,
+                                                                   run.seconds.large() ? "!" : "")
+                                                     : std::string("-");
+    line(fmt::format(
+        "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>4} | {:>7} | {:>5} | {}",
+        run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.seconds.median * 1e3,
+        spread, run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3,
+        run.observed.processes, run.observed.threads, run.observed.cores,
+        baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed_run)) {
     line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", cpus));
   }
-  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [](const ComparisonRun& run) { return run.seconds.large(); })) {
-    line(fmt::format("! slowest run more than {:.2f}x the fastest: the machine was noisy; more --repeats narrow the median",
-                     Spread::large_ratio));
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(),
+                  [](const ComparisonRun& run) { return run.seconds.large(); })) {
+    line(fmt::format(
+        "! slowest run more than {:.2f}x the fastest: the machine was noisy; more --repeats narrow the median",
+        Spread::large_ratio));
   }
 
   for (const auto& run : comparison.runs) {
     for (const auto& task : run.batch.tasks) {
       if (!task.record.ok()) {
-        line(fmt::format("FAILED {} ({} x{}): {}", task.record.image, run.batch.executor, run.batch.workers, task.record.error));
+        line(fmt::format("FAILED {} ({} x{}): {}", task.record.image, run.batch.executor, run.batch.workers,
+                         task.record.error));
       }
     }
     if (!run.identical_to_sequential) {
@@ -114,13 +118,15 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     line("");
     line("Amdahl fit (least squares on 1 - 1/S = P (1 - 1/p) over the measured worker counts):");
     for (const auto& fit : fits) line(fmt::format("  {:<10} {}", fit.executor, describe_fit(fit)));
-    line("e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
-         "overhead growing with the workers, not a fixed serial part.");
+    line(
+        "e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
+        "overhead growing with the workers, not a fixed serial part.");
   }
   out += format_stage_table(comparison, analysis.stages);
   line("");
-  line(fmt::format("Timelines (the median run of each configuration; {} {} a task each, {} idle, {} pool starting, {} failed):",
-                   "█", "▓", "░", "·", "✗"));
+  line(fmt::format(
+      "Timelines (the median run of each configuration; {} {} a task each, {} idle, {} pool starting, {} failed):", "█",
+      "▓", "░", "·", "✗"));
   for (const auto& run : comparison.runs) out += format_timeline(run.batch);
   const auto& said = analysis.observations;
   if (!said.empty()) {
@@ -130,8 +136,9 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   }
   if (comparison.runs.size() > 1) {
     line("");
-    line(comparison.all_identical() ? "All runs produced outputs identical to the sequential run (per-image digest)."
-                                    : "Some runs produced outputs that differ from the sequential run: see MISMATCH above.");
+    line(comparison.all_identical()
+             ? "All runs produced outputs identical to the sequential run (per-image digest)."
+             : "Some runs produced outputs that differ from the sequential run: see MISMATCH above.");
   }
   return out;
 }

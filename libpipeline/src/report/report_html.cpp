@@ -34,8 +34,9 @@ std::string conditions_html(const RunConditions& conditions, const std::string& 
   item("Dataset", fmt::format("{}, {} images, {:.1f} MP", escape(conditions.dataset.source), conditions.dataset.images,
                               conditions.dataset.megapixels));
   item("Filters", fmt::format("<code>{}</code>", escape(conditions.filters)));
-  item("Machine", fmt::format("{}, {} logical CPUs; {}{}", escape(machine.cpu_model), machine.logical_cpus,
-                              escape(machine.os), machine.hostname.empty() ? "" : "; host " + escape(machine.hostname)));
+  item("Machine",
+       fmt::format("{}, {} logical CPUs; {}{}", escape(machine.cpu_model), machine.logical_cpus, escape(machine.os),
+                   machine.hostname.empty() ? "" : "; host " + escape(machine.hostname)));
   item("libvips", fmt::format("{} with {} thread(s) per operation, operation cache {}", escape(machine.libvips_version),
                               conditions.vips.concurrency,
                               conditions.vips.cache_max_operations == 0
@@ -47,8 +48,8 @@ std::string conditions_html(const RunConditions& conditions, const std::string& 
   return out + "</dl>\n";
 }
 
-std::string table_html(const Comparison& comparison, const RunConditions& conditions, const ComparisonAnalysis& analysis,
-                       const ParadigmColours& colours) {
+std::string table_html(const Comparison& comparison, const RunConditions& conditions,
+                       const ComparisonAnalysis& analysis, const ParadigmColours& colours) {
   const unsigned cpus = conditions.machine.logical_cpus;
   const auto oversubscribed = [cpus](const ComparisonRun& run) {
     return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
@@ -69,33 +70,37 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
     const std::string spread =
         run.seconds.min > 0.0
             ? (run.seconds.large()
-                   ? fmt::format("<span class=\"flag\" title=\"slowest run more than {:.2f}x the fastest\">{:.2f}!</span>",
-                                 Spread::large_ratio, run.seconds.max / run.seconds.min)
+                   ? fmt::format(
+                         "<span class=\"flag\" title=\"slowest run more than {:.2f}x the fastest\">{:.2f}!</span>",
+                         Spread::large_ratio, run.seconds.max / run.seconds.min)
                    : fmt::format("{:.2f}", run.seconds.max / run.seconds.min))
             : std::string("-");
-    const std::string identical = baseline ? "baseline"
+    const std::string identical = baseline                      ? "baseline"
                                   : run.identical_to_sequential ? "<span class=\"good\">yes</span>"
                                                                 : "<span class=\"bad\">NO</span>";
-    out += fmt::format("<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{:.2f}</td>"
-                       "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td></tr>\n",
-                       colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median * 1e3, spread,
-                       fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"),
-                       karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3, run.observed.processes,
-                       run.observed.threads, run.observed.cores, identical);
+    out += fmt::format(
+        "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{:.2f}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td></tr>\n",
+        colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median * 1e3, spread,
+        fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"), karp_flatt_cell(analysis.runs[r].karp_flatt),
+        run.startup_s * 1e3, run.observed.processes, run.observed.threads, run.observed.cores, identical);
   }
   out += "</tbody>\n</table>\n<ul class=\"notes\">\n";
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed)) {
     out += fmt::format("<li>* more workers than the {} logical CPUs (oversubscribed)</li>\n", cpus);
   }
-  if (std::any_of(comparison.runs.begin(), comparison.runs.end(), [](const ComparisonRun& r) { return r.seconds.large(); })) {
-    out += fmt::format("<li>! slowest run more than {:.2f}x the fastest: the machine was noisy; more repeats narrow the "
-                       "median</li>\n",
-                       Spread::large_ratio);
+  if (std::any_of(comparison.runs.begin(), comparison.runs.end(),
+                  [](const ComparisonRun& r) { return r.seconds.large(); })) {
+    out += fmt::format(
+        "<li>! slowest run more than {:.2f}x the fastest: the machine was noisy; more repeats narrow the "
+        "median</li>\n",
+        Spread::large_ratio);
   }
-  out += "<li>e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
-         "overhead growing with the workers, not a fixed serial part. Start-up: starting the pool, once, before the "
-         "timed runs. PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
+  out +=
+      "<li>e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
+      "overhead growing with the workers, not a fixed serial part. Start-up: starting the pool, once, before the "
+      "timed runs. PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
   for (const auto& note : analysis.karp_flatt_notes) out += "<li>" + escape(note) + ".</li>\n";
   for (const auto& run : comparison.runs) {
     for (const auto& task : run.batch.tasks) {
@@ -111,17 +116,19 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
     }
   }
   if (comparison.runs.size() > 1) {
-    out += comparison.all_identical()
-               ? "<li>All runs produced outputs identical to the sequential run (per-image digest).</li>\n"
-               : "<li class=\"bad\">Some runs produced outputs that differ from the sequential run: see MISMATCH.</li>\n";
+    out +=
+        comparison.all_identical()
+            ? "<li>All runs produced outputs identical to the sequential run (per-image digest).</li>\n"
+            : "<li class=\"bad\">Some runs produced outputs that differ from the sequential run: see MISMATCH.</li>\n";
   }
   return out + "</ul>\n";
 }
 
 std::string fits_html(const std::vector<AmdahlFit>& fits) {
   if (fits.empty()) return "<p class=\"note\">No parallel run with 2 or more workers: nothing to fit.</p>\n";
-  std::string out = "<p class=\"note\">Least squares on the law's linear form 1 - 1/S = P (1 - 1/p) over the measured "
-                    "worker counts.</p>\n<ul class=\"fits\">\n";
+  std::string out =
+      "<p class=\"note\">Least squares on the law's linear form 1 - 1/S = P (1 - 1/p) over the measured "
+      "worker counts.</p>\n<ul class=\"fits\">\n";
   // The same sentence as the text and Markdown reports (describe_fit), so the three never disagree.
   for (const auto& fit : fits) {
     out += fmt::format("<li><strong>{}</strong>: {}</li>\n", escape(fit.executor), escape(describe_fit(fit)));
@@ -189,30 +196,32 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
                             const ComparisonAnalysis& analysis) {
   const ParadigmColours colours(comparison);
   const StageColours stage_colours(comparison);
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                    "<title>image-pipeline comparison</title>\n<style>\n";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>image-pipeline comparison</title>\n<style>\n";
   out += style;
   out += "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>image-pipeline comparison</h1>\n";
   out += fmt::format("<p class=\"sub\">{}, {} images, {:.1f} MP through <code>{}</code></p>\n</header>\n",
                      escape(conditions.dataset.source), conditions.dataset.images, conditions.dataset.megapixels,
                      escape(conditions.filters));
 
-  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(conditions, analysis.method) + "</section>\n";
+  out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(conditions, analysis.method) +
+         "</section>\n";
   out += "<section id=\"results\">\n<h2>Results</h2>\n<div class=\"table-wrap\">\n" +
          table_html(comparison, conditions, analysis, colours) + "</div>\n</section>\n";
   if (comparison.runs.empty()) return out + "</main>\n</body>\n</html>\n";
 
   out += "<section id=\"charts\">\n<h2>Scaling</h2>\n<div class=\"charts\">\n";
-  out += "<figure><figcaption>Speedup against workers <span>median of the measured runs; bars from the slowest to "
-         "the fastest run; curves: Amdahl fits</span></figcaption>\n" +
-         detail::speedup_chart(comparison, analysis.fits, colours) + "</figure>\n";
+  out +=
+      "<figure><figcaption>Speedup against workers <span>median of the measured runs; bars from the slowest to "
+      "the fastest run; curves: Amdahl fits</span></figcaption>\n" +
+      detail::speedup_chart(comparison, analysis.fits, colours) + "</figure>\n";
   out += "<figure><figcaption>Efficiency against workers <span>speedup / workers</span></figcaption>\n" +
          detail::efficiency_chart(comparison, colours) + "</figure>\n";
   out += "</div>\n</section>\n";
 
-  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(analysis.fits) +
-         "</section>\n";
+  out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(analysis.fits) + "</section>\n";
   const auto& said = analysis.observations;
   if (!said.empty()) {
     out += "<section id=\"observations\">\n<h2>Observations</h2>\n<ul class=\"observations\">\n";
@@ -220,9 +229,10 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
     out += "</ul>\n</section>\n";
   }
 
-  out += "<section id=\"timelines\">\n<h2>Timelines</h2>\n<p class=\"note\">One lane per worker (labelled with the "
-         "OS process and thread seen running its tasks), one bar per task coloured by image (the same colour in "
-         "every run); hover a bar for its image, PID, thread, CPU cores, times and bytes moved.</p>\n";
+  out +=
+      "<section id=\"timelines\">\n<h2>Timelines</h2>\n<p class=\"note\">One lane per worker (labelled with the "
+      "OS process and thread seen running its tasks), one bar per task coloured by image (the same colour in "
+      "every run); hover a bar for its image, PID, thread, CPU cores, times and bytes moved.</p>\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     out += detail::gantt(comparison.runs[r], r, r == 0, stage_colours);
   }

@@ -3,9 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipeline/report.hpp"
-
 #include "pipeline/analysis.hpp"
+#include "pipeline/report.hpp"
 
 namespace pipeline {
 namespace {
@@ -61,12 +60,14 @@ json run_json(const ComparisonRun& run, const RunAnalysis& analysis) {
           {"identical_to_sequential", run.identical_to_sequential},
           {"mismatched_images", run.mismatched_images},
           {"failed_tasks", run.batch.failure_count()},
-          {"observed", {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
+          {"observed",
+           {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
           {"stage_totals", std::move(stages)},
-          {"wall_time_split", {{"before_first", split.before_first},
-                               {"filtering", split.filtering},
-                               {"between", split.between},
-                               {"after_last", split.after_last}}},
+          {"wall_time_split",
+           {{"before_first", split.before_first},
+            {"filtering", split.filtering},
+            {"between", split.between},
+            {"after_last", split.after_last}}},
           {"tasks", std::move(tasks)}};
 }
 
@@ -118,7 +119,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
                             const ComparisonAnalysis& analysis) {
   const MachineInfo& machine = conditions.machine;
   json runs = json::array();
-  for (std::size_t r = 0; r < comparison.runs.size(); ++r) runs.push_back(run_json(comparison.runs[r], analysis.runs[r]));
+  for (std::size_t r = 0; r < comparison.runs.size(); ++r)
+    runs.push_back(run_json(comparison.runs[r], analysis.runs[r]));
   const json report = {
       {"schema", "image-pipeline/report/1"},
       {"machine",
@@ -129,7 +131,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
         {"libvips_version", machine.libvips_version},
         {"compiler", machine.compiler},
         {"kernels", machine.kernels}}},
-      {"vips", {{"concurrency", conditions.vips.concurrency}, {"cache_max_operations", conditions.vips.cache_max_operations}}},
+      {"vips",
+       {{"concurrency", conditions.vips.concurrency}, {"cache_max_operations", conditions.vips.cache_max_operations}}},
       {"dataset",
        {{"source", conditions.dataset.source},
         {"images", conditions.dataset.images},

@@ -26,9 +26,9 @@ std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysi
     const ComparisonRun& run = comparison.runs[r];
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
                        field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
-                       field(run.efficiency), field(analysis.runs[r].karp_flatt),
-                       field(run.startup_s), run.identical_to_sequential ? "true" : "false",
-                       run.batch.failure_count(), run.observed.processes, run.observed.threads, run.observed.cores);
+                       field(run.efficiency), field(analysis.runs[r].karp_flatt), field(run.startup_s),
+                       run.identical_to_sequential ? "true" : "false", run.batch.failure_count(),
+                       run.observed.processes, run.observed.threads, run.observed.cores);
   }
   return out;
 }
@@ -51,8 +51,10 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
   if (!conditions.machine.kernels.empty()) out += "- Kernels: " + conditions.machine.kernels + "\n";
   out += "- Times: " + analysis.method + "\n\n";
   // Milliseconds, as in the terminal's table: seconds to three places would hide the differences.
-  out += "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | Threads | "
-         "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  out +=
+      "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | "
+      "Threads | "
+      "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
     const bool baseline = r == 0;

@@ -38,8 +38,13 @@ std::string comparison_trace(const Comparison& comparison) {
     // A pool started ahead of its runs (Executor::start) paid nothing here; one started by the run shows it.
     if (batch.startup_seconds() > 0.0) {
       events.push_back(metadata("thread_name", pid, 0, "pool"));
-      events.push_back({{"ph", "X"}, {"name", "start-up"}, {"cat", "pool"}, {"pid", pid}, {"tid", 0},
-                        {"ts", micros(batch.start_s)}, {"dur", batch.startup_seconds() * 1e6}});
+      events.push_back({{"ph", "X"},
+                        {"name", "start-up"},
+                        {"cat", "pool"},
+                        {"pid", pid},
+                        {"tid", 0},
+                        {"ts", micros(batch.start_s)},
+                        {"dur", batch.startup_seconds() * 1e6}});
     }
 
     std::map<int, std::set<std::pair<std::int64_t, std::int64_t>>> os_ids;  // worker -> (pid, tid) seen
@@ -47,18 +52,32 @@ std::string comparison_trace(const Comparison& comparison) {
       const TaskRecord& record = task.record;
       if (record.pid == 0) continue;  // never ran
       os_ids[record.worker].insert({record.pid, record.tid});
-      json args = {{"pixels", record.pixels},     {"os_pid", record.pid},       {"os_tid", record.tid},
-                   {"cpu_start", record.cpu_start}, {"cpu_end", record.cpu_end},
-                   {"bytes_sent", record.bytes_sent}, {"bytes_received", record.bytes_received},
+      json args = {{"pixels", record.pixels},
+                   {"os_pid", record.pid},
+                   {"os_tid", record.tid},
+                   {"cpu_start", record.cpu_start},
+                   {"cpu_end", record.cpu_end},
+                   {"bytes_sent", record.bytes_sent},
+                   {"bytes_received", record.bytes_received},
                    {"transfer_s", record.transfer_s}};
       if (!record.ok()) args["error"] = record.error;
-      events.push_back({{"ph", "X"}, {"name", record.image}, {"cat", record.ok() ? "task" : "failed"}, {"pid", pid},
-                        {"tid", record.worker + 1}, {"ts", micros(record.start_s)},
-                        {"dur", record.seconds() * 1e6}, {"args", std::move(args)}});
+      events.push_back({{"ph", "X"},
+                        {"name", record.image},
+                        {"cat", record.ok() ? "task" : "failed"},
+                        {"pid", pid},
+                        {"tid", record.worker + 1},
+                        {"ts", micros(record.start_s)},
+                        {"dur", record.seconds() * 1e6},
+                        {"args", std::move(args)}});
       // Stages nest inside their task's slice on the same track: Perfetto draws them one level down.
       for (const auto& stage : record.stages) {
-        events.push_back({{"ph", "X"}, {"name", stage.name}, {"cat", "stage"}, {"pid", pid},
-                          {"tid", record.worker + 1}, {"ts", micros(stage.start_s)}, {"dur", stage.seconds() * 1e6},
+        events.push_back({{"ph", "X"},
+                          {"name", stage.name},
+                          {"cat", "stage"},
+                          {"pid", pid},
+                          {"tid", record.worker + 1},
+                          {"ts", micros(stage.start_s)},
+                          {"dur", stage.seconds() * 1e6},
                           {"args", {{"image", record.image}}}});
       }
     }

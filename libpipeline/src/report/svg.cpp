@@ -58,26 +58,30 @@ std::string fixed(double value, int decimals, const char* suffix) {
 }
 
 std::string axes(const Frame& f, const Scale& x, const std::vector<double>& x_ticks, double x_step, const Scale& y,
-                 const std::vector<double>& y_ticks, double y_step, std::string_view x_title, std::string_view y_title) {
+                 const std::vector<double>& y_ticks, double y_step, std::string_view x_title,
+                 std::string_view y_title) {
   std::string out = "<g class=\"axes\">\n";
   for (const double v : y_ticks) {
     const double py = y(v);
-    out += fmt::format("<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>"
-                       "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-                       f.left, py, f.right, py, f.left - 7.0, py + 4.0, tick_label(v, y_step));
+    out += fmt::format(
+        "<line class=\"grid\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>"
+        "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
+        f.left, py, f.right, py, f.left - 7.0, py + 4.0, tick_label(v, y_step));
   }
   for (const double v : x_ticks) {
     const double px = x(v);
-    out += fmt::format("<line class=\"axis\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>"
-                       "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-                       px, f.bottom, px, f.bottom + 5.0, px, f.bottom + 19.0, tick_label(v, x_step));
+    out += fmt::format(
+        "<line class=\"axis\" x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>"
+        "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
+        px, f.bottom, px, f.bottom + 5.0, px, f.bottom + 19.0, tick_label(v, x_step));
   }
   out += fmt::format("<path class=\"axis\" d=\"M{:.1f} {:.1f}V{:.1f}H{:.1f}\"/>\n", f.left, f.top, f.bottom, f.right);
   out += fmt::format("<text class=\"axis-title\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
                      (f.left + f.right) / 2.0, f.bottom + 40.0, escape(x_title));
-  out += fmt::format("<text class=\"axis-title\" transform=\"translate({:.1f} {:.1f}) rotate(-90)\" "
-                     "text-anchor=\"middle\">{}</text>\n",
-                     f.left - 42.0, (f.top + f.bottom) / 2.0, escape(y_title));
+  out += fmt::format(
+      "<text class=\"axis-title\" transform=\"translate({:.1f} {:.1f}) rotate(-90)\" "
+      "text-anchor=\"middle\">{}</text>\n",
+      f.left - 42.0, (f.top + f.bottom) / 2.0, escape(y_title));
   return out + "</g>\n";
 }
 
@@ -85,9 +89,10 @@ std::string legend_entry(const Frame& f, int row, std::string_view sample, std::
                          std::string_view detail) {
   const double y = f.top + 8.0 + row * 36.0;
   const double x = f.right + 22.0;
-  std::string out = fmt::format("<g class=\"legend-entry\" transform=\"translate({:.1f} {:.1f})\">{}"
-                                "<text x=\"34\" y=\"4\">{}</text>",
-                                x, y, sample, escape(name));
+  std::string out = fmt::format(
+      "<g class=\"legend-entry\" transform=\"translate({:.1f} {:.1f})\">{}"
+      "<text x=\"34\" y=\"4\">{}</text>",
+      x, y, sample, escape(name));
   if (!detail.empty()) out += fmt::format("<text class=\"detail\" x=\"34\" y=\"19\">{}</text>", escape(detail));
   return out + "</g>\n";
 }
@@ -97,13 +102,12 @@ std::string point_sample(const std::string& colour) {
 }
 
 std::string point_and_line_sample(const std::string& colour) {
-  return fmt::format("<line x1=\"0\" y1=\"0\" x2=\"28\" y2=\"0\" stroke=\"{0}\" stroke-width=\"2\"/>"
-                     "<circle cx=\"14\" cy=\"0\" r=\"4.5\" fill=\"{0}\" stroke=\"#fff\" stroke-width=\"1.5\"/>",
-                     colour);
+  return fmt::format(
+      "<line x1=\"0\" y1=\"0\" x2=\"28\" y2=\"0\" stroke=\"{0}\" stroke-width=\"2\"/>"
+      "<circle cx=\"14\" cy=\"0\" r=\"4.5\" fill=\"{0}\" stroke=\"#fff\" stroke-width=\"1.5\"/>",
+      colour);
 }
 
-std::string dashed_sample() {
-  return "<line class=\"ideal\" x1=\"0\" y1=\"0\" x2=\"28\" y2=\"0\"/>";
-}
+std::string dashed_sample() { return "<line class=\"ideal\" x1=\"0\" y1=\"0\" x2=\"28\" y2=\"0\"/>"; }
 
 }  // namespace pipeline::detail

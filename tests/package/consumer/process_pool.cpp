@@ -2,8 +2,8 @@
 // one installed with the library (argv[1]), found with no help, even with the library's build tree out of reach.
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& task = result.tasks[i];
     if (!task.record.ok() || task.record.pid == ::getpid() || task.output != expected.tasks[i].output) {
-      std::fprintf(stderr, "%s: %s\n", batch[i].name.c_str(), task.record.ok() ? "wrong output" : task.record.error.c_str());
+      std::fprintf(stderr, "%s: %s\n", batch[i].name.c_str(),
+                   task.record.ok() ? "wrong output" : task.record.error.c_str());
       return 1;
     }
   }
