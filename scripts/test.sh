@@ -2,7 +2,8 @@
 # Sets everything up and runs the tests: a build with warnings as errors and its ctest run (unit tests and the
 # package-consumer tests), then the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer, then the
 # executor, process pool, cancellation and CLI tests (ctest label tsan) built with ThreadSanitizer, then the
-# libFuzzer targets built with clang and run for PIPELINE_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh).
+# libFuzzer targets built with clang and run for PIPELINE_FUZZ_SECONDS (default 60) each (scripts/fuzz.sh). First of
+# all, a file clang-format would change fails the run (scripts/format.sh --check).
 # --no-sanitize skips the second pass, --no-tsan the third, --no-fuzz the fourth.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +21,9 @@ for arg in "$@"; do
 done
 
 "$root/scripts/install-deps.sh"
+
+echo "== format: every C++ file as .clang-format has it"
+"$root/scripts/format.sh" --check
 
 echo "== build and test: -Wall -Wextra -Wpedantic -Werror"
 cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON -DPIPELINE_BUILD_BENCHMARKS=ON
