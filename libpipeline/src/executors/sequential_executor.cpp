@@ -1,6 +1,6 @@
 #include "pipeline/sequential_executor.hpp"
 
-#include "executors/memory_admission.hpp"
+#include "io/memory_admission.hpp"
 #include "pipeline/vips.hpp"
 #include "task_recording.hpp"
 #include "worker_guard.hpp"

@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include "executors/memory_admission.hpp"
+#include "io/memory_admission.hpp"
 #include "pipeline/vips.hpp"
 #include "task_recording.hpp"
 #include "worker_guard.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "executors/memory_admission.hpp"
+#include "io/memory_admission.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/process_pool_options.hpp"
 #include "process_pool/wire.hpp"

@@ -1,4 +1,4 @@
-#include "executors/memory_admission.hpp"
+#include "io/memory_admission.hpp"
 
 #include <algorithm>
 
