@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "pipeline/worker.hpp"
+#include "pipeline/worker_environment.hpp"
 
 namespace pipeline::detail {
 namespace {

@@ -14,7 +14,7 @@ void mark_serving() noexcept;
 
 // At the library's entry points that serving never reaches (executors, datasets): a process the pool started as a
 // worker (worker_parent_variable names its parent) that is not serving prints unserved_worker_message() on
-// stderr and exits at once with unserved_worker_exit_code (worker.hpp).
+// stderr and exits at once with unserved_worker_exit_code (worker_environment.hpp).
 void exit_if_unserved_worker() noexcept;
 
 }  // namespace pipeline::detail

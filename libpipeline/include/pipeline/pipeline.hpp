@@ -32,4 +32,5 @@
 #include "pipeline/vips.hpp"
 #include "pipeline/worker.hpp"
 #include "pipeline/worker_count.hpp"
+#include "pipeline/worker_environment.hpp"
 #include "pipeline/worker_program.hpp"

@@ -8,17 +8,12 @@
 #include <optional>
 #include <string_view>
 
+#include "pipeline/worker_environment.hpp"  // worker_parent_variable, unserved_worker_exit_code
+
 namespace pipeline {
 
 // The argument that makes maybe_serve_worker() serve: the pool starts a self worker as `<program> --pipeline-worker`.
 inline constexpr std::string_view worker_flag = "--pipeline-worker";
-
-// The pool starts every worker with this environment variable set to its own PID. A program started so that
-// reaches an executor or a dataset without serving (it forgot maybe_serve_worker()) says so on stderr and exits at
-// once with unserved_worker_exit_code, and the pool's start-up fails with that message, instead of the program
-// running its main again, pools and all, in every worker. serve_worker() clears the variable.
-inline constexpr std::string_view worker_parent_variable = "PIPELINE_WORKER_PARENT";
-inline constexpr int unserved_worker_exit_code = 87;
 
 // Serves one session of the wire protocol: reads the handshake, initialises libvips with its settings and maps the
 // shared segment it inherited if the handshake names one, then serves runs until stdin closes: each run's chain is
