@@ -81,26 +81,7 @@ std::size_t check_done_or_cancelled(const BatchResult& result, const Batch& batc
 
 }  // namespace
 
-TEST_CASE("a run whose stop was requested before it began starts no task and reports every one as cancelled",
-          "[cancellation]") {
-  const auto chain = pipeline::parse_filter_chain("grayscale,blur");
-  const Batch batch = images(6);
-  for (auto& [label, executor, ignored] : every_executor()) {
-    INFO(label);
-    std::stop_source stop;
-    stop.request_stop();
-    std::size_t reported = 0;
-    pipeline::RunOptions options;
-    options.stop = stop.get_token();
-    options.on_task_done = [&reported](const pipeline::TaskRecord& record) { reported += record.cancelled ? 1 : 0; };
-    const BatchResult result = executor->run(chain, batch, options);
-    CHECK(check_done_or_cancelled(result, batch, chain) == batch.size());
-    CHECK(reported == batch.size());  // the observer hears of cancelled tasks too (a progress bar reaches its end)
-    // Not stopped for good: the next run does all its work.
-    const BatchResult next = executor->run(chain, batch);
-    CHECK(check_done_or_cancelled(next, batch, chain) == 0);
-  }
-}
+// A stop requested before the run: tests/executor_contract_test.cpp, for every executor by name.
 
 TEST_CASE("a stop requested during a run lets the tasks in progress finish and starts no other", "[cancellation]") {
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
