@@ -3,8 +3,9 @@
 // worker and whether its replacement dies too; the machine's timing still decides what each kill hits, so the
 // figures of each run are printed (a `chaos:` line on stdout, in ctest's log).
 //
-// What the test accepts: exit 0, every output identical to the filter chain applied to its input, no temporary
-// file left, no process of the CLI's session left. The CLI has no option to raise max_retries (1: an image may
+// What the test accepts: every output identical to the filter chain applied to its input, no temporary file left,
+// no process of the CLI's session left, and exit 0 unless an image lost both its attempts to our kills (then exit
+// 1, that image named, the others written). The CLI has no option to raise max_retries (1: an image may
 // lose one worker), so kills are kept sparse per image instead: after each kill the test waits until the CLI has
 // logged that worker's death and, if it was processing an image, until that image's output exists, before it
 // kills again (the comparison writes no output per run: there an image lost on both attempts to our kills is
@@ -227,6 +228,19 @@ void check_session_gone(pid_t cli) {
   CHECK((::kill(-cli, 0) == -1 && errno == ESRCH));  // no worker, nothing of the run, is left
 }
 
+// The images the CLI gave up after both attempts (max_retries 1, no CLI option to raise it). Each must have lost
+// its last worker to a SIGKILL, ours: anything else that failed is a failure of the test.
+std::size_t images_lost_to_kills(const std::string& err_text) {
+  const std::regex given_up(R"(\[error\] worker \d+ \(slot \d+\) ([^\n]*?) while processing '[^']+'; giving it up)");
+  std::size_t lost = 0;
+  for (std::sregex_iterator it(err_text.begin(), err_text.end(), given_up), end; it != end; ++it) {
+    CHECK_THAT((*it)[1].str(), Catch::StartsWith("killed by signal 9"));
+    ++lost;
+  }
+  if (lost > 0) WARN(lost << " image(s) lost a worker on both attempts");
+  return lost;
+}
+
 void report(const std::string& what, const Figures& figures) {
   const std::string line = fmt::format(
       "chaos: {} (seed {}): {} kills tried, {} hit a worker ({} busy, {} before its hello), {} outputs checked", what,
@@ -249,12 +263,17 @@ TEST_CASE("chaos: run with processes survives random worker kills, start-ups inc
   Figures figures = Chaos(cli, out).run();
   const int status = cli.wait();
   const std::string out_text = cli.out();
-  INFO(out_text << cli.err());
+  const std::string err_text = cli.err();
+  INFO(out_text << err_text);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(out_text, Catch::Contains(fmt::format("{} found, {} written, 0 failed", images, images)));
-  figures.outputs_checked = check_outputs(in, out, images);
-  CHECK(figures.outputs_checked == static_cast<std::size_t>(images));
+  // The pacing keeps kills apart per image, but a replacement killed "as it appears" may already hold the image
+  // its predecessor lost (seen once in CI under ASan): an image lost on both attempts to our kills is accepted.
+  const std::size_t lost = images_lost_to_kills(err_text);
+  const std::size_t written = static_cast<std::size_t>(images) - lost;
+  CHECK(WEXITSTATUS(status) == (lost == 0 ? 0 : 1));
+  CHECK_THAT(out_text, Catch::Contains(fmt::format("{} found, {} written, {} failed", images, written, lost)));
+  figures.outputs_checked = check_outputs(in, out, written);
+  CHECK(figures.outputs_checked == written);
   check_session_gone(cli.pid());
   report("run", figures);
   CHECK(figures.hit > 0);  // the chaos did reach the pool
@@ -276,17 +295,10 @@ TEST_CASE("chaos: the comparison survives random worker kills, start-ups include
   const std::string err_text = cli.err();
   INFO(out_text << err_text);
   REQUIRE(WIFEXITED(status));
-  // Here no output shows when a killed worker's image is done, so two kills can hit one image's both attempts
-  // (max_retries 1, no CLI option to raise it): accepted, exit 1, only when every image given up was lost to our
-  // SIGKILLs on its last attempt; anything else that failed is a failure of the test.
-  const std::regex given_up(R"(\[error\] worker \d+ \(slot \d+\) ([^\n]*?) while processing '[^']+'; giving it up)");
-  std::size_t given_up_count = 0;
-  for (std::sregex_iterator it(err_text.begin(), err_text.end(), given_up), end; it != end; ++it) {
-    CHECK_THAT((*it)[1].str(), Catch::StartsWith("killed by signal 9"));
-    ++given_up_count;
-  }
-  CHECK(WEXITSTATUS(status) == (given_up_count == 0 ? 0 : 1));
-  if (given_up_count > 0) WARN(given_up_count << " image(s) lost a worker on both attempts");
+  // Here no output shows when a killed worker's image is done, so two kills can hit one image's both attempts:
+  // accepted, exit 1, only when every image given up was lost to our SIGKILLs on its last attempt.
+  const std::size_t lost = images_lost_to_kills(err_text);
+  CHECK(WEXITSTATUS(status) == (lost == 0 ? 0 : 1));
   CHECK_THAT(out_text, Catch::Contains("processes") && Catch::Contains("Speedup"));
   figures.outputs_checked = check_outputs(in, out, images);
   check_session_gone(cli.pid());
