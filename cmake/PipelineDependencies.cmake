@@ -10,3 +10,11 @@ find_package(Boost 1.80 REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(nlohmann_json 3.10 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+
+# The mpi component (pipeline::mpi) on Debian's Open MPI (libopenmpi-dev): the MPI C API called from C++, so
+# neither the deprecated MPI C++ bindings (MPI_CXX_SKIP_MPICXX) nor Boost.MPI are needed. Optional: the core library
+# never requires MPI.
+if(NOT DEFINED PIPELINE_WITH_MPI OR PIPELINE_WITH_MPI)
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI COMPONENTS CXX QUIET)
+endif()

@@ -19,6 +19,19 @@ configure_package_config_file(
 write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/pipelineConfigVersion.cmake"
   COMPATIBILITY SameMinorVersion)
+# The mpi component in a file of its own, which the package config includes when asked for COMPONENTS mpi.
+if(PIPELINE_WITH_MPI)
+  install(TARGETS pipeline_mpi EXPORT pipelineMpiTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+    FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT pipelineMpiTargets
+    NAMESPACE pipeline::
+    FILE pipelineMpiTargets.cmake
+    DESTINATION ${PIPELINE_CMAKE_DIR})
+endif()
+
 install(FILES
   "${PROJECT_BINARY_DIR}/pipelineConfig.cmake"
   "${PROJECT_BINARY_DIR}/pipelineConfigVersion.cmake"

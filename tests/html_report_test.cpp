@@ -139,7 +139,7 @@ TEST_CASE("the HTML report states the conditions, the table, the Amdahl fits and
   const auto& m = measured();
   const std::string& html = m.html;
   for (const char* header : {"Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "Start-up (ms)",
-                             "PIDs", "Threads", "Cores", "Identical"}) {
+                             "Hosts", "PIDs", "Threads", "Cores", "Identical"}) {
     CHECK(html.find(std::string(">") + header + "</th>") != std::string::npos);
   }
   CHECK(count(element(html, "<table", "</table>"), "<tr>") == m.comparison.runs.size() + 1);

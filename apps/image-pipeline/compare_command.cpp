@@ -87,6 +87,13 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 
 int run(const CompareOptions& options) {
   const CommonOptions& common = options.common;
+  // An executor this process cannot run (mpi without mpirun, or with too few ranks) is refused before any work.
+  for (const std::string& name : options.executors) {
+    const int most = *std::max_element(options.workers.begin(), options.workers.end());
+    if (const std::string why = pipeline::executor_unavailable(name, most); !why.empty()) {
+      throw CLI::ValidationError("--executors", why);
+    }
+  }
   pipeline::initialize_vips(common.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(common.filters);
   const pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
@@ -224,6 +231,13 @@ int run(const CompareOptions& options) {
 
 }  // namespace
 
+std::vector<std::string> default_executors() {
+  std::vector<std::string> names = pipeline::local_paradigm_names();
+  const std::string mpi(pipeline::name_of(pipeline::Paradigm::mpi));
+  if (pipeline::executor_unavailable(mpi, 1).empty()) names.push_back(mpi);
+  return names;
+}
+
 void add_compare_options(CLI::App& app, CompareOptions& options) {
   CommonOptions& common = options.common;
   app.add_option("-i,--input", options.input,
@@ -233,9 +247,10 @@ void add_compare_options(CLI::App& app, CompareOptions& options) {
   app.add_option("-w,--workers", options.workers, "Worker counts to compare")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("-e,--executors", options.executors, "Paradigms to run: sequential,processes,threads")
+  app.add_option("-e,--executors", options.executors,
+                 "Paradigms to run: sequential,processes,threads, and mpi under mpirun (one rank per worker, plus one)")
       ->delimiter(',')
-      ->check(CLI::IsMember(pipeline::executor_names()))
+      ->check(CLI::IsMember(pipeline::paradigm_names()))
       ->capture_default_str();
   add_filters_option(app, common);
   app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");

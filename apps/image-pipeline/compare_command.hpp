@@ -16,11 +16,14 @@
 
 namespace image_pipeline {
 
+// The paradigms this machine runs alone, and mpi too when this program has MPI worker ranks (under mpirun).
+[[nodiscard]] std::vector<std::string> default_executors();
+
 struct CompareOptions {
   std::optional<std::string> input;
   std::optional<std::size_t> num_images;
   std::vector<int> workers{2, 4};
-  std::vector<std::string> executors = pipeline::paradigm_names();
+  std::vector<std::string> executors = default_executors();
   std::optional<std::string> output;
   std::optional<std::string> json;
   std::optional<std::string> csv;

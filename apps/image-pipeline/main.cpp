@@ -1,6 +1,7 @@
 // image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them
 // (compare_command.hpp); `image-pipeline run IN_DIR OUT_DIR` streams a folder through the chain instead
 // (run_command.hpp). This file only parses the command line, sets up logging and dispatches.
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -11,6 +12,9 @@
 #include "compare_command.hpp"
 #include "exit_status.hpp"
 #include "pipeline/memory.hpp"
+#if PIPELINE_WITH_MPI
+#include "pipeline/mpi/ranks.hpp"
+#endif
 #include "pipeline/version.hpp"
 #include "run_command.hpp"
 #include "stop_on_signal.hpp"
@@ -39,6 +43,17 @@ void refuse_comparison_options_with_run(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if PIPELINE_WITH_MPI
+  // Under mpirun every rank but 0 serves the mpi executor here, and never parses the command line.
+  if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
+#else
+  // Every rank would run the whole program on its own: refuse instead (Open MPI's mpirun sets this).
+  if (const char* size = std::getenv("OMPI_COMM_WORLD_SIZE"); size != nullptr && std::string(size) != "1") {
+    std::fputs("image-pipeline: started by mpirun, but this build has no MPI support (PIPELINE_WITH_MPI=OFF)\n",
+               stderr);
+    return image_pipeline::exit_usage;
+  }
+#endif
   pipeline::tune_allocator_for_images();
   CLI::App app{
       "Runs a batch of images through a filter chain sequentially, with threads and with processes, "

@@ -1,5 +1,6 @@
 #include "run_command.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -16,6 +17,9 @@
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/paradigm.hpp"
+#if PIPELINE_WITH_MPI
+#include "pipeline/mpi/ranks.hpp"
+#endif
 #include "progress_bar.hpp"
 
 namespace image_pipeline {
@@ -37,9 +41,16 @@ int logical_cpus() {
 // for the CPUs several times over.
 int workers_to_run(const RunCommandOptions& options, std::size_t images) {
   const bool sequential = pipeline::is_sequential(options.executor);
-  const int workers = sequential ? 1 : pipeline::workers_for_tasks(options.workers, images);
-  if (workers < options.workers && !sequential) {
-    spdlog::info("--workers {}: {} image(s), so {} worker(s)", options.workers, images, workers);
+  int requested = options.workers;
+#if PIPELINE_WITH_MPI
+  // mpi: every worker rank of the job unless told otherwise; its ranks need not be on this machine.
+  if (pipeline::paradigm_named(options.executor) == pipeline::Paradigm::mpi && !options.workers_given) {
+    requested = std::max(1, pipeline::mpi_worker_ranks());
+  }
+#endif
+  const int workers = sequential ? 1 : pipeline::workers_for_tasks(requested, images);
+  if (workers < requested && !sequential) {
+    spdlog::info("--workers {}: {} image(s), so {} worker(s)", requested, images, workers);
   }
   const int cpus = logical_cpus();
   if (pipeline::far_oversubscribed(workers, static_cast<unsigned>(cpus))) {
@@ -57,6 +68,9 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
   check_output_folder("OUT_DIR", plan.output);  // before any image is decoded: exit 2 with the OS's reason
   const int workers = workers_to_run(options, plan.jobs.size());
+  if (const std::string why = pipeline::executor_unavailable(options.executor, workers); !why.empty()) {
+    throw CLI::ValidationError("--executor", why);
+  }
 
   std::unique_ptr<pipeline::Executor> executor =
       pipeline::make_executor(options.executor, workers, process_pool_options(options.common, default_task_timeout));
@@ -111,12 +125,17 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   command->add_option("IN_DIR", options.input, "Folder of images (any format libvips reads; not recursive)")
       ->required();
   command->add_option("OUT_DIR", options.output, "Folder for the results (created; must not be IN_DIR)")->required();
-  command->add_option("-e,--executor", options.executor, "Paradigm: sequential, threads or processes")
-      ->check(CLI::IsMember(pipeline::executor_names()))
+  command
+      ->add_option("-e,--executor", options.executor,
+                   "Paradigm: sequential, threads, processes, or mpi under mpirun (one rank per worker, plus one)")
+      ->check(CLI::IsMember(pipeline::paradigm_names()))
       ->capture_default_str();
-  command->add_option("-w,--workers", options.workers, "Threads or processes to run (default: the logical CPUs)")
+  command
+      ->add_option("-w,--workers", options.workers,
+                   "Threads, processes or MPI ranks to run (default: the logical CPUs; mpi: its worker ranks)")
       ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([&options](const std::string&) { options.workers_given = true; });
   add_filters_option(*command, common);
   add_image_format_options(*command, common);
   add_memory_budget_option(*command, options.memory_budget);

@@ -19,6 +19,7 @@ struct RunCommandOptions {
   std::string output;
   std::string executor;                        // set by add_run_command to the default
   int workers = 0;                             // set by add_run_command to the logical CPUs
+  bool workers_given = false;                  // -w was on the command line (mpi: its default is every rank)
   std::optional<std::uint64_t> memory_budget;  // bytes; unset: the library's default
   CommonOptions common;                        // its task timeout defaults to run's own (run_command.cpp)
 };

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -49,18 +50,21 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 Footprint footprint(const BatchResult& batch) {
-  std::set<std::int64_t> pids;
-  std::set<std::pair<std::int64_t, std::int64_t>> threads;
-  std::set<int> cores;
+  // PIDs and core numbers are unique only within a host: counted with the host's name.
+  std::set<std::string> hosts;
+  std::set<std::pair<std::string, std::int64_t>> pids;
+  std::set<std::tuple<std::string, std::int64_t, std::int64_t>> threads;
+  std::set<std::pair<std::string, int>> cores;
   for (const auto& task : batch.tasks) {
     const TaskRecord& record = task.record;
     if (record.pid == 0) continue;  // never ran (e.g. a worker died before starting it)
-    pids.insert(record.pid);
-    threads.insert({record.pid, record.tid});
-    if (record.cpu_start >= 0) cores.insert(record.cpu_start);
-    if (record.cpu_end >= 0) cores.insert(record.cpu_end);
+    hosts.insert(record.host);
+    pids.insert({record.host, record.pid});
+    threads.insert({record.host, record.pid, record.tid});
+    if (record.cpu_start >= 0) cores.insert({record.host, record.cpu_start});
+    if (record.cpu_end >= 0) cores.insert({record.host, record.cpu_end});
   }
-  return {pids.size(), threads.size(), cores.size()};
+  return {pids.size(), threads.size(), cores.size(), hosts.size()};
 }
 
 }  // namespace pipeline

@@ -158,17 +158,18 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
       const bool superlinear = best->speedup > best->batch.workers;
       said.push_back(
           fmt::format("{} scaled: up to {:.2f}x with {} workers{} ({} process(es), {} OS thread(s), {} "
-                      "core(s) seen running filters).",
+                      "core(s){} seen running filters).",
                       executor, best->speedup, best->batch.workers,
                       superlinear ? ", more than the worker count (superlinear, e.g. caches)" : "",
-                      best->observed.processes, best->observed.threads, best->observed.cores));
+                      best->observed.processes, best->observed.threads, best->observed.cores,
+                      best->observed.hosts > 1 ? fmt::format(" on {} hosts", best->observed.hosts) : ""));
     } else {
       said.push_back(fmt::format("{} did not scale in this run: at best {:.2f}x sequential, with {} workers.", executor,
                                  best->speedup, best->batch.workers));
     }
   }
 
-  // What the process pool paid to start its workers and to move the images.
+  // What the process pool (or the mpi executor) paid to start its workers and to move the images.
   for (const auto& run : comparison.runs) {
     const auto paradigm = paradigm_named(run.batch.executor);
     if (!paradigm || !workers_are_processes(*paradigm)) continue;
@@ -176,11 +177,11 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
     // The pool was started before the timed runs; what a one-off batch would have paid in all is worth stating.
     const double one_off = startup + run.seconds.median;
     std::string sentence = fmt::format(
-        "Processes x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
+        "{} x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
         "start-up would take {}, {:.2f}x sequential)",
-        run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
+        capitalized(run.batch.executor), run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
     for (const auto& cost : analysis.transfer) {
-      if (cost.workers != run.batch.workers) continue;
+      if (cost.workers != run.batch.workers || cost.executor != run.batch.executor) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {
         // Only frames crossed: a rate in MB/s would say nothing about the pixels, which never moved.
         sentence += fmt::format(

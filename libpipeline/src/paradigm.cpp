@@ -5,7 +5,7 @@
 namespace pipeline {
 
 std::span<const Paradigm> all_paradigms() noexcept {
-  static constexpr std::array paradigms{Paradigm::sequential, Paradigm::processes, Paradigm::threads};
+  static constexpr std::array paradigms{Paradigm::sequential, Paradigm::processes, Paradigm::threads, Paradigm::mpi};
   return paradigms;
 }
 
@@ -14,6 +14,7 @@ std::string_view name_of(Paradigm paradigm) noexcept {
     case Paradigm::sequential: return "sequential";
     case Paradigm::processes: return "processes";
     case Paradigm::threads: return "threads";
+    case Paradigm::mpi: return "mpi";
   }
   return "unknown";
 }
@@ -31,8 +32,18 @@ std::vector<std::string> paradigm_names() {
   return names;
 }
 
+std::vector<std::string> local_paradigm_names() {
+  std::vector<std::string> names;
+  for (const Paradigm paradigm : all_paradigms()) {
+    if (paradigm != Paradigm::mpi) names.emplace_back(name_of(paradigm));
+  }
+  return names;
+}
+
 bool is_sequential(std::string_view name) noexcept { return paradigm_named(name) == Paradigm::sequential; }
 
-bool workers_are_processes(Paradigm paradigm) noexcept { return paradigm == Paradigm::processes; }
+bool workers_are_processes(Paradigm paradigm) noexcept {
+  return paradigm == Paradigm::processes || paradigm == Paradigm::mpi;
+}
 
 }  // namespace pipeline

@@ -13,10 +13,19 @@ std::int64_t current_pid() noexcept { return ::getpid(); }
 std::int64_t current_tid() noexcept { return ::gettid(); }
 int current_cpu() noexcept { return ::sched_getcpu(); }
 
+const std::string& current_host() {
+  static const std::string host = [] {
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string();
+  }();
+  return host;
+}
+
 TaskRecord started_task_record(std::string image, int worker) {
   TaskRecord record;
   record.image = std::move(image);
   record.worker = worker;
+  record.host = current_host();
   record.pid = current_pid();
   record.tid = current_tid();
   record.cpu_start = current_cpu();

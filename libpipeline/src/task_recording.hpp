@@ -14,6 +14,8 @@ namespace pipeline {
 [[nodiscard]] std::int64_t current_pid() noexcept;
 [[nodiscard]] std::int64_t current_tid() noexcept;
 [[nodiscard]] int current_cpu() noexcept;
+// This machine's name (gethostname), read once.
+[[nodiscard]] const std::string& current_host();
 
 // A record of `image` on `worker` started now, in this process and thread, on this core.
 [[nodiscard]] TaskRecord started_task_record(std::string image, int worker);

@@ -172,6 +172,22 @@ void check_payload(wire::FrameType type, Bytes payload, wire::MappedBytes mapped
       expect_same_frame(wire::encode_file_result(result), type, payload);
       return;
     }
+    case wire::FrameType::encoded_task: {
+      wire::EncodedTask task;
+      if (!decodes("decode_encoded_task", [&] { task = wire::decode_encoded_task(payload); })) return;
+      FUZZ_CHECK(!task.name.empty() && !task.file.empty(), "an encoded task has a name and bytes");
+      FUZZ_CHECK(task.file.data() >= payload.data() && task.file.data() + task.file.size() <= payload.data() + payload.size(),
+                 "an encoded task's bytes lie inside its payload");
+      expect_same_frame(wire::encode_encoded_task(task), type, payload);
+      return;
+    }
+    case wire::FrameType::encoded_result: {
+      wire::EncodedResult result;
+      if (!decodes("decode_encoded_result", [&] { result = wire::decode_encoded_result(payload); })) return;
+      FUZZ_CHECK(result.png.empty() != result.record.ok(), "an encoded result has a PNG exactly when it succeeded");
+      expect_same_frame(wire::encode_encoded_result(result), type, payload);
+      return;
+    }
   }
   FUZZ_CHECK(false, "decode_header and split_frame give only known frame types");
 }

@@ -104,6 +104,12 @@ void wire_seeds(const fs::path& dir) {
   profiled.stages = {{"decode", 1.5, 1.6}, {"grayscale", 1.6, 1.7}};
   profiled.warnings = "VipsJpeg: premature end of JPEG file";
   write_wire(dir, "file-result", M::file_result, wire::encode_file_result({9, profiled}));
+  const std::vector<std::uint8_t> file_bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13};
+  write_wire(dir, "encoded-task", M::encoded_task,
+             wire::encode_encoded_task({10, "a.png", 6, DecodeOptions{FailOn::warning, 5000}, file_bytes}));
+  write_wire(dir, "encoded-result", M::encoded_result, wire::encode_encoded_result({11, profiled, file_bytes}));
+  write_wire(dir, "encoded-result-failed", M::encoded_result,
+             wire::encode_encoded_result({12, record("not an image"), {}}));
 }
 
 // A worker's whole stdin: the frames one after another.

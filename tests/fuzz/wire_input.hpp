@@ -26,7 +26,9 @@ enum class WireMode : std::uint8_t {
   segment,
   file_task,
   file_result,
+  encoded_task,
+  encoded_result,
 };
-inline constexpr std::uint8_t wire_mode_count = 12;
+inline constexpr std::uint8_t wire_mode_count = 14;
 
 }  // namespace pipeline::fuzz

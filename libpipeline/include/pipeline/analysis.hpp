@@ -57,6 +57,7 @@ struct AmdahlFit {
 
 // Where the process pool's time went: data movement against filtering, over the tasks of its runs.
 struct TransferCost {
+  std::string executor;
   int workers = 0;
   double transfer_share = 0.0;        // transfer_s / (transfer_s + filtering time), summed over tasks
   double bytes_per_image = 0.0;       // sent + received

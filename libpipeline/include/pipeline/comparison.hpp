@@ -18,7 +18,7 @@
 namespace pipeline {
 
 struct ComparisonPlan {
-  std::vector<std::string> executors = paradigm_names();  // the baseline runs whatever this says
+  std::vector<std::string> executors = local_paradigm_names();  // the baseline runs whatever this says
   std::vector<int> worker_counts{2, 4};
   int warmup = 0;          // unmeasured runs of each configuration first (caches, page tables, lazy loading)
   int repeats = 1;         // measured runs of each configuration; figures use their median

@@ -1,7 +1,9 @@
 #pragma once
-// Executors by name, for programs that take the paradigm as text ("sequential", "threads", "processes").
+// Executors by name, for programs that take the paradigm as text ("sequential", "threads", "processes", and "mpi"
+// once the pipeline::mpi component has registered it: mpi_executor.hpp).
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,12 +15,26 @@
 
 namespace pipeline {
 
-// The names make_executor() accepts, in the order a comparison runs them.
+// The names make_executor() accepts, in the order a comparison runs them: the built-in ones, then those registered.
 [[nodiscard]] std::vector<std::string> executor_names();
+
+// An executor that lives outside the core library (the mpi executor of pipeline::mpi), made known by name.
+struct ExecutorRegistration {
+  std::function<std::unique_ptr<Executor>(int workers, const ProcessPoolOptions& options)> make;
+  // Why it cannot run `workers` workers in this process as it was started (empty: it can), e.g. "launch with
+  // mpirun". Asked before any work, so that a program can refuse at once.
+  std::function<std::string(int workers)> unavailable;
+};
+// Thread-safe; registering a name again replaces it. A built-in name cannot be registered (std::invalid_argument).
+void register_executor(std::string name, ExecutorRegistration registration);
+
+// Why make_executor(name, workers) would fail in this process, or empty when it would not.
+[[nodiscard]] std::string executor_unavailable(std::string_view name, int workers);
 
 // Throws std::invalid_argument for an unknown name (listing the valid ones) or workers < 1.
 [[nodiscard]] std::unique_ptr<Executor> make_executor(std::string_view name, int workers);
-// The same; "processes" gets `process_options` (worker program, libvips settings, retries), the others ignore it.
+// The same; "processes" gets `process_options` (worker program, libvips settings, retries), and so do registered
+// executors (mpi: libvips settings, task timeout); the others ignore it.
 [[nodiscard]] std::unique_ptr<Executor> make_executor(std::string_view name, int workers,
                                                       const ProcessPoolOptions& process_options);
 

@@ -19,9 +19,10 @@ namespace pipeline {
 
 // What a run was observed to use, counted over its task records.
 struct Footprint {
-  std::size_t processes = 0;  // distinct PIDs
-  std::size_t threads = 0;    // distinct (PID, TID) pairs
-  std::size_t cores = 0;      // distinct CPU cores seen at task start or end
+  std::size_t processes = 0;  // distinct PIDs (per host)
+  std::size_t threads = 0;    // distinct (PID, TID) pairs (per host)
+  std::size_t cores = 0;      // distinct CPU cores seen at task start or end (per host)
+  std::size_t hosts = 0;      // distinct host names
 };
 [[nodiscard]] Footprint footprint(const BatchResult& batch);
 

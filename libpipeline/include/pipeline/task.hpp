@@ -12,10 +12,11 @@
 namespace pipeline {
 
 // Where and when one image was processed. Times are monotonic_seconds() (timing.hpp), one clock for every process
-// of the machine.
+// of the machine; the mpi executor maps other hosts' times onto the calling host's clock (mpi_executor.hpp).
 struct TaskRecord {
   std::string image;
   int worker = 0;        // index of the worker (thread or process) within its executor, 0-based
+  std::string host;      // name of the machine that ran it (gethostname); pid, tid and cores are that host's
   std::int64_t pid = 0;  // process that ran the filters
   std::int64_t tid = 0;  // OS thread id (gettid), not std::thread::id
   int cpu_start = -1;    // sched_getcpu() when the task started / ended; -1 if unknown

@@ -1,14 +1,19 @@
+#include <stdexcept>
 #include <utility>
 
+#include "io/encoded_task.hpp"
+#include "io/png_encoder.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/image_io.hpp"
 #include "task_recording.hpp"
 
 namespace pipeline {
+namespace {
 
-TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options, int worker,
-                         bool profile_stages) {
-  TaskRecord record = started_task_record(job.input.filename().string(), worker);
+// The steps both kinds of file task share: decode, filter, encode, each timed into the record, a failure caught
+// into it. `decode()` returns the input image; `encode(output)` writes or keeps the output.
+template <typename Decode, typename Encode>
+void run_steps(TaskRecord& record, const FilterChain& chain, bool profile_stages, Decode&& decode, Encode&& encode) {
   const auto timed = [&record](const char* name, auto&& step) {
     StageTiming stage{name, monotonic_seconds(), 0.0};
     step();
@@ -17,7 +22,7 @@ TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const Fil
   };
   try {
     Image input;
-    timed("decode", [&] { input = decode_image(job.input, options.decode, &record.warnings); });
+    timed("decode", [&] { input = decode(); });
     record.pixels = input.pixel_count();
     Image output;
     if (profile_stages) {
@@ -26,14 +31,41 @@ TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const Fil
       timed("filters", [&] { output = chain.apply(input); });
     }
     input = Image();  // at most one image held while encoding
-    timed("encode", [&] { write_png_atomic(output, job.output, options.png_compression); });
+    timed("encode", [&] { encode(output); });
   } catch (const ImageIoError& error) {
     record.error = error.reason();  // the record names the file already
   } catch (...) {
     record.error = current_exception_reason();
   }
   end_task_record(record);
+}
+
+}  // namespace
+
+TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options, int worker,
+                         bool profile_stages) {
+  TaskRecord record = started_task_record(job.input.filename().string(), worker);
+  run_steps(
+      record, chain, profile_stages, [&] { return decode_image(job.input, options.decode, &record.warnings); },
+      [&](const Image& output) { write_png_atomic(output, job.output, options.png_compression); });
   return record;
 }
 
+namespace detail {
+
+EncodedTaskResult run_encoded_task(const FilterChain& chain, std::string name, std::span<const std::uint8_t> encoded,
+                                   const FileJobOptions& options, int worker, bool profile_stages) {
+  EncodedTaskResult result{started_task_record(std::move(name), worker), {}};
+  run_steps(
+      result.record, chain, profile_stages,
+      [&] { return decode_image(encoded, options.decode, &result.record.warnings); },
+      [&](const Image& output) {
+        if (output.empty()) throw std::runtime_error("the chain produced an empty image");
+        result.png = encode_png(output, options.png_compression);
+      });
+  if (!result.record.ok()) result.png.clear();
+  return result;
+}
+
+}  // namespace detail
 }  // namespace pipeline

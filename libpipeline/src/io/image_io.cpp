@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <vips/vips8>
 
+#include "io/encoded_task.hpp"
 #include "io/png_encoder.hpp"
 #include "io/temporary_output.hpp"
 #include "pipeline/vips.hpp"
@@ -227,19 +228,21 @@ Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& o
   });
 }
 
-void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
-  if (compression < 0 || compression > 9) {
-    throw ImageIoError(path.string(), fmt::format("PNG compression must be 0..9, got {}", compression));
-  }
-  if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
+namespace {
 
-  static std::atomic<unsigned> counter{0};
-  const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), counter++);
+// One count for every temporary file this process makes: two writers of one output never share a name.
+std::atomic<unsigned> temporary_count{0};
+
+// Writes `path` through `write(fd)` into a temporary file beside it, flushed, then renamed over it. Throws
+// ImageIoError ("cannot write PNG: ...") and leaves no temporary file.
+template <typename Write>
+void write_atomically(const std::filesystem::path& path, Write&& write) {
+  const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), temporary_count++);
   int fd = -1;
   try {
     fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + temporary.string());
-    detail::write_png(fd, image, compression);
+    write(fd);
     // Flushed to disk before the rename, so a crash cannot leave a renamed but empty file.
     if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category(), "fsync");
     const int closed = ::close(fd);
@@ -253,5 +256,34 @@ void write_png_atomic(const Image& image, const std::filesystem::path& path, int
     throw ImageIoError(path.string(), fmt::format("cannot write PNG: {}", error.what()));
   }
 }
+
+}  // namespace
+
+void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
+  if (compression < 0 || compression > 9) {
+    throw ImageIoError(path.string(), fmt::format("PNG compression must be 0..9, got {}", compression));
+  }
+  if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
+  write_atomically(path, [&](int fd) { detail::write_png(fd, image, compression); });
+}
+
+namespace detail {
+
+void write_encoded_atomic(std::span<const std::uint8_t> png, const std::filesystem::path& path) {
+  if (png.empty()) throw ImageIoError(path.string(), "cannot write an empty file");
+  write_atomically(path, [png](int fd) {
+    std::size_t done = 0;
+    while (done < png.size()) {
+      const ssize_t written = ::write(fd, png.data() + done, png.size() - done);
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        throw std::system_error(errno, std::generic_category(), "write");
+      }
+      done += static_cast<std::size_t>(written);
+    }
+  });
+}
+
+}  // namespace detail
 
 }  // namespace pipeline

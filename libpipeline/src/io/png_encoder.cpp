@@ -156,7 +156,9 @@ void write_all(int fd, const std::uint8_t* data, std::size_t size) {
   }
 }
 
-void write_chunk(int fd, const char (&type)[5], const std::uint8_t* data, std::size_t size) {
+// Emits one chunk through `emit(const std::uint8_t*, std::size_t)`.
+template <typename Emit>
+void emit_chunk(Emit& emit, const char (&type)[5], const std::uint8_t* data, std::size_t size) {
   std::uint8_t header[8];
   put_be32(header, static_cast<std::uint32_t>(size));
   std::memcpy(header + 4, type, 4);
@@ -166,14 +168,15 @@ void write_chunk(int fd, const char (&type)[5], const std::uint8_t* data, std::s
   if (size > 0) crc = libdeflate_crc32(crc, data, size);
   std::uint8_t trailer[4];
   put_be32(trailer, crc);
-  write_all(fd, header, sizeof header);
-  write_all(fd, data, size);
-  write_all(fd, trailer, sizeof trailer);
+  emit(header, sizeof header);
+  if (size > 0) emit(data, size);
+  emit(trailer, sizeof trailer);
 }
 
-}  // namespace
-
-void write_png(int fd, const Image& image, int compression) {
+// The whole PNG, in order, through `emit`; returns nothing until the image is compressed, so a failure emits
+// nothing.
+template <typename Emit>
+void emit_png(const Image& image, int compression, Emit&& emit) {
   const bool sixteen = image.format() == SampleFormat::u16;
   static constexpr std::uint8_t colour_types[5] = {0, 0, 4, 2, 6};  // by bands: grey, grey+alpha, RGB, RGBA
   std::uint8_t ihdr[13];
@@ -195,12 +198,25 @@ void write_png(int fd, const Image& image, int compression) {
   if (size == 0) throw std::runtime_error("deflate failed");
 
   static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  write_all(fd, signature, sizeof signature);
-  write_chunk(fd, "IHDR", ihdr, sizeof ihdr);
+  emit(signature, sizeof signature);
+  emit_chunk(emit, "IHDR", ihdr, sizeof ihdr);
   for (std::size_t at = 0; at < size; at += max_idat_bytes) {
-    write_chunk(fd, "IDAT", deflated.get() + at, std::min(max_idat_bytes, size - at));
+    emit_chunk(emit, "IDAT", deflated.get() + at, std::min(max_idat_bytes, size - at));
   }
-  write_chunk(fd, "IEND", nullptr, 0);
+  emit_chunk(emit, "IEND", nullptr, 0);
+}
+
+}  // namespace
+
+void write_png(int fd, const Image& image, int compression) {
+  emit_png(image, compression, [fd](const std::uint8_t* data, std::size_t size) { write_all(fd, data, size); });
+}
+
+std::vector<std::uint8_t> encode_png(const Image& image, int compression) {
+  std::vector<std::uint8_t> png;
+  emit_png(image, compression,
+           [&png](const std::uint8_t* data, std::size_t size) { png.insert(png.end(), data, data + size); });
+  return png;
 }
 
 }  // namespace pipeline::detail

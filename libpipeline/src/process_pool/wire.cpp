@@ -35,6 +35,8 @@ std::string_view to_string(FrameType type) noexcept {
     case FrameType::segment: return "segment";
     case FrameType::file_task: return "file task";
     case FrameType::file_result: return "file result";
+    case FrameType::encoded_task: return "encoded task";
+    case FrameType::encoded_result: return "encoded result";
   }
   return "unknown";
 }
@@ -144,11 +146,7 @@ std::vector<std::uint8_t> encode_file_task(const FileTask& task) {
   writer.u64(task.index);
   writer.text(task.input);
   writer.text(task.output);
-  writer.u8(static_cast<std::uint8_t>(task.png_compression));
-  writer.u8(static_cast<std::uint8_t>(task.decode.fail_on));
-  writer.u16(0);
-  writer.u32(0);
-  writer.u64(task.decode.max_pixels);
+  write_file_options(writer, task.png_compression, task.decode);
   return finish_frame(writer);
 }
 
@@ -170,7 +168,7 @@ FrameHeader decode_header(std::span<const std::uint8_t> bytes, std::uint64_t max
   }
   const std::uint32_t type = reader.u32();
   if (type < static_cast<std::uint32_t>(FrameType::handshake) ||
-      type > static_cast<std::uint32_t>(FrameType::file_result)) {
+      type > static_cast<std::uint32_t>(FrameType::encoded_result)) {
     reader.fail(fmt::format("unknown frame type {}", type));
   }
   FrameHeader header{static_cast<FrameType>(type), reader.u64()};
@@ -326,16 +324,7 @@ FileTask decode_file_task(std::span<const std::uint8_t> payload) {
   if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
     reader.fail("a path with a NUL byte");
   }
-  const std::uint8_t compression = reader.u8();
-  if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
-  task.png_compression = compression;
-  const std::uint8_t fail_on = reader.u8();
-  if (fail_on > static_cast<std::uint8_t>(FailOn::warning))
-    reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
-  task.decode.fail_on = static_cast<FailOn>(fail_on);
-  reader.reserved(reader.u16(), "file task reserved");
-  reader.reserved(reader.u32(), "file task reserved");
-  task.decode.max_pixels = reader.u64();
+  read_file_options(reader, task.png_compression, task.decode);
   reader.finish();
   return task;
 }

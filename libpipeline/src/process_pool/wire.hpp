@@ -1,6 +1,6 @@
 #pragma once
 // Private to the library (tests include it through a private include path). The process pool's wire protocol,
-// version 4: what the parent and a worker process say over the worker's stdin/stdout, and where the pixels are
+// version 5: what the parent and a worker process say over the worker's stdin/stdout, and where the pixels are
 // when they travel through shared memory instead: the worker's own segment, or shared image memory
 // (shared_image_memory.hpp), where images stay where they are.
 //
@@ -47,6 +47,11 @@
 //             u8 fail on (0 none, 1 truncated, 2 error, 3 warning: image_io.hpp's FailOn)   u16 reserved = 0
 //             u32 reserved = 0   u64 max input pixels (0: no limit of its own)
 //   type 10 file result, worker -> parent, a file task's outcome, in task order:  u64 task index   record
+//   type 11 encoded task, parent -> worker, a file job whose bytes travel (the mpi executor's ranks share no
+//             filesystem with the parent): u64 task index   text file name   the file task's options (from u8 png
+//             compression to u64 max input pixels, as in type 9)   u64 file bytes, then the input file's bytes
+//   type 12 encoded result, worker -> parent, in task order: u64 task index   record   u64 PNG bytes (0 when the
+//             task failed), then the output PNG's bytes
 //
 //   record   i64 pid (> 0)   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s (finite, >= start_s)
 //            u64 pixels (<= max_image_pixels)
@@ -84,7 +89,7 @@
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 4;
+inline constexpr std::uint16_t protocol_version = 5;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 inline constexpr std::uint64_t default_max_frame_bytes = pipeline::default_max_frame_bytes;  // ProcessPoolOptions
@@ -111,6 +116,8 @@ enum class FrameType : std::uint32_t {
   segment = 8,
   file_task = 9,
   file_result = 10,
+  encoded_task = 11,
+  encoded_result = 12,
 };
 
 [[nodiscard]] std::string_view to_string(FrameType type) noexcept;
@@ -211,6 +218,21 @@ struct FileResult {
   TaskRecord record;
 };
 
+// Decoded, `file` and `png` point into the payload they were decoded from.
+struct EncodedTask {
+  std::uint64_t index = 0;
+  std::string name;
+  int png_compression = 6;
+  DecodeOptions decode{};
+  std::span<const std::uint8_t> file;
+};
+
+struct EncodedResult {
+  std::uint64_t index = 0;
+  TaskRecord record;
+  std::span<const std::uint8_t> png;
+};
+
 // Whole frames (header + payload). Throw ProtocolError for values the layout cannot carry (a text over
 // max_text_bytes, a negative setting, a segment image with inline samples too).
 [[nodiscard]] std::vector<std::uint8_t> encode_handshake(const Handshake& handshake);
@@ -228,6 +250,8 @@ struct FileResult {
 [[nodiscard]] std::vector<std::uint8_t> encode_result(const Result& result);
 [[nodiscard]] std::vector<std::uint8_t> encode_file_task(const FileTask& task);
 [[nodiscard]] std::vector<std::uint8_t> encode_file_result(const FileResult& result);
+[[nodiscard]] std::vector<std::uint8_t> encode_encoded_task(const EncodedTask& task);
+[[nodiscard]] std::vector<std::uint8_t> encode_encoded_result(const EncodedResult& result);
 
 // An inline task or result frame without its trailing samples: send these bytes, then the image's bytes(), and
 // the receiver sees exactly encode_task()/encode_result(). Saves copying every image once more on each side.
@@ -254,6 +278,8 @@ struct FileResult {
 [[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
 [[nodiscard]] FileTask decode_file_task(std::span<const std::uint8_t> payload);
 [[nodiscard]] FileResult decode_file_result(std::span<const std::uint8_t> payload);
+[[nodiscard]] EncodedTask decode_encoded_task(std::span<const std::uint8_t> payload);
+[[nodiscard]] EncodedResult decode_encoded_result(std::span<const std::uint8_t> payload);
 
 // One whole frame in a buffer: its header decoded and its payload, which must fill the rest of `bytes` exactly.
 struct FrameView {

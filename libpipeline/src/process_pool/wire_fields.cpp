@@ -200,4 +200,29 @@ void write_result_fields(Writer& writer, const Result& result) {
   }
 }
 
+void write_file_options(Writer& writer, int png_compression, const DecodeOptions& decode) {
+  if (png_compression < 0 || png_compression > 9) {
+    throw ProtocolError(fmt::format("PNG compression {} outside 0..9", png_compression));
+  }
+  writer.u8(static_cast<std::uint8_t>(png_compression));
+  writer.u8(static_cast<std::uint8_t>(decode.fail_on));
+  writer.u16(0);
+  writer.u32(0);
+  writer.u64(decode.max_pixels);
+}
+
+void read_file_options(Reader& reader, int& png_compression, DecodeOptions& decode) {
+  const std::uint8_t compression = reader.u8();
+  if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
+  png_compression = compression;
+  const std::uint8_t fail_on = reader.u8();
+  if (fail_on > static_cast<std::uint8_t>(FailOn::warning)) {
+    reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
+  }
+  decode.fail_on = static_cast<FailOn>(fail_on);
+  reader.reserved(reader.u16(), "file options reserved");
+  reader.reserved(reader.u32(), "file options reserved");
+  decode.max_pixels = reader.u64();
+}
+
 }  // namespace pipeline::wire::codec

@@ -72,9 +72,10 @@ ParadigmColours::ParadigmColours(const Comparison& comparison) {
         case Paradigm::sequential: colours_[name] = "#64748b"; break;
         case Paradigm::threads: colours_[name] = "#2563eb"; break;
         case Paradigm::processes: colours_[name] = "#ea580c"; break;
+        case Paradigm::mpi: colours_[name] = "#059669"; break;
       }
     } else {
-      static constexpr const char* others[] = {"#059669", "#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4d7c0f"};
+      static constexpr const char* others[] = {"#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4d7c0f"};
       colours_[name] = others[next_other_++ % std::size(others)];
     }
   }

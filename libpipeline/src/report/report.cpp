@@ -71,11 +71,12 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   line("Times: " + analysis.method + "; Spread = slowest / fastest");
   line("");
   // Milliseconds: these runs often take a few, which seconds to three places would hide.
-  line(fmt::format("{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>4} | {:>7} | {:>5} | {}",
-                   "Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "e", "Start-up (ms)", "PIDs",
-                   "Threads", "Cores", "Identical"));
-  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<6}+{:-<9}+{:-<7}+{:-<10}", "", "",
-                   "", "", "", "", "", "", "", "", "", ""));
+  line(fmt::format(
+      "{:<12} | {:>7} | {:>9} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13} | {:>5} | {:>4} | {:>7} | {:>5} | {}",
+      "Paradigm", "Workers", "Time (ms)", "Spread", "Speedup", "Efficiency", "e", "Start-up (ms)", "Hosts", "PIDs",
+      "Threads", "Cores", "Identical"));
+  line(fmt::format("{:-<13}+{:-<9}+{:-<11}+{:-<9}+{:-<10}+{:-<12}+{:-<8}+{:-<15}+{:-<7}+{:-<6}+{:-<9}+{:-<7}+{:-<10}",
+                   "", "", "", "", "", "", "", "", "", "", "", "", ""));
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
     const bool baseline = r == 0;
@@ -84,10 +85,12 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                                                                    run.seconds.large() ? "!" : "")
                                                      : std::string("-");
     line(fmt::format(
-        "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>4} | {:>7} | {:>5} | {}",
+        "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>5} | {:>4} | {:>7} | {:>5} "
+        "| "
+        "{}",
         run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.seconds.median * 1e3,
         spread, run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3,
-        run.observed.processes, run.observed.threads, run.observed.cores,
+        run.observed.hosts, run.observed.processes, run.observed.threads, run.observed.cores,
         baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
   }
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed_run)) {

@@ -57,7 +57,8 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   std::string out =
       "<table class=\"runs\">\n<thead><tr><th>Paradigm</th><th>Workers</th><th>Time (ms)</th>"
       "<th title=\"slowest / fastest measured run\">Spread</th><th>Speedup</th><th>Efficiency</th>"
-      "<th title=\"Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)\">e</th><th>Start-up (ms)</th><th>PIDs</th>"
+      "<th title=\"Karp-Flatt serial fraction (1/S - 1/p) / (1 - 1/p)\">e</th><th>Start-up "
+      "(ms)</th><th>Hosts</th><th>PIDs</th>"
       "<th>Threads</th><th>Cores</th><th>Identical</th></tr></thead>\n<tbody>\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
@@ -81,10 +82,11 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
     out += fmt::format(
         "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{:.2f}</td>"
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td></tr>\n",
+        "<td>{}</td><td>{}</td></tr>\n",
         colours(run.batch.executor), escape(run.batch.executor), workers, run.seconds.median * 1e3, spread,
         fixed(run.speedup, 2, "x"), fixed(run.efficiency * 100.0, 1, "%"), karp_flatt_cell(analysis.runs[r].karp_flatt),
-        run.startup_s * 1e3, run.observed.processes, run.observed.threads, run.observed.cores, identical);
+        run.startup_s * 1e3, run.observed.hosts, run.observed.processes, run.observed.threads, run.observed.cores,
+        identical);
   }
   out += "</tbody>\n</table>\n<ul class=\"notes\">\n";
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed)) {
@@ -100,7 +102,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
   out +=
       "<li>e: Karp-Flatt experimentally determined serial fraction, (1/S - 1/p) / (1 - 1/p); rising with p means "
       "overhead growing with the workers, not a fixed serial part. Start-up: starting the pool, once, before the "
-      "timed runs. PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
+      "timed runs. Hosts, PIDs, Threads, Cores: what the task records saw running filters.</li>\n";
   for (const auto& note : analysis.karp_flatt_notes) out += "<li>" + escape(note) + ".</li>\n";
   for (const auto& run : comparison.runs) {
     for (const auto& task : run.batch.tasks) {

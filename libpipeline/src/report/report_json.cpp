@@ -21,6 +21,7 @@ json task_json(const TaskRecord& record) {
   }
   return {{"image", record.image},
           {"worker", record.worker},
+          {"host", record.host},
           {"pid", record.pid},
           {"tid", record.tid},
           {"cpu_start", record.cpu_start},
@@ -61,7 +62,10 @@ json run_json(const ComparisonRun& run, const RunAnalysis& analysis) {
           {"mismatched_images", run.mismatched_images},
           {"failed_tasks", run.batch.failure_count()},
           {"observed",
-           {{"processes", run.observed.processes}, {"threads", run.observed.threads}, {"cores", run.observed.cores}}},
+           {{"processes", run.observed.processes},
+            {"threads", run.observed.threads},
+            {"cores", run.observed.cores},
+            {"hosts", run.observed.hosts}}},
           {"stage_totals", std::move(stages)},
           {"wall_time_split",
            {{"before_first", split.before_first},
@@ -99,7 +103,8 @@ json analysis_json(const ComparisonAnalysis& analysis) {
   }
   json transfer = json::array();
   for (const auto& cost : analysis.transfer) {
-    transfer.push_back({{"workers", cost.workers},
+    transfer.push_back({{"executor", cost.executor},
+                        {"workers", cost.workers},
                         {"transfer_share", cost.transfer_share},
                         {"bytes_per_image", cost.bytes_per_image},
                         {"megabytes_per_second", cost.megabytes_per_second}});

@@ -21,14 +21,14 @@ std::string comparison_csv(const Comparison& comparison) { return comparison_csv
 std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysis& analysis) {
   std::string out =
       "executor,workers,seconds,seconds_min,seconds_max,speedup,efficiency,karp_flatt,startup_s,"
-      "identical_to_sequential,failed_tasks,processes,threads,cores\n";
+      "identical_to_sequential,failed_tasks,processes,threads,cores,hosts\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
                        field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
                        field(run.efficiency), field(analysis.runs[r].karp_flatt), field(run.startup_s),
                        run.identical_to_sequential ? "true" : "false", run.batch.failure_count(),
-                       run.observed.processes, run.observed.threads, run.observed.cores);
+                       run.observed.processes, run.observed.threads, run.observed.cores, run.observed.hosts);
   }
   return out;
 }
@@ -52,18 +52,17 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
   out += "- Times: " + analysis.method + "\n\n";
   // Milliseconds, as in the terminal's table: seconds to three places would hide the differences.
   out +=
-      "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | PIDs | "
-      "Threads | "
-      "Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+      "| Paradigm | Workers | Time (ms) | Spread | Speedup | Efficiency | Karp-Flatt e | Start-up (ms) | Hosts | "
+      "PIDs | Threads | Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
     const bool baseline = r == 0;
-    out += fmt::format("| {} | {} | {:.2f} | {} | {:.2f}x | {:.1f}% | {} | {:.1f} | {} | {} | {} | {} |\n",
+    out += fmt::format("| {} | {} | {:.2f} | {} | {:.2f}x | {:.1f}% | {} | {:.1f} | {} | {} | {} | {} | {} |\n",
                        run.batch.executor, run.batch.workers, run.seconds.median * 1e3,
                        run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
                        run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt),
-                       run.startup_s * 1e3, run.observed.processes, run.observed.threads, run.observed.cores,
-                       baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
+                       run.startup_s * 1e3, run.observed.hosts, run.observed.processes, run.observed.threads,
+                       run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
   }
   const auto& notes = analysis.karp_flatt_notes;
   if (!notes.empty()) out += "\n";

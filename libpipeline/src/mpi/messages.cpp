@@ -1,0 +1,101 @@
+#include "mpi/messages.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace pipeline::detail::mpi {
+
+void check(int code, const char* call) {
+  if (code == MPI_SUCCESS) return;
+  char message[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  MPI_Error_string(code, message, &length);
+  throw std::runtime_error(fmt::format("{}: {}", call, std::string(message, static_cast<std::size_t>(length))));
+}
+
+Backoff::Backoff(std::chrono::microseconds shortest, std::chrono::microseconds longest) noexcept
+    : shortest_(shortest), longest_(longest), next_(shortest) {}
+
+void Backoff::wait() noexcept {
+  std::this_thread::sleep_for(next_);
+  next_ = std::min(longest_, next_ * 2);
+}
+
+Outbox::~Outbox() {
+  try {
+    wait_all();
+  } catch (...) {  // MPI gone bad: nothing left to do about these sends
+  }
+}
+
+void Outbox::send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail,
+                  std::shared_ptr<const void> keep_alive) {
+  if (frame.size() + tail.size() > max_message_bytes) {
+    throw std::length_error(fmt::format("a message of {} bytes, over MPI's {} per message", frame.size() + tail.size(),
+                                        max_message_bytes));
+  }
+  // One contiguous buffer: Open MPI's shared-memory transport moves a contiguous message with a single copy by
+  // the receiver (CMA), while the sender computes; a derived datatype over two buffers would go in fragments
+  // that need the sender inside MPI (measured: mpi x2 at 0.86x sequential that way).
+  frame.insert(frame.end(), tail.begin(), tail.end());
+  keep_alive.reset();
+  Send& send = sends_.emplace_back(Send{MPI_REQUEST_NULL, std::move(frame), nullptr});
+  check(MPI_Isend(send.frame.data(), static_cast<int>(send.frame.size()), MPI_BYTE, rank, tag_frame, MPI_COMM_WORLD,
+                  &send.request),
+        "MPI_Isend");
+}
+
+bool Outbox::progress() {
+  bool any = false;
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    int done = 0;
+    check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) {
+      it = sends_.erase(it);
+      any = true;
+    } else {
+      ++it;
+    }
+  }
+  return any;
+}
+
+void Outbox::wait_all() {
+  Backoff backoff(std::chrono::microseconds(20), std::chrono::microseconds(1000));
+  while (!empty()) {
+    if (!progress()) backoff.wait();
+  }
+}
+
+std::optional<Received> Inbox::try_receive(int source) {
+  int found = 0;
+  MPI_Message message = MPI_MESSAGE_NULL;
+  MPI_Status status;
+  check(MPI_Improbe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &found, &message, &status), "MPI_Improbe");
+  if (!found) return std::nullopt;
+  int count = 0;
+  check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+  const auto bytes = static_cast<std::size_t>(std::max(count, 0));
+  if (bytes > capacity_) {
+    // Not zero-filled: every byte is about to be written by the receive.
+    buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(bytes);
+    capacity_ = bytes;
+  }
+  check(MPI_Mrecv(buffer_.get(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE), "MPI_Mrecv");
+  return Received{status.MPI_SOURCE, status.MPI_TAG, std::span<const std::uint8_t>(buffer_.get(), bytes)};
+}
+
+std::optional<Received> Inbox::receive(int source, Backoff& backoff, std::chrono::steady_clock::time_point deadline) {
+  backoff.reset();
+  while (true) {
+    if (auto received = try_receive(source)) return received;
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    backoff.wait();
+  }
+}
+
+}  // namespace pipeline::detail::mpi

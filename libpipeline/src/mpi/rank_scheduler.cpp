@@ -1,0 +1,246 @@
+#include "mpi/rank_scheduler.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "mpi/messages.hpp"
+#include "pipeline/timing.hpp"
+#include "task_recording.hpp"
+
+namespace pipeline::detail::mpi {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Clock::time_point deadline_after(double seconds) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Rank 0 sleeps between polls: results come back every few milliseconds at most, and with a second task queued at
+// each rank a late wake-up costs no rank any work.
+Backoff rank0_backoff() { return Backoff(std::chrono::microseconds(20), std::chrono::microseconds(500)); }
+
+// Waits for one answer from each rank, `expected` or an error frame; every rank's answer is taken before the first
+// error is thrown (with that rank's reason), so that none is left behind to be read as the next run's.
+void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outbox, wire::FrameType expected,
+                      double timeout_s, const char* what) {
+  const auto deadline = deadline_after(timeout_s);
+  Backoff backoff = rank0_backoff();
+  std::string first_error;
+  for (const MpiRank& rank : ranks) {
+    std::optional<Received> received;
+    while (!(received = inbox.try_receive(rank.rank))) {
+      outbox.progress();
+      if (Clock::now() > deadline) {
+        throw std::runtime_error(fmt::format("MPI rank {} on {} did not answer {} within {} s", rank.rank, rank.host,
+                                             what, timeout_s));
+      }
+      backoff.wait();
+    }
+    backoff.reset();
+    const wire::FrameView frame = wire::split_frame(received->bytes, wire::max_handshake_frame_bytes);
+    if (frame.type == wire::FrameType::error) {
+      if (first_error.empty()) {
+        first_error = fmt::format("MPI rank {} on {}: {}", rank.rank, rank.host, wire::decode_error(frame.payload));
+      }
+    } else if (frame.type != expected) {
+      throw wire::ProtocolError(
+          fmt::format("rank {} answered {} with a {} frame", rank.rank, what, wire::to_string(frame.type)));
+    }
+  }
+  if (!first_error.empty()) throw std::runtime_error(first_error);
+}
+
+struct InFlight {
+  std::size_t task = 0;
+  double sent_s = 0.0;
+  std::uint64_t bytes = 0;
+};
+
+struct RankState {
+  const MpiRank* rank = nullptr;
+  std::deque<InFlight> in_flight;
+  double last_end_s = 0.0;  // when its previous task ended, on rank 0's clock
+};
+
+constexpr std::size_t tasks_in_flight = 2;
+
+// The rank's times on rank 0's clock.
+void map_clock(TaskRecord& record, double offset) {
+  record.start_s -= offset;
+  record.end_s -= offset;
+  for (StageTiming& stage : record.stages) {
+    stage.start_s -= offset;
+    stage.end_s -= offset;
+  }
+}
+
+class Run {
+ public:
+  Run(RankJobs& jobs, std::span<const MpiRank> ranks, const MpiOptions& options, const RunOptions& run_options)
+      : jobs_(jobs), options_(options), run_options_(run_options) {
+    for (const MpiRank& rank : ranks) states_.push_back(RankState{&rank, {}, 0.0});
+    result_.tasks.resize(jobs.size());
+    result_.transport = "mpi";
+    const auto order = jobs.order();
+    queue_.assign(order.begin(), order.end());
+  }
+
+  BatchResult run(const FilterChain& chain) {
+    static std::atomic<std::uint64_t> runs{0};
+    const wire::Chain frame{++runs, run_options_.profile_stages, chain.spec()};
+    std::vector<MpiRank> ranks;
+    for (const RankState& state : states_) ranks.push_back(*state.rank);
+    for (const MpiRank& rank : ranks) outbox_.send(rank.rank, wire::encode_chain(frame));
+    expect_from_each(ranks, inbox_, outbox_, wire::FrameType::ready, options_.start_timeout_s, "the run's chain");
+
+    Backoff backoff = rank0_backoff();
+    while (finished_ < jobs_.size()) {
+      if (run_options_.stop.stop_requested()) cancel_queued();
+      for (RankState& state : states_) dispatch(state);
+      const bool sent = outbox_.progress();
+      if (const auto received = inbox_.try_receive(MPI_ANY_SOURCE)) {
+        on_result(*received);
+        backoff.reset();
+      } else if (!sent) {
+        check_timeouts();
+        backoff.wait();
+      }
+    }
+    outbox_.wait_all();
+    return std::move(result_);
+  }
+
+ private:
+  void finish(std::size_t i, TaskRecord record) {
+    result_.tasks[i].record = std::move(record);
+    ++finished_;
+    if (run_options_.on_task_done) run_options_.on_task_done(result_.tasks[i].record);
+  }
+
+  void cancel_queued() {
+    while (!queue_.empty()) {
+      const std::size_t i = queue_.front();
+      queue_.pop_front();
+      finish(i, cancelled_task_record(jobs_.name_of(i)));
+    }
+  }
+
+  void dispatch(RankState& state) {
+    while (state.in_flight.size() < tasks_in_flight && !queue_.empty() && !run_options_.stop.stop_requested()) {
+      const std::size_t i = queue_.front();
+      queue_.pop_front();
+      TaskMessage message = jobs_.message(i);
+      const std::uint64_t bytes = message.frame.size() + message.tail.size();
+      if (message.error.empty() && bytes > max_message_bytes) {
+        message.error = fmt::format("{} bytes to send, over MPI's {} per message", bytes, max_message_bytes);
+      }
+      if (!message.error.empty()) {
+        TaskRecord record;  // it ran nowhere: pid 0
+        record.image = jobs_.name_of(i);
+        record.worker = -1;
+        record.start_s = record.end_s = monotonic_seconds();
+        record.error = std::move(message.error);
+        finish(i, std::move(record));
+        continue;
+      }
+      outbox_.send(state.rank->rank, std::move(message.frame), message.tail, std::move(message.keep_alive));
+      state.in_flight.push_back(InFlight{i, monotonic_seconds(), bytes});
+    }
+  }
+
+  RankState& state_of(int rank) {
+    for (RankState& state : states_) {
+      if (state.rank->rank == rank) return state;
+    }
+    throw wire::ProtocolError(fmt::format("a message from rank {}, which is not in this run", rank));
+  }
+
+  void on_result(const Received& received) {
+    const double received_s = monotonic_seconds();
+    RankState& state = state_of(received.source);
+    const MpiRank& rank = *state.rank;
+    const wire::FrameView frame = wire::split_frame(received.bytes, wire::max_handshake_frame_bytes);
+    if (frame.type == wire::FrameType::error) {
+      throw std::runtime_error(
+          fmt::format("MPI rank {} on {}: {}", rank.rank, rank.host, wire::decode_error(frame.payload)));
+    }
+    if (frame.type != jobs_.result_type() || state.in_flight.empty()) {
+      throw wire::ProtocolError(fmt::format("rank {} sent an unexpected {} frame", rank.rank, wire::to_string(frame.type)));
+    }
+    auto [index, record] = jobs_.accept(frame.payload, result_);
+    const InFlight sent = state.in_flight.front();
+    if (index != sent.task) {
+      throw wire::ProtocolError(fmt::format("rank {} answered task {} before task {}", rank.rank, index, sent.task));
+    }
+    state.in_flight.pop_front();
+    map_clock(record, rank.clock_offset_s);
+    record.image = jobs_.name_of(sent.task);
+    record.worker = static_cast<int>(&state - states_.data());
+    record.host = rank.host;
+    record.bytes_sent = sent.bytes;
+    record.bytes_received = received.bytes.size();
+    // From when the rank could start it (sent, and its previous task done) to the result in hand, minus the work.
+    const double could_start = std::max(sent.sent_s, state.last_end_s);
+    record.transfer_s = std::max(0.0, received_s - could_start - record.seconds());
+    state.last_end_s = std::max(record.end_s, could_start);
+    finish(sent.task, std::move(record));
+  }
+
+  // A rank cannot be killed and replaced from inside an MPI job: a task over its deadline ends the job, named.
+  void check_timeouts() {
+    if (options_.task_timeout_s <= 0) return;
+    const double now = monotonic_seconds();
+    for (const RankState& state : states_) {
+      if (state.in_flight.empty()) continue;
+      const InFlight& oldest = state.in_flight.front();
+      const double began = std::max(oldest.sent_s, state.last_end_s);
+      if (now - began > options_.task_timeout_s) {
+        spdlog::critical(
+            "'{}' has been on MPI rank {} ({}) for over {} s (--task-timeout): aborting the MPI job; what was written "
+            "stays, and 'run --resume' finishes the rest",
+            jobs_.name_of(oldest.task), state.rank->rank, state.rank->host, options_.task_timeout_s);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+    }
+  }
+
+  RankJobs& jobs_;
+  const MpiOptions& options_;
+  const RunOptions& run_options_;
+  std::vector<RankState> states_;
+  std::deque<std::size_t> queue_;
+  BatchResult result_;
+  std::size_t finished_ = 0;
+  Inbox inbox_;
+  Outbox outbox_;
+};
+
+}  // namespace
+
+void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options) {
+  wire::Handshake handshake;
+  handshake.vips = options.vips;
+  handshake.log_level = static_cast<int>(spdlog::get_level());
+  handshake.max_frame_bytes = max_message_bytes;
+  Outbox outbox;
+  Inbox inbox;
+  for (const MpiRank& rank : ranks) outbox.send(rank.rank, wire::encode_handshake(handshake));
+  expect_from_each(ranks, inbox, outbox, wire::FrameType::hello, options.start_timeout_s, "the handshake");
+  outbox.wait_all();
+}
+
+BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const MpiRank> ranks,
+                         const MpiOptions& options, const RunOptions& run_options) {
+  return Run(jobs, ranks, options, run_options).run(chain);
+}
+
+}  // namespace pipeline::detail::mpi

@@ -1,0 +1,51 @@
+#pragma once
+// Private to pipeline::mpi: rank 0's side of a run. Sends each worker rank the run's chain, then keeps up to two
+// tasks in flight per rank (the next sent as one comes back), fills each record with where and when it ran, and
+// returns the results in input order. What a task is (an image, or a file's bytes) is a RankJobs.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pipeline/executor.hpp"
+#include "pipeline/filter.hpp"
+#include "pipeline/mpi/mpi_executor.hpp"
+#include "pipeline/mpi/ranks.hpp"
+#include "process_pool/wire.hpp"
+
+namespace pipeline::detail::mpi {
+
+// One task as a message: its frame, then `tail` sent behind it without a copy (alive as long as `keep_alive`).
+// A task that cannot be sent (an unreadable input file, too large a message) has `error` instead.
+struct TaskMessage {
+  std::vector<std::uint8_t> frame;
+  std::span<const std::uint8_t> tail;
+  std::shared_ptr<const void> keep_alive;
+  std::string error;
+};
+
+class RankJobs {
+ public:
+  virtual ~RankJobs() = default;
+  [[nodiscard]] virtual std::size_t size() const = 0;
+  [[nodiscard]] virtual std::string name_of(std::size_t i) const = 0;
+  // The order tasks are handed out in.
+  [[nodiscard]] virtual std::vector<std::size_t> order() const = 0;
+  [[nodiscard]] virtual TaskMessage message(std::size_t i) = 0;
+  [[nodiscard]] virtual wire::FrameType result_type() const = 0;
+  // Decodes a result frame's payload into `result` (the output, or the written file); returns its task index and
+  // record (the rank's fields). Throws wire::ProtocolError.
+  virtual std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult& result) = 0;
+};
+
+// Sends the handshake (libvips settings, log level) to `ranks` and waits for their hellos. Throws
+// std::runtime_error with a rank's own reason.
+void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options);
+
+// Runs every job of `jobs` on `ranks`. Throws std::runtime_error when a rank refuses the chain.
+[[nodiscard]] BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const MpiRank> ranks,
+                                       const MpiOptions& options, const RunOptions& run_options);
+
+}  // namespace pipeline::detail::mpi

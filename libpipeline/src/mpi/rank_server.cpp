@@ -1,0 +1,141 @@
+// A worker rank: the process pool's worker session (process_pool/worker_session.cpp) over MPI messages instead of
+// pipes: libvips settings (handshake), chains, images (task) and encoded files (encoded task), each answered.
+#include <mpi.h>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "io/encoded_task.hpp"
+#include "mpi/messages.hpp"
+#include "mpi/world.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/memory.hpp"
+#include "pipeline/vips.hpp"
+#include "process_pool/wire.hpp"
+#include "task_recording.hpp"
+
+namespace pipeline::detail::mpi {
+namespace {
+
+class RankSession {
+ public:
+  // Returns at tag_stop.
+  void serve() {
+    // Short sleeps while frames keep coming; an idle rank (other paradigms being measured) wakes every 2 ms at most.
+    Backoff backoff(std::chrono::microseconds(10), std::chrono::microseconds(2000));
+    while (true) {
+      outbox_.progress();
+      const auto received = inbox_.try_receive(0);
+      if (!received) {
+        backoff.wait();
+        continue;
+      }
+      backoff.reset();
+      if (received->tag == tag_stop) break;
+      if (received->tag != tag_frame) throw wire::ProtocolError(fmt::format("unexpected MPI tag {}", received->tag));
+      on_frame(wire::split_frame(received->bytes, wire::max_handshake_frame_bytes));
+    }
+    outbox_.wait_all();
+  }
+
+ private:
+  void on_frame(const wire::FrameView& frame) {
+    switch (frame.type) {
+      case wire::FrameType::handshake: on_handshake(wire::decode_handshake(frame.payload)); break;
+      case wire::FrameType::chain: on_chain(wire::decode_chain(frame.payload)); break;
+      case wire::FrameType::task: on_task(wire::decode_task(frame.payload)); break;
+      case wire::FrameType::encoded_task: on_encoded_task(wire::decode_encoded_task(frame.payload)); break;
+      default: throw wire::ProtocolError("unexpected " + std::string(wire::to_string(frame.type)) + " frame");
+    }
+  }
+
+  void on_handshake(const wire::Handshake& handshake) {
+    if (handshake.version != wire::protocol_version) {
+      throw wire::ProtocolError(fmt::format("rank 0 speaks protocol version {}, this rank version {}",
+                                            handshake.version, wire::protocol_version));
+    }
+    spdlog::set_level(static_cast<spdlog::level::level_enum>(handshake.log_level));
+    try {
+      initialize_vips(handshake.vips);
+    } catch (const std::exception& error) {
+      outbox_.send(0, wire::encode_error(std::string("cannot start libvips: ") + error.what()));
+      return;
+    }
+    if (!allocator_tuned_) tune_allocator_for_images();  // as a process-pool worker does (memory.hpp)
+    allocator_tuned_ = true;
+    outbox_.send(0, wire::encode_hello({wire::protocol_version, current_pid()}));
+  }
+
+  void on_chain(const wire::Chain& frame) {
+    profile_stages_ = frame.profile_stages;
+    if (!chain_ || frame.spec != chain_spec_) {
+      chain_.reset();
+      try {
+        chain_ = parse_filter_chain(frame.spec);
+        chain_spec_ = frame.spec;
+      } catch (const std::exception& error) {
+        // Most likely a filter this program does not register on its ranks: rank 0 says so.
+        outbox_.send(0, wire::encode_error(error.what()));
+        return;
+      }
+    }
+    outbox_.send(0, wire::encode_ready(frame.run));
+  }
+
+  const FilterChain& chain() const {
+    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
+    return *chain_;
+  }
+
+  void on_task(wire::Task task) {
+    const FilterChain& filters = chain();
+    TaskResult done = run_task(filters, NamedImage{std::move(task.name), std::move(task.image)}, 0, profile_stages_);
+    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
+    if (result.output.size_bytes() + 4096 > max_message_bytes) {
+      result.record.error = "the output image is too large for one MPI message (2 GiB)";
+      result.output = Image();
+    }
+    std::vector<std::uint8_t> prefix = wire::encode_result_prefix(result);
+    // The samples go out behind the frame's fields without a copy: the image lives until MPI has sent it.
+    auto output = std::make_shared<const Image>(std::move(result.output));
+    outbox_.send(0, std::move(prefix), output->bytes(), output);
+  }
+
+  void on_encoded_task(const wire::EncodedTask& task) {
+    const FilterChain& filters = chain();
+    EncodedTaskResult done = run_encoded_task(filters, task.name, task.file,
+                                              FileJobOptions{task.png_compression, task.decode, 0}, 0, profile_stages_);
+    if (done.png.size() + 4096 > max_message_bytes) {
+      done.record.error = "the output PNG is too large for one MPI message (2 GiB)";
+      done.png.clear();
+    }
+    outbox_.send(0, wire::encode_encoded_result({task.index, std::move(done.record), done.png}));
+  }
+
+  Inbox inbox_;
+  Outbox outbox_;
+  std::optional<FilterChain> chain_;
+  std::string chain_spec_;
+  bool profile_stages_ = false;
+  bool allocator_tuned_ = false;
+};
+
+}  // namespace
+
+int serve_rank(const World& world) {
+  try {
+    RankSession().serve();
+    return 0;
+  } catch (const std::exception& error) {
+    // Rank 0 waits for this rank's answers: only ending the job frees it.
+    spdlog::critical("MPI rank {} on {}: {}; aborting the job", world.rank, world.host, error.what());
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
+  }
+}
+
+}  // namespace pipeline::detail::mpi

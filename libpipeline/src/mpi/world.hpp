@@ -1,0 +1,29 @@
+#pragma once
+// Private to pipeline::mpi: this process's place in the MPI job, once maybe_serve_mpi_rank() has initialised MPI.
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pipeline/mpi/ranks.hpp"
+
+namespace pipeline::detail::mpi {
+
+struct World {
+  int rank = 0;
+  int size = 1;
+  std::string host;
+  std::vector<MpiRank> workers;  // rank 0 only: ranks 1..size-1, in order
+  std::mutex runs;               // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
+};
+
+// The job's world, or null when MPI was not initialised by maybe_serve_mpi_rank().
+[[nodiscard]] World* world() noexcept;
+
+// A worker rank's loop: serves frames from rank 0 until it says stop. Returns the exit code.
+[[nodiscard]] int serve_rank(const World& world);
+
+// The "mpi" executor's entry in the executor registry (executors.hpp).
+void register_mpi_executor();
+
+}  // namespace pipeline::detail::mpi
