@@ -49,7 +49,7 @@ int workers_to_run(const RunCommandOptions& options, std::size_t images) {
   }
 #endif
   const int workers = sequential ? 1 : pipeline::workers_for_tasks(requested, images);
-  if (workers < requested && !sequential) {
+  if (workers < requested && !sequential && images > 0) {  // none: --resume found all up to date
     spdlog::info("--workers {}: {} image(s), so {} worker(s)", requested, images, workers);
   }
   const int cpus = logical_cpus();
@@ -62,11 +62,28 @@ int workers_to_run(const RunCommandOptions& options, std::size_t images) {
   return workers;
 }
 
+// What --resume found: how many outputs are up to date, and the existing ones redone because their input is as new.
+void log_resume(const pipeline::FolderPlan& plan, const std::vector<pipeline::FileJob>& older) {
+  spdlog::info("--resume: {} of {} image(s) up to date in {}, skipped", plan.up_to_date.value_or(0),
+               plan.jobs.size() + plan.up_to_date.value_or(0), plan.output.string());
+  if (older.empty()) return;
+  constexpr std::size_t shown = 5;
+  std::string names;
+  for (std::size_t i = 0; i < older.size() && i < shown; ++i) {
+    names += fmt::format("{}{}", i > 0 ? ", " : "", older[i].output.filename().string());
+  }
+  if (older.size() > shown) names += fmt::format(" and {} more", older.size() - shown);
+  spdlog::info("--resume: {} output(s) not newer than their input, redone: {}", older.size(), names);
+}
+
 int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::initialize_vips(options.common.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.common.filters);
-  const pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
-  check_output_folder("OUT_DIR", plan.output);  // before any image is decoded: exit 2 with the OS's reason
+  pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
+  if (options.resume) log_resume(plan, pipeline::skip_up_to_date(plan));
+  // Before any image is decoded: exit 2 with the OS's reason. Not when resuming finds nothing left to write: that
+  // run succeeds, as a build with nothing to rebuild does, even in a folder now read-only.
+  if (!plan.jobs.empty() || !options.resume) check_output_folder("OUT_DIR", plan.output);
   const int workers = workers_to_run(options, plan.jobs.size());
   if (const std::string why = pipeline::executor_unavailable(options.executor, workers); !why.empty()) {
     throw CLI::ValidationError("--executor", why);
@@ -107,8 +124,10 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   }
   if (!summary.failures.empty()) {
     // Counts from the run, not "the others": when every image failed, none was written.
-    spdlog::error("{} of {} image(s) written to {}; {} failed (named above)", summary.succeeded, summary.images,
-                  options.output, summary.failures.size());
+    spdlog::error("{} of {} image(s) written to {}{}; {} failed (named above)", summary.succeeded, summary.images,
+                  options.output,
+                  summary.up_to_date ? fmt::format(", {} up to date", *summary.up_to_date) : std::string(),
+                  summary.failures.size());
     return exit_failures;
   }
   return EXIT_SUCCESS;
@@ -130,6 +149,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
                    "Paradigm: sequential, threads, processes, or mpi under mpirun (one rank per worker, plus one)")
       ->check(CLI::IsMember(pipeline::paradigm_names()))
       ->capture_default_str();
+  command->add_flag("--resume", options.resume,
+                    "Skip images whose output in OUT_DIR is newer than the image (finishes an interrupted run)");
   command
       ->add_option("-w,--workers", options.workers,
                    "Threads, processes or MPI ranks to run (default: the logical CPUs; mpi: its worker ranks)")

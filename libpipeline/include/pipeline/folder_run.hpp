@@ -4,6 +4,7 @@
 // Example: examples/folder_run.cpp.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct FolderPlan {
   // ("photo.jpg" -> "photo.png"; inputs sharing a stem keep their extension).
   std::vector<FileJob> jobs;
   std::vector<SkippedFile> skipped;  // entries of `input` that are not images, and why (list_image_files)
+  // How many jobs skip_up_to_date() dropped from `jobs`; unset if it was not called, so the summary of a run that
+  // does not resume stays as it was.
+  std::optional<std::size_t> up_to_date;
 };
 
 // Lists the images of `input` as list_image_files() does (without decoding them) and creates `output`.
@@ -29,6 +33,26 @@ struct FolderPlan {
 // an output folder that is the input folder (outputs would mix with the inputs and be taken as inputs next time),
 // or an output folder that cannot be created.
 [[nodiscard]] FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output);
+
+// Where a job's output stands, for resuming a run that stopped part way.
+enum class OutputState {
+  missing,     // no regular file at job.output (a hidden temporary of a killed run has another name)
+  older,       // exists, but was not modified strictly later than the input: the input may have changed since
+  up_to_date,  // exists and was modified strictly later than the input
+};
+
+// Compares std::filesystem::last_write_time of the output and the input (symlinks followed), with the file
+// system's full precision. Equal times count as older: a file system stamps times from a clock coarser than their
+// nanoseconds (the kernel's tick, or whole seconds on some), so an input replaced in the tick its output was written
+// in shows the same time; redoing that job costs one image, skipping it would keep a stale output. An input that
+// cannot be stat'ed counts as older (the job then fails with the reason). Outputs are written atomically, so one that
+// exists is whole; the check cannot tell whether it was made with the same chain and options.
+[[nodiscard]] OutputState output_state(const FileJob& job);
+
+// Resuming: drops from plan.jobs every job whose output is up_to_date and sets plan.up_to_date to how many. The
+// output names come from the whole folder's listing (plan_folder_run), so they are those of the first run as long as
+// the input names are the same. Returns the jobs kept whose output exists but is older, to be redone.
+std::vector<FileJob> skip_up_to_date(FolderPlan& plan);
 
 // Time spent in each part of the tasks, summed over all tasks: with several workers the sum exceeds the wall time.
 struct StageSeconds {
@@ -52,7 +76,9 @@ struct FolderRunSummary {
   std::filesystem::path output;
   std::string executor;
   int workers = 1;
-  std::size_t images = 0;             // image files found (one job each)
+  std::size_t images = 0;  // image files found (one job each, those up to date included)
+  // Resuming: how many were not run, their output being up to date (FolderPlan::up_to_date); unset otherwise.
+  std::optional<std::size_t> up_to_date;
   std::size_t succeeded = 0;          // written
   std::vector<FileFailure> failures;  // in input order; cancelled images are not failures
   std::vector<FileFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
@@ -76,9 +102,9 @@ struct FolderRunSummary {
 [[nodiscard]] FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
                                           const FileJobOptions& file_options = {}, const RunOptions& options = {});
 
-// The summary for people, several lines: images, megapixels, seconds, MP/s, the time by stage, peak memory, how
-// many were not started if the run was stopped, each input decoded with warnings and each failure by name with
-// its reason (on one line each).
+// The summary for people, several lines: images (found, up to date when resuming, written, failed), megapixels,
+// seconds, MP/s, the time by stage, peak memory, how many were not started if the run was stopped, each input decoded
+// with warnings and each failure by name with its reason (on one line each).
 [[nodiscard]] std::string format_folder_summary(const FolderRunSummary& summary);
 
 }  // namespace pipeline

@@ -66,6 +66,33 @@ FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesy
   return plan;
 }
 
+OutputState output_state(const FileJob& job) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(job.output, error)) return OutputState::missing;
+  const auto output_time = std::filesystem::last_write_time(job.output, error);
+  if (error) return OutputState::missing;  // gone since, or not stat-able: write it as if it were not there
+  const auto input_time = std::filesystem::last_write_time(job.input, error);
+  if (error) return OutputState::older;
+  return output_time > input_time ? OutputState::up_to_date : OutputState::older;
+}
+
+std::vector<FileJob> skip_up_to_date(FolderPlan& plan) {
+  std::vector<FileJob> kept;
+  std::vector<FileJob> older;
+  std::size_t up_to_date = 0;
+  for (FileJob& job : plan.jobs) {
+    switch (output_state(job)) {
+      case OutputState::up_to_date: ++up_to_date; continue;
+      case OutputState::older: older.push_back(job); break;
+      case OutputState::missing: break;
+    }
+    kept.push_back(std::move(job));
+  }
+  plan.jobs = std::move(kept);
+  plan.up_to_date = plan.up_to_date.value_or(0) + up_to_date;
+  return older;
+}
+
 PeakMemory peak_memory() {
   PeakMemory memory;
   rusage usage{};
@@ -80,7 +107,8 @@ FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult&
   summary.output = plan.output;
   summary.executor = result.executor;
   summary.workers = result.workers;
-  summary.images = result.tasks.size();
+  summary.up_to_date = plan.up_to_date;
+  summary.images = result.tasks.size() + plan.up_to_date.value_or(0);
   summary.skipped = plan.skipped;
   summary.seconds = result.seconds();
   summary.startup_seconds = result.startup_seconds();
@@ -121,8 +149,9 @@ FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Ex
 std::string format_folder_summary(const FolderRunSummary& summary) {
   std::string text = fmt::format("{} -> {}: {} x{}\n", summary.input.string(), summary.output.string(),
                                  summary.executor, summary.workers);
-  text += fmt::format("Images:      {} found, {} written, {} failed", summary.images, summary.succeeded,
-                      summary.failures.size());
+  text += fmt::format("Images:      {} found, ", summary.images);
+  if (summary.up_to_date) text += fmt::format("{} up to date (skipped), ", *summary.up_to_date);
+  text += fmt::format("{} written, {} failed", summary.succeeded, summary.failures.size());
   if (summary.cancelled > 0) text += fmt::format(", {} not started (the run was stopped)", summary.cancelled);
   if (!summary.skipped.empty()) {
     constexpr std::size_t shown = 5;
