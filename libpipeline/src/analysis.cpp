@@ -186,8 +186,8 @@ std::vector<TransferCost> transfer_costs(const Comparison& comparison) {
       ++images;
     }
     if (bytes == 0.0 || images == 0) continue;  // an in-process paradigm moves nothing
-    costs.push_back({run.batch.executor, run.batch.workers, transfer / (transfer + filtering), bytes / static_cast<double>(images),
-                     transfer > 0.0 ? bytes / transfer / 1e6 : 0.0});
+    costs.push_back({run.batch.executor, run.batch.workers, transfer / (transfer + filtering),
+                     bytes / static_cast<double>(images), transfer > 0.0 ? bytes / transfer / 1e6 : 0.0});
   }
   return costs;
 }

@@ -179,7 +179,8 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
     std::string sentence = fmt::format(
         "{} x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
         "start-up would take {}, {:.2f}x sequential)",
-        capitalized(run.batch.executor), run.batch.workers, format_duration(startup), format_duration(one_off), speedup(baseline, one_off));
+        capitalized(run.batch.executor), run.batch.workers, format_duration(startup), format_duration(one_off),
+        speedup(baseline, one_off));
     for (const auto& cost : analysis.transfer) {
       if (cost.workers != run.batch.workers || cost.executor != run.batch.executor) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {

@@ -48,11 +48,10 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
   ~Outbox();  // waits for every send (polling)
 
-  // Sends `frame` followed by `tail` as one message on tag_frame (no copy: an MPI datatype over both). `tail` must
-  // stay alive until the send completes (until progress() or wait_all() has seen it). Their sum is at most
-  // max_message_bytes.
-  void send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {},
-            std::shared_ptr<const void> keep_alive = {});
+  // Sends `frame` followed by `tail` as one contiguous message on tag_frame (`tail` is copied behind the frame:
+  // Open MPI's shared-memory transport then moves it in one copy by the receiver, while the sender goes on). Their
+  // sum is at most max_message_bytes.
+  void send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {});
   // Completes what MPI has finished; true if anything did.
   bool progress();
   [[nodiscard]] bool empty() const noexcept { return sends_.empty(); }
@@ -62,7 +61,6 @@ class Outbox {
   struct Send {
     MPI_Request request = MPI_REQUEST_NULL;
     std::vector<std::uint8_t> frame;
-    std::shared_ptr<const void> keep_alive;
   };
   std::list<Send> sends_;  // stable addresses: MPI holds pointers into them
 };
@@ -79,8 +77,9 @@ class Inbox {
   // A message from `source` (MPI_ANY_SOURCE: any rank) if one has arrived, received whole; otherwise nullopt.
   std::optional<Received> try_receive(int source);
   // Polls until a message from `source` arrives (or `deadline` passes: nullopt).
-  std::optional<Received> receive(int source, Backoff& backoff,
-                                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+  std::optional<Received> receive(
+      int source, Backoff& backoff,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
  private:
   std::unique_ptr<std::uint8_t[]> buffer_;

@@ -28,7 +28,7 @@ class ImageJobs final : public RankJobs {
   [[nodiscard]] std::vector<std::size_t> order() const override { return largest_first(batch_); }
   [[nodiscard]] TaskMessage message(std::size_t i) override {
     const NamedImage& input = batch_[i];
-    return {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), nullptr, {}};
+    return {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::result; }
   std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult& result) override {
@@ -44,10 +44,12 @@ class ImageJobs final : public RankJobs {
 
 // Whole-file bytes, or the reason they cannot be read.
 std::pair<std::shared_ptr<const std::vector<std::uint8_t>>, std::string> read_whole(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) return {nullptr, "the file does not exist"};
   std::ifstream in(path, std::ios::binary);
   if (!in) return {nullptr, "cannot open the file"};
-  auto bytes = std::make_shared<std::vector<std::uint8_t>>(std::istreambuf_iterator<char>(in),
-                                                           std::istreambuf_iterator<char>());
+  auto bytes =
+      std::make_shared<std::vector<std::uint8_t>>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (in.bad()) return {nullptr, "cannot read the file"};
   if (bytes->empty()) return {nullptr, "the file is empty"};
   return {std::move(bytes), {}};
@@ -67,9 +69,9 @@ class FileJobs final : public RankJobs {
   }
   [[nodiscard]] TaskMessage message(std::size_t i) override {
     auto [bytes, error] = read_whole(jobs_[i].input);
-    if (!bytes) return {{}, {}, nullptr, std::move(error)};
+    if (!bytes) return {{}, {}, std::move(error)};
     wire::EncodedTask task{i, name_of(i), options_.png_compression, options_.decode, *bytes};
-    return {wire::encode_encoded_task(task), {}, nullptr, {}};
+    return {wire::encode_encoded_task(task), {}, {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::encoded_result; }
   std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult&) override {

@@ -40,8 +40,8 @@ void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outb
     while (!(received = inbox.try_receive(rank.rank))) {
       outbox.progress();
       if (Clock::now() > deadline) {
-        throw std::runtime_error(fmt::format("MPI rank {} on {} did not answer {} within {} s", rank.rank, rank.host,
-                                             what, timeout_s));
+        throw std::runtime_error(
+            fmt::format("MPI rank {} on {} did not answer {} within {} s", rank.rank, rank.host, what, timeout_s));
       }
       backoff.wait();
     }
@@ -152,7 +152,7 @@ class Run {
         finish(i, std::move(record));
         continue;
       }
-      outbox_.send(state.rank->rank, std::move(message.frame), message.tail, std::move(message.keep_alive));
+      outbox_.send(state.rank->rank, std::move(message.frame), message.tail);
       state.in_flight.push_back(InFlight{i, monotonic_seconds(), bytes});
     }
   }
@@ -174,7 +174,8 @@ class Run {
           fmt::format("MPI rank {} on {}: {}", rank.rank, rank.host, wire::decode_error(frame.payload)));
     }
     if (frame.type != jobs_.result_type() || state.in_flight.empty()) {
-      throw wire::ProtocolError(fmt::format("rank {} sent an unexpected {} frame", rank.rank, wire::to_string(frame.type)));
+      throw wire::ProtocolError(
+          fmt::format("rank {} sent an unexpected {} frame", rank.rank, wire::to_string(frame.type)));
     }
     auto [index, record] = jobs_.accept(frame.payload, result_);
     const InFlight sent = state.in_flight.front();

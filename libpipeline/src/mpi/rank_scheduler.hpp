@@ -17,12 +17,11 @@
 
 namespace pipeline::detail::mpi {
 
-// One task as a message: its frame, then `tail` sent behind it without a copy (alive as long as `keep_alive`).
+// One task as a message: its frame, then `tail` sent behind it (e.g. an image's samples, not copied until sent).
 // A task that cannot be sent (an unreadable input file, too large a message) has `error` instead.
 struct TaskMessage {
   std::vector<std::uint8_t> frame;
   std::span<const std::uint8_t> tail;
-  std::shared_ptr<const void> keep_alive;
   std::string error;
 };
 

@@ -100,9 +100,7 @@ class RankSession {
       result.output = Image();
     }
     std::vector<std::uint8_t> prefix = wire::encode_result_prefix(result);
-    // The samples go out behind the frame's fields without a copy: the image lives until MPI has sent it.
-    auto output = std::make_shared<const Image>(std::move(result.output));
-    outbox_.send(0, std::move(prefix), output->bytes(), output);
+    outbox_.send(0, std::move(prefix), result.output.bytes());
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {

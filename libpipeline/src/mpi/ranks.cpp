@@ -39,8 +39,7 @@ void learn_ranks(World& w) {
   mine.pid = ::getpid();
   std::strncpy(mine.host, w.host.c_str(), sizeof mine.host - 1);
   std::vector<RankCard> cards(w.rank == 0 ? static_cast<std::size_t>(w.size) : 0);
-  check(MPI_Gather(&mine, sizeof mine, MPI_BYTE, cards.data(), sizeof mine, MPI_BYTE, 0, MPI_COMM_WORLD),
-        "MPI_Gather");
+  check(MPI_Gather(&mine, sizeof mine, MPI_BYTE, cards.data(), sizeof mine, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gather");
   // Clocks: rank 0 pings each rank and takes the midpoint of the round trip as the instant of the rank's reading.
   // Ranks on rank 0's host read the same CLOCK_MONOTONIC: their offset is exactly 0.
   if (w.rank == 0) {
@@ -135,7 +134,8 @@ std::string mpi_unavailable(int workers) {
       "launch the program with one rank more than the workers, e.g. 'mpirun -n {} PROGRAM ...' (add "
       "--oversubscribe beyond the machine's cores)",
       workers + 1);
-  if (!launched_by_mpi()) return "the mpi executor needs MPI worker ranks, and this program was not started by mpirun: " + launch;
+  if (!launched_by_mpi())
+    return "the mpi executor needs MPI worker ranks, and this program was not started by mpirun: " + launch;
   const auto* w = detail::mpi::world();
   if (w == nullptr) {
     return "the mpi executor needs pipeline::maybe_serve_mpi_rank(argc, argv) called at the top of main, before "

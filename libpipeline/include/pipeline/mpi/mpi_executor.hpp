@@ -27,8 +27,8 @@
 namespace pipeline {
 
 struct MpiOptions {
-  VipsSettings vips;           // for the ranks' libvips
-  double task_timeout_s = 0;   // > 0: a task still out after this long aborts the job (MPI_Abort), naming it
+  VipsSettings vips;            // for the ranks' libvips
+  double task_timeout_s = 0;    // > 0: a task still out after this long aborts the job (MPI_Abort), naming it
   double start_timeout_s = 60;  // a rank that has not answered a run's chain by then aborts the job likewise
 };
 
