@@ -19,6 +19,9 @@
 #include "broken_images.hpp"
 #include "file_jobs.hpp"
 #include "folders.hpp"
+#if PIPELINE_TEST_MPI
+#include "pipeline/mpi/ranks.hpp"
+#endif
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
@@ -36,6 +39,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int workers = 2;
+
+// Every executor of the library; built for mpirun (executor_contract_mpi_test, tests/mpi/), mpi alone.
+std::vector<std::string> contract_executor_names() {
+#if PIPELINE_TEST_MPI
+  return {"mpi"};
+#else
+  return pipeline::executor_names();
+#endif
+}
 
 // Each executor by the name programs give it; a pool with `workers` workers.
 std::unique_ptr<Executor> executor_named(const std::string& name) {
@@ -104,11 +116,15 @@ int main(int argc, char** argv) {
     if (pipeline::test::marked(input)) throw std::runtime_error("marked image refused");
   });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
+#if PIPELINE_TEST_MPI
+  // After maybe_serve_worker: a process-pool worker this program starts inherits mpirun's environment.
+  if (auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
+#endif
   return Catch::Session().run(argc, argv);
 }
 
 TEST_CASE("an executor returns one result per image in input order, whatever finishes first", "[contract]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
   const Batch batch = pipeline::test::large_and_tiny_batch(9);
@@ -130,7 +146,7 @@ TEST_CASE("an executor returns one result per image in input order, whatever fin
 }
 
 TEST_CASE("an executor given an empty batch returns an empty result and starts no worker", "[contract]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const BatchResult result = executor_named(name)->run(pipeline::parse_filter_chain("grayscale"), Batch{});
   CHECK(result.executor == name);
@@ -141,7 +157,7 @@ TEST_CASE("an executor given an empty batch returns an empty result and starts n
 }
 
 TEST_CASE("an executor fails a failing image alone, by name with its reason, and does the others", "[contract]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("refuse-marked");
   const Batch batch = batch_with_marked_image();
@@ -165,13 +181,13 @@ TEST_CASE("an executor fails a failing image alone, by name with its reason, and
 
 TEST_CASE("an executor whose progress callback throws finishes the run, then the caller hears of it",
           "[contract][files]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   check_throwing_callback_reaches_caller_after_the_run(name);
 }
 
 TEST_CASE("an executor stopped before its run starts no task, reports each as cancelled, and runs again after",
           "[contract][cancellation]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur");
   const Batch batch = pipeline::test::large_and_tiny_batch(6);
@@ -191,7 +207,7 @@ TEST_CASE("an executor stopped before its run starts no task, reports each as ca
 
 TEST_CASE("an executor stopped during its run finishes the tasks it started, cancels the rest, and runs again after",
           "[contract][cancellation]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const auto chain = pipeline::parse_filter_chain("grayscale,blur,sobel");
   const Batch batch = pipeline::test::large_and_tiny_batch(12);
@@ -216,7 +232,7 @@ TEST_CASE("an executor stopped during its run finishes the tasks it started, can
 
 TEST_CASE("an executor's run_files writes every output, and a broken or missing input fails alone, by name",
           "[contract][files]") {
-  const std::string name = GENERATE(from_range(pipeline::executor_names()));
+  const std::string name = GENERATE(from_range(contract_executor_names()));
   INFO(name);
   const pipeline::test::TempFolder temp;
   const fs::path in = temp.path() / "in";

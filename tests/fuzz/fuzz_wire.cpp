@@ -176,8 +176,9 @@ void check_payload(wire::FrameType type, Bytes payload, wire::MappedBytes mapped
       wire::EncodedTask task;
       if (!decodes("decode_encoded_task", [&] { task = wire::decode_encoded_task(payload); })) return;
       FUZZ_CHECK(!task.name.empty() && !task.file.empty(), "an encoded task has a name and bytes");
-      FUZZ_CHECK(task.file.data() >= payload.data() && task.file.data() + task.file.size() <= payload.data() + payload.size(),
-                 "an encoded task's bytes lie inside its payload");
+      FUZZ_CHECK(
+          task.file.data() >= payload.data() && task.file.data() + task.file.size() <= payload.data() + payload.size(),
+          "an encoded task's bytes lie inside its payload");
       expect_same_frame(wire::encode_encoded_task(task), type, payload);
       return;
     }

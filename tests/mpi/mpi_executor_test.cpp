@@ -1,0 +1,130 @@
+// The mpi executor on real ranks: this program is started by mpirun (tests/mpi/CMakeLists.txt), rank 0 runs the
+// cases and the other ranks serve. What every executor promises is checked on mpi too, by the executor contract
+// test built a second time for mpirun (executor_contract_mpi_test); here, what is mpi's own.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#define CATCH_CONFIG_RUNNER  // our own main: the ranks serve before Catch2 sees the arguments
+#include <catch2/catch.hpp>
+
+#include "pipeline/executors.hpp"
+#include "pipeline/filter_registry.hpp"
+#include "pipeline/mpi/mpi_executor.hpp"
+#include "pipeline/mpi/ranks.hpp"
+#include "pipeline/sequential_executor.hpp"
+#include "test_images.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A filter of this program's own, registered on every rank before they serve: the ranks build it from its name.
+class Invert : public pipeline::Filter {
+ public:
+  [[nodiscard]] std::string name() const override { return "invert"; }
+  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
+    pipeline::Image output = input;
+    for (std::uint8_t& sample : output.bytes()) sample = static_cast<std::uint8_t>(255 - sample);
+    return output;
+  }
+};
+
+// The same, under a name only rank 0 registers.
+class RankZeroOnly final : public Invert {
+ public:
+  [[nodiscard]] std::string name() const override { return "rank-zero-only"; }
+};
+
+}  // namespace
+
+TEST_CASE("mpi runs a batch on its worker ranks, outputs identical to sequential", "[mpi]") {
+  REQUIRE(pipeline::mpi_worker_ranks() >= 2);
+  const auto batch = pipeline::test::large_and_tiny_batch(10);
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  const auto expected = pipeline::SequentialExecutor().run(chain, batch);
+  pipeline::MpiExecutor mpi(2);
+  const auto result = mpi.run(chain, batch);
+  CHECK(result.executor == "mpi");
+  CHECK(result.workers == 2);
+  CHECK(result.transport == "mpi");
+  REQUIRE(result.tasks.size() == batch.size());
+  const auto ranks = pipeline::mpi_worker_rank_list();
+  std::set<std::int64_t> pids;
+  std::set<int> workers;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& record = result.tasks[i].record;
+    INFO(record.image << ": " << record.error);
+    CHECK(record.ok());
+    CHECK(record.image == batch[i].name);
+    CHECK(result.tasks[i].output == expected.tasks[i].output);
+    REQUIRE((record.worker == 0 || record.worker == 1));
+    // Rank worker + 1 ran it: its pid and host, as it said at start-up; not rank 0's process.
+    const auto& rank = ranks[static_cast<std::size_t>(record.worker)];
+    CHECK(rank.rank == record.worker + 1);
+    CHECK(record.pid == rank.pid);
+    CHECK(record.host == rank.host);
+    CHECK(record.pid != ::getpid());
+    CHECK(record.start_s <= record.end_s);
+    CHECK(record.start_s >= result.start_s - 1e-3);
+    CHECK(record.end_s <= result.end_s + 1e-3);
+    CHECK(record.bytes_sent > batch[i].image.size_bytes());
+    CHECK(record.bytes_received > 0);
+    pids.insert(record.pid);
+    workers.insert(record.worker);
+  }
+  CHECK(pids.size() == 2);  // dynamic scheduling reached both ranks
+  CHECK(workers.size() == 2);
+}
+
+TEST_CASE("mpi runs a filter the program registered, on its ranks", "[mpi]") {
+  const auto batch = pipeline::test::large_and_tiny_batch(4);
+  const auto chain = pipeline::parse_filter_chain("grayscale,invert");
+  const auto result = pipeline::MpiExecutor(2).run(chain, batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    CHECK(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].output == chain.apply(batch[i].image));
+  }
+}
+
+TEST_CASE("mpi refuses a chain its ranks cannot build, with their reason, and runs the next", "[mpi]") {
+  // Registered on rank 0 only, after the ranks started serving: they do not know it.
+  pipeline::register_filter("rank-zero-only", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    return std::make_shared<RankZeroOnly>();
+  });
+  pipeline::MpiExecutor mpi(2);
+  const auto batch = pipeline::test::large_and_tiny_batch(3);
+  CHECK_THROWS_WITH(mpi.run(pipeline::parse_filter_chain("rank-zero-only"), batch), Contains("rank-zero-only"));
+  const auto again = mpi.run(pipeline::parse_filter_chain("grayscale"), batch);
+  CHECK(again.failure_count() == 0);
+}
+
+TEST_CASE("mpi with more workers than worker ranks is refused with how to launch it", "[mpi]") {
+  const int too_many = pipeline::mpi_worker_ranks() + 1;
+  CHECK_THROWS_AS(pipeline::MpiExecutor(too_many), pipeline::MpiUnavailable);
+  CHECK_THAT(pipeline::executor_unavailable("mpi", too_many),
+             Contains(fmt::format("mpirun -n {}", too_many + 1)));
+  CHECK(pipeline::executor_unavailable("mpi", 1).empty());
+  CHECK(std::ranges::count(pipeline::executor_names(), "mpi") == 1);
+}
+
+TEST_CASE("without mpirun, mpi is refused with how to launch it", "[without-mpirun]") {
+  REQUIRE_FALSE(pipeline::launched_by_mpi());
+  CHECK(pipeline::mpi_worker_ranks() == 0);
+  CHECK_THROWS_AS(pipeline::MpiExecutor(2), pipeline::MpiUnavailable);
+  CHECK_THAT(pipeline::executor_unavailable("mpi", 2), Contains("not started by mpirun") && Contains("mpirun -n 3"));
+  CHECK_THROWS_WITH(pipeline::make_executor("mpi", 2), Contains("mpirun"));
+}
+
+int main(int argc, char** argv) {
+  pipeline::register_filter("invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    return std::make_shared<Invert>();
+  });
+  if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
+  return Catch::Session().run(argc, argv);
+}
