@@ -27,7 +27,7 @@ if ! command -v "$cxx" > /dev/null || ! "$cxx" -fsanitize=fuzzer "$probe_dir/pro
 fi
 
 echo "== fuzz: build with $cxx (libFuzzer, AddressSanitizer, UndefinedBehaviorSanitizer)"
-CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_BUILD_FUZZERS=ON \
+CC=$cc CXX=$cxx cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_BUILD_FUZZERS=ON -DPIPELINE_WITH_MPI=OFF \
   -DPIPELINE_WERROR=ON > /dev/null
 cmake --build "$build" --target fuzzers -j"$(nproc)"
 

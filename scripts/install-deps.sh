@@ -13,6 +13,7 @@ packages=(
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
+  libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(parallel libvips-tools)
