@@ -1,13 +1,14 @@
 // The mpi executor on real ranks: this program is started by mpirun (tests/mpi/CMakeLists.txt), rank 0 runs the
 // cases and the other ranks serve. What every executor promises is checked on mpi too, by the executor contract
 // test built a second time for mpirun (executor_contract_mpi_test); here, what is mpi's own.
-#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <string>
+
+#include <fmt/format.h>
 
 #define CATCH_CONFIG_RUNNER  // our own main: the ranks serve before Catch2 sees the arguments
 #include <catch2/catch.hpp>
@@ -107,8 +108,7 @@ TEST_CASE("mpi refuses a chain its ranks cannot build, with their reason, and ru
 TEST_CASE("mpi with more workers than worker ranks is refused with how to launch it", "[mpi]") {
   const int too_many = pipeline::mpi_worker_ranks() + 1;
   CHECK_THROWS_AS(pipeline::MpiExecutor(too_many), pipeline::MpiUnavailable);
-  CHECK_THAT(pipeline::executor_unavailable("mpi", too_many),
-             Contains(fmt::format("mpirun -n {}", too_many + 1)));
+  CHECK_THAT(pipeline::executor_unavailable("mpi", too_many), Contains(fmt::format("mpirun -n {}", too_many + 1)));
   CHECK(pipeline::executor_unavailable("mpi", 1).empty());
   CHECK(std::ranges::count(pipeline::executor_names(), "mpi") == 1);
 }
@@ -122,9 +122,8 @@ TEST_CASE("without mpirun, mpi is refused with how to launch it", "[without-mpir
 }
 
 int main(int argc, char** argv) {
-  pipeline::register_filter("invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
-    return std::make_shared<Invert>();
-  });
+  pipeline::register_filter(
+      "invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Invert>(); });
   if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
   return Catch::Session().run(argc, argv);
 }
