@@ -387,3 +387,26 @@ TEST_CASE("a failed result carries its error and no image", "[wire]") {
   CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(sent))),
                     Catch::Contains("failed task with an output"));
 }
+
+TEST_CASE("a task or result sent in two parts decodes from its first, the image allocated for the samples", "[wire]") {
+  const Image rgb(3, 2, 3, SampleFormat::u8, std::vector<std::uint8_t>(18, 9));
+  const auto prefix = wire::encode_task_prefix(4, "a.png", rgb);
+  wire::Task task = wire::decode_task_prefix(payload_of(prefix), rgb.size_bytes());
+  CHECK(task.index == 4);
+  CHECK(task.name == "a.png");
+  CHECK(wire::ImageShape::of(task.image) == wire::ImageShape::of(rgb));
+  CHECK_THROWS_AS(wire::decode_task_prefix(payload_of(prefix), rgb.size_bytes() - 1), wire::ProtocolError);
+
+  pipeline::TaskRecord record;
+  record.pid = 7;
+  const Image grey(3, 2, 1, SampleFormat::u16);
+  const auto result_prefix = wire::encode_result_prefix({5, record, grey, std::nullopt});
+  const wire::Result result = wire::decode_result_prefix(payload_of(result_prefix), grey.size_bytes());
+  CHECK(result.index == 5);
+  CHECK(wire::ImageShape::of(result.output) == wire::ImageShape::of(grey));
+  // A failed task's result has no samples: none may be announced.
+  record.error = "failed";
+  const auto failed = wire::encode_result_prefix({6, record, Image(), std::nullopt});
+  CHECK(wire::decode_result_prefix(payload_of(failed), 0).output.empty());
+  CHECK_THROWS_AS(wire::decode_result_prefix(payload_of(failed), 8), wire::ProtocolError);
+}

@@ -20,6 +20,9 @@ namespace pipeline::detail::mpi {
 inline constexpr int tag_frame = 1;  // a wire frame
 inline constexpr int tag_stop = 2;   // empty: rank 0 is ending, the worker rank leaves
 inline constexpr int tag_clock = 3;  // start-up: rank 0's ping, the rank's CLOCK_MONOTONIC back
+// An image's samples, right behind the frame (tag_frame) whose header counts them: each lands where it belongs
+// (the receiver's Image), and the sender sends them from where they are.
+inline constexpr int tag_samples = 4;
 
 // The largest message: MPI 3's counts are ints (Open MPI 4.1 has no large-count calls).
 inline constexpr std::uint64_t max_message_bytes = 0x7fffffff;
@@ -48,10 +51,11 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
   ~Outbox();  // waits for every send (polling)
 
-  // Sends `frame` followed by `tail` as one contiguous message on tag_frame (`tail` is copied behind the frame:
-  // Open MPI's shared-memory transport then moves it in one copy by the receiver, while the sender goes on). Their
-  // sum is at most max_message_bytes.
-  void send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {});
+  // Sends `frame` on tag_frame, then `tail` (if any) on tag_samples: the samples go from where they are, as one
+  // contiguous message that Open MPI's shared-memory transport moves with one copy by the receiver. `tail` must
+  // stay alive until the send completes: `keep_alive` is held until then. Each part is at most max_message_bytes.
+  void send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {},
+            std::shared_ptr<const void> keep_alive = {});
   // Completes what MPI has finished; true if anything did.
   bool progress();
   [[nodiscard]] bool empty() const noexcept { return sends_.empty(); }
@@ -59,8 +63,9 @@ class Outbox {
 
  private:
   struct Send {
-    MPI_Request request = MPI_REQUEST_NULL;
+    MPI_Request requests[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
     std::vector<std::uint8_t> frame;
+    std::shared_ptr<const void> keep_alive;
   };
   std::list<Send> sends_;  // stable addresses: MPI holds pointers into them
 };
@@ -76,6 +81,9 @@ class Inbox {
  public:
   // A message from `source` (MPI_ANY_SOURCE: any rank) if one has arrived, received whole; otherwise nullopt.
   std::optional<Received> try_receive(int source);
+  // The samples that follow a frame from `source` whose header counts `into.size()` more bytes, received into
+  // `into` (they were sent right behind it).
+  void receive_samples(int source, std::span<std::uint8_t> into);
   // Polls until a message from `source` arrives (or `deadline` passes: nullopt).
   std::optional<Received> receive(
       int source, Backoff& backoff,

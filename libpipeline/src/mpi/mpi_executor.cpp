@@ -31,8 +31,12 @@ class ImageJobs final : public RankJobs {
     return {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::result; }
-  std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult& result) override {
-    wire::Result decoded = wire::decode_result(payload);
+  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame,
+                                              const std::function<void(std::span<std::uint8_t>)>& receive_samples,
+                                              BatchResult& result) override {
+    wire::Result decoded = frame.samples_follow > 0 ? wire::decode_result_prefix(frame.payload, frame.samples_follow)
+                                                    : wire::decode_result(frame.payload);
+    if (frame.samples_follow > 0) receive_samples(decoded.output.bytes());
     if (decoded.index >= batch_.size()) throw wire::ProtocolError(fmt::format("result for task {}", decoded.index));
     result.tasks[decoded.index].output = std::move(decoded.output);
     return {decoded.index, std::move(decoded.record)};
@@ -74,8 +78,10 @@ class FileJobs final : public RankJobs {
     return {wire::encode_encoded_task(task), {}, {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::encoded_result; }
-  std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult&) override {
-    wire::EncodedResult decoded = wire::decode_encoded_result(payload);
+  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame,
+                                              const std::function<void(std::span<std::uint8_t>)>&,
+                                              BatchResult&) override {
+    wire::EncodedResult decoded = wire::decode_encoded_result(frame.payload);
     if (decoded.index >= jobs_.size()) throw wire::ProtocolError(fmt::format("result for task {}", decoded.index));
     if (decoded.record.ok()) {
       try {

@@ -140,7 +140,7 @@ class Run {
       queue_.pop_front();
       TaskMessage message = jobs_.message(i);
       const std::uint64_t bytes = message.frame.size() + message.tail.size();
-      if (message.error.empty() && bytes > max_message_bytes) {
+      if (message.error.empty() && std::max(message.frame.size(), message.tail.size()) > max_message_bytes) {
         message.error = fmt::format("{} bytes to send, over MPI's {} per message", bytes, max_message_bytes);
       }
       if (!message.error.empty()) {
@@ -168,7 +168,7 @@ class Run {
     const double received_s = monotonic_seconds();
     RankState& state = state_of(received.source);
     const MpiRank& rank = *state.rank;
-    const wire::FrameView frame = wire::split_frame(received.bytes, wire::max_handshake_frame_bytes);
+    const FrameParts frame = split_parts(received.bytes);
     if (frame.type == wire::FrameType::error) {
       throw std::runtime_error(
           fmt::format("MPI rank {} on {}: {}", rank.rank, rank.host, wire::decode_error(frame.payload)));
@@ -177,7 +177,8 @@ class Run {
       throw wire::ProtocolError(
           fmt::format("rank {} sent an unexpected {} frame", rank.rank, wire::to_string(frame.type)));
     }
-    auto [index, record] = jobs_.accept(frame.payload, result_);
+    auto [index, record] = jobs_.accept(
+        frame, [&](std::span<std::uint8_t> into) { inbox_.receive_samples(received.source, into); }, result_);
     const InFlight sent = state.in_flight.front();
     if (index != sent.task) {
       throw wire::ProtocolError(fmt::format("rank {} answered task {} before task {}", rank.rank, index, sent.task));
@@ -188,7 +189,7 @@ class Run {
     record.worker = static_cast<int>(&state - states_.data());
     record.host = rank.host;
     record.bytes_sent = sent.bytes;
-    record.bytes_received = received.bytes.size();
+    record.bytes_received = received.bytes.size() + frame.samples_follow;
     // From when the rank could start it (sent, and its previous task done) to the result in hand, minus the work.
     const double could_start = std::max(sent.sent_s, state.last_end_s);
     record.transfer_s = std::max(0.0, received_s - could_start - record.seconds());

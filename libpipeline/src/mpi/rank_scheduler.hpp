@@ -4,11 +4,13 @@
 // returns the results in input order. What a task is (an image, or a file's bytes) is a RankJobs.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "mpi/frame_parts.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/mpi/mpi_executor.hpp"
@@ -17,7 +19,7 @@
 
 namespace pipeline::detail::mpi {
 
-// One task as a message: its frame, then `tail` sent behind it (e.g. an image's samples, not copied until sent).
+// One task as messages: its frame, then `tail` (an image's samples, sent from where they are, alive through the run).
 // A task that cannot be sent (an unreadable input file, too large a message) has `error` instead.
 struct TaskMessage {
   std::vector<std::uint8_t> frame;
@@ -34,9 +36,11 @@ class RankJobs {
   [[nodiscard]] virtual std::vector<std::size_t> order() const = 0;
   [[nodiscard]] virtual TaskMessage message(std::size_t i) = 0;
   [[nodiscard]] virtual wire::FrameType result_type() const = 0;
-  // Decodes a result frame's payload into `result` (the output, or the written file); returns its task index and
-  // record (the rank's fields). Throws wire::ProtocolError.
-  virtual std::pair<std::uint64_t, TaskRecord> accept(std::span<const std::uint8_t> payload, BatchResult& result) = 0;
+  // Decodes a result frame into `result` (the output, or the written file); returns its task index and record (the
+  // rank's fields). Samples that follow it are received with `receive_samples(into)`. Throws wire::ProtocolError.
+  virtual std::pair<std::uint64_t, TaskRecord> accept(
+      const FrameParts& frame, const std::function<void(std::span<std::uint8_t>)>& receive_samples,
+      BatchResult& result) = 0;
 };
 
 // Sends the handshake (libvips settings, log level) to `ranks` and waits for their hellos. Throws

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/encoded_task.hpp"
+#include "mpi/frame_parts.hpp"
 #include "mpi/messages.hpp"
 #include "mpi/world.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -37,13 +38,19 @@ class RankSession {
       backoff.reset();
       if (received->tag == tag_stop) break;
       if (received->tag != tag_frame) throw wire::ProtocolError(fmt::format("unexpected MPI tag {}", received->tag));
-      on_frame(wire::split_frame(received->bytes, wire::max_handshake_frame_bytes));
+      on_frame(split_parts(received->bytes));
     }
     outbox_.wait_all();
   }
 
  private:
-  void on_frame(const wire::FrameView& frame) {
+  void on_frame(const FrameParts& frame) {
+    if (frame.samples_follow > 0) {  // a task whose samples come in the next message, into the image itself
+      wire::Task task = wire::decode_task_prefix(frame.payload, frame.samples_follow);
+      inbox_.receive_samples(0, task.image.bytes());
+      on_task(std::move(task));
+      return;
+    }
     switch (frame.type) {
       case wire::FrameType::handshake: on_handshake(wire::decode_handshake(frame.payload)); break;
       case wire::FrameType::chain: on_chain(wire::decode_chain(frame.payload)); break;
@@ -100,7 +107,9 @@ class RankSession {
       result.output = Image();
     }
     std::vector<std::uint8_t> prefix = wire::encode_result_prefix(result);
-    outbox_.send(0, std::move(prefix), result.output.bytes());
+    // The samples go from the output image itself, which lives until MPI has sent them.
+    auto output = std::make_shared<const Image>(std::move(result.output));
+    outbox_.send(0, std::move(prefix), output->bytes(), output);
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {

@@ -286,25 +286,28 @@ std::uint64_t decode_segment(std::span<const std::uint8_t> payload) {
   return bytes;
 }
 
-Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped) {
+namespace {
+
+Task read_task(std::span<const std::uint8_t> payload, MappedBytes mapped, std::optional<std::uint64_t> samples_follow) {
   Reader reader(payload, "task frame");
   Task task;
   task.index = reader.u64();
   task.name = reader.text("image name");
   task.output = read_area(reader, mapped);
-  ReadImage input = read_image(reader, false, mapped);
+  ReadImage input = read_image(reader, false, mapped, samples_follow);
   task.image = std::move(input.image);
   task.in_segment = input.in_segment;
   reader.finish();
   return task;
 }
 
-Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped) {
+Result read_result(std::span<const std::uint8_t> payload, MappedBytes mapped,
+                   std::optional<std::uint64_t> samples_follow) {
   Reader reader(payload, "result frame");
   Result result;
   result.index = reader.u64();
   result.record = read_record(reader);
-  ReadImage output = read_image(reader, true, mapped);
+  ReadImage output = read_image(reader, true, mapped, samples_follow);
   result.output = std::move(output.image);
   result.output_in_segment = output.in_segment;
   const bool has_output = !result.output.empty() || result.output_in_segment.has_value();
@@ -312,6 +315,24 @@ Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped) 
   if (!result.record.ok() && has_output) reader.fail("a failed task with an output image");
   reader.finish();
   return result;
+}
+
+}  // namespace
+
+Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped) {
+  return read_task(payload, mapped, std::nullopt);
+}
+
+Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped) {
+  return read_result(payload, mapped, std::nullopt);
+}
+
+Task decode_task_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow) {
+  return read_task(prefix_payload, {}, samples_follow);
+}
+
+Result decode_result_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow) {
+  return read_result(prefix_payload, {}, samples_follow);
 }
 
 FileTask decode_file_task(std::span<const std::uint8_t> payload) {

@@ -276,6 +276,12 @@ struct EncodedResult {
 [[nodiscard]] std::uint64_t decode_segment(std::span<const std::uint8_t> payload);
 [[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
 [[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
+// A task or result frame received in two parts, as encode_task_prefix()/encode_result_prefix() and then the
+// samples (the mpi executor's messages): decodes the first part's payload, `samples_follow` being the bytes the
+// header announced beyond it. An inline image comes back allocated with its shape, its samples not yet filled: the
+// caller receives them into image.bytes().
+[[nodiscard]] Task decode_task_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow);
+[[nodiscard]] Result decode_result_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow);
 [[nodiscard]] FileTask decode_file_task(std::span<const std::uint8_t> payload);
 [[nodiscard]] FileResult decode_file_result(std::span<const std::uint8_t> payload);
 [[nodiscard]] EncodedTask decode_encoded_task(std::span<const std::uint8_t> payload);

@@ -133,7 +133,10 @@ struct ReadImage {
   Image image;
   std::optional<SegmentImage> in_segment;
 };
-ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped);
+// `samples_follow`: the frame was sent in two parts (encode_*_prefix, then the samples on their own): an inline
+// image's samples are not in `reader` but that many bytes that follow; it comes back allocated, not filled.
+ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped,
+                     std::optional<std::uint64_t> samples_follow = std::nullopt);
 
 void write_record(Writer& writer, const TaskRecord& record);
 std::size_t record_bytes(const TaskRecord& record);

@@ -47,7 +47,8 @@ void write_segment_image(Writer& writer, const SegmentImage& image) {
   writer.u64(image.offset);
 }
 
-ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
+ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped,
+                     std::optional<std::uint64_t> samples_follow) {
   const std::uint32_t width = reader.u32();
   const std::uint32_t height = reader.u32();
   const std::uint8_t bands = reader.u8();
@@ -58,6 +59,7 @@ ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
 
   if (width == 0 && height == 0 && bands == 0 && format == 0 && placement == placement_inline && pixel_bytes == 0) {
     if (!allow_empty) reader.fail("empty image");
+    if (samples_follow && *samples_follow != 0) reader.fail("pixel bytes follow an empty image");
     return {};
   }
   if (width == 0 || height == 0 || width > std::numeric_limits<std::int32_t>::max() ||
@@ -86,6 +88,12 @@ ReadImage read_image(Reader& reader, bool allow_empty, MappedBytes mapped) {
     const std::uint64_t offset = reader.u64();
     check_in_memory(reader, memory, offset, pixel_bytes, mapped, "image");
     return {Image(), SegmentImage{shape, offset, memory}};
+  }
+  if (samples_follow) {
+    if (*samples_follow != pixel_bytes) {
+      reader.fail(fmt::format("{} pixel bytes follow the frame, the image has {}", *samples_follow, pixel_bytes));
+    }
+    return {Image::uninitialized(shape.width, shape.height, shape.bands, shape.format), std::nullopt};
   }
   const auto data = reader.take(pixel_bytes, "pixels");
   return {
