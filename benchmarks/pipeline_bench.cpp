@@ -21,6 +21,9 @@
 #include "pipeline/filters.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/memory.hpp"
+#if PIPELINE_WITH_MPI
+#include "pipeline/mpi/ranks.hpp"
+#endif
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/shared_image_memory.hpp"
 #include "pipeline/task.hpp"
@@ -127,6 +130,7 @@ struct ExecutorCase {
   std::vector<double> transfer_ms_per_mb;  // per run (the warm-up first): transfer_s summed over tasks per MB of images
   bool heap_images = false;                // run on the batch made before shared image memory was on
   std::vector<pipeline::WallTimeSplit> splits = {};  // per run (the warm-up first)
+  std::vector<double> transfer_share = {};           // per run: transfer_s / (transfer_s + the tasks' own time), summed
 };
 
 std::unique_ptr<pipeline::Executor> make_case_executor(const ExecutorCase& c) {
@@ -142,14 +146,19 @@ double run_case(ExecutorCase& c, const pipeline::FilterChain& chain, const pipel
   const auto result = executor.run(chain, batch);
   if (result.failure_count() != 0) throw std::runtime_error(fmt::format("{} x{}: a task failed", c.label, c.workers));
   double transfer_s = 0;
+  double task_s = 0;
   double megabytes = 0;
   // Per MB of images delivered (input and output samples), however many bytes the transport itself moved for
   // them: in place that is a few frames, so a per-byte-moved figure would say nothing.
   for (std::size_t i = 0; i < result.tasks.size(); ++i) {
     transfer_s += result.tasks[i].record.transfer_s;
+    task_s += result.tasks[i].record.seconds();
     megabytes += static_cast<double>(batch[i].image.size_bytes() + result.tasks[i].output.size_bytes()) / 1e6;
   }
-  if (c.transport && megabytes > 0) c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
+  if (!result.transport.empty() && megabytes > 0) {  // workers in other processes: pool or mpi
+    c.transfer_ms_per_mb.push_back(transfer_s * 1e3 / megabytes);
+    c.transfer_share.push_back(transfer_s / (transfer_s + task_s));
+  }
   c.splits.push_back(pipeline::wall_time_split(result));
   return result.seconds();
 }
@@ -284,6 +293,40 @@ void head_to_head_section(const Timing& timing, const pipeline::Batch& batch, in
   print_wall_time_split(cases, timing);
 }
 
+#if PIPELINE_WITH_MPI
+// The mpi executor beside the others at one worker count, interleaved (run under mpirun with one rank more than
+// the workers). Its transport is Open MPI's choice unless mpirun was told (--mca btl tcp,self: TCP).
+void mpi_section(const Timing& timing, const pipeline::Batch& heap, const pipeline::Batch& batch, int workers) {
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  std::vector<ExecutorCase> cases;
+  cases.push_back({"sequential", "sequential", std::nullopt, false, 1, {}, {}, false});
+  cases.push_back({"threads", "threads", std::nullopt, false, workers, {}, {}, false});
+  cases.push_back({"processes shm", "processes", pipeline::Transport::shared_memory, false, workers, {}, {}, false});
+  cases.push_back({"mpi", "mpi", std::nullopt, false, workers, {}, {}, true});
+  const auto results = time_cases(cases, chain, batch, heap, timing);
+  const char* btl = std::getenv("OMPI_MCA_btl");
+  fmt::print(
+      "\n## mpi at {} workers ({} images, {:.1f} MP, median of {} after {} warm-up; {} ranks; MPI transports: "
+      "{})\n\n| executor | workers | seconds | speedup vs sequential | transfer ms per MB of images | transfer share "
+      "of task time | min..max s |\n|---|---:|---:|---:|---:|---:|---:|\n",
+      workers, batch.size(), megapixels(batch), timing.repeats, timing.warmup, pipeline::mpi_worker_ranks() + 1,
+      btl != nullptr ? btl : "Open MPI's default (shared memory between ranks of one host)");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    const bool moved = c.transfer_share.size() > static_cast<std::size_t>(timing.warmup);
+    fmt::print("| {} | {} | {:.3f} | {:.2f}x | {} | {} | {:.3f}..{:.3f} |\n", c.label, c.workers, results[i].median,
+               results[0].median / results[i].median,
+               moved ? fmt::format("{:.3f}", measured_median(c.transfer_ms_per_mb, timing)) : "",
+               moved ? fmt::format("{:.1f}%", 100.0 * measured_median(c.transfer_share, timing)) : "", results[i].min,
+               results[i].max);
+  }
+  fmt::print("\n{} workers: speedup mpi {:.2f}x (processes {:.2f}x, threads {:.2f}x); mpi / processes time {:.3f}\n",
+             workers, results[0].median / results[3].median, results[0].median / results[2].median,
+             results[0].median / results[1].median, results[3].median / results[2].median);
+  print_wall_time_split(cases, timing);
+}
+#endif
+
 void overhead_section(const Timing& timing, const pipeline::Batch& heap_tiny, const pipeline::Batch& tiny) {
   const std::size_t tiny_count = tiny.size();
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
@@ -334,6 +377,10 @@ void scaling_section(const Timing& timing) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if PIPELINE_WITH_MPI
+  // Under mpirun the ranks other than 0 serve the mpi section's executor here.
+  if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
+#endif
   CLI::App app{"Measures the filters, the executors, per-task overhead and scaling; prints medians and ratios."};
   Timing timing;
   std::size_t images = 16;
@@ -353,9 +400,12 @@ int main(int argc, char** argv) {
   app.add_flag("--fresh-pools,!--no-fresh-pools", fresh,
                "Also time a process pool started afresh for every run (the pool before it kept its workers)");
   std::vector<std::string> sections{"filters", "executors", "head-to-head", "overhead", "scaling"};
+#if PIPELINE_WITH_MPI
+  if (pipeline::mpi_worker_ranks() > 0) sections.emplace_back("mpi");  // under mpirun
+#endif
   int head_to_head_workers = 2;
-  app.add_option("--sections", sections, "Sections to run")
-      ->check(CLI::IsMember({"filters", "executors", "head-to-head", "overhead", "scaling"}));
+  app.add_option("--sections", sections, "Sections to run (mpi: under mpirun, one rank more than the workers)")
+      ->check(CLI::IsMember({"filters", "executors", "head-to-head", "overhead", "scaling", "mpi"}));
   app.add_option("--head-to-head-workers", head_to_head_workers, "Worker count of the head-to-head section")
       ->check(CLI::Range(1, 1024));
   CLI11_PARSE(app, argc, argv);
@@ -392,6 +442,17 @@ int main(int argc, char** argv) {
     if (wanted("overhead")) overhead_section(timing, heap_tiny, shared_tiny);
     std::fflush(stdout);
     if (wanted("scaling")) scaling_section(timing);
+    std::fflush(stdout);
+    if (wanted("mpi")) {
+#if PIPELINE_WITH_MPI
+      if (const std::string why = pipeline::mpi_unavailable(head_to_head_workers); !why.empty()) {
+        throw std::runtime_error(why);
+      }
+      mpi_section(timing, photos, shared_photos, head_to_head_workers);
+#else
+      throw std::runtime_error("the mpi section needs a build with PIPELINE_WITH_MPI");
+#endif
+    }
   } catch (const std::exception& error) {
     std::fflush(stdout);
     fmt::print(stderr, "pipeline-bench: {}\n", error.what());
