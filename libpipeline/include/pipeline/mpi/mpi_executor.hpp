@@ -1,7 +1,7 @@
 #pragma once
 // The mpi executor: the batch's tasks run on the worker ranks of an MPI job (Open MPI's mpirun, or Slurm's srun),
 // on this machine or on others. Part of the pipeline::mpi component (find_package(pipeline COMPONENTS mpi)).
-// The entry point every rank runs first: ranks.hpp (its example, and tests/mpi/mpi_executor_test.cpp).
+// Example: examples/mpi/mpi.cpp (run under mpirun).
 //
 // Rank 0 is the program; every other rank serves tasks (maybe_serve_mpi_rank(), ranks.hpp, called at the top of
 // main). Scheduling is dynamic: each worker rank has up to two tasks in flight, the next sent as one comes back;
