@@ -1,5 +1,6 @@
 // A program that links the mpi component (find_package(pipeline COMPONENTS mpi)) and runs its own filter on the
-// worker ranks of an MPI job: `mpirun -n 3 consumer_mpi`. The shape of examples/mpi/mpi.cpp, checked from an installed package.
+// worker ranks of an MPI job: `mpirun -n 3 consumer_mpi`. The shape of examples/mpi/mpi.cpp, checked from an
+// installed package.
 #include <cstdint>
 #include <cstdio>
 
