@@ -24,6 +24,8 @@ namespace {
 
 class RankSession {
  public:
+  explicit RankSession(bool across_network) : across_network_(across_network) {}
+
   // Returns at tag_stop.
   void serve() {
     // Short sleeps while frames keep coming; an idle rank (other paradigms being measured) wakes every 2 ms at most.
@@ -110,6 +112,7 @@ class RankSession {
     // The samples go from the output image itself, which lives until MPI has sent them.
     auto output = std::make_shared<const Image>(std::move(result.output));
     outbox_.send(0, std::move(prefix), output->bytes(), output);
+    deliver_before_work();
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {
@@ -121,8 +124,21 @@ class RankSession {
       done.png.clear();
     }
     outbox_.send(0, wire::encode_encoded_result({task.index, std::move(done.record), done.png}));
+    deliver_before_work();
   }
 
+  // Over the network (TCP), a large message moves only while its sender is inside MPI: a result left to go while
+  // the next image is filtered would reach rank 0 a whole task late (measured: mpi x2 at 0.96x sequential across
+  // two hosts). So there the result is sent out whole first. On rank 0's host the receiver copies it by itself.
+  void deliver_before_work() {
+    if (!across_network_) return;
+    Backoff backoff(std::chrono::microseconds(5), std::chrono::microseconds(50));
+    while (!outbox_.empty()) {
+      if (!outbox_.progress()) backoff.wait();
+    }
+  }
+
+  bool across_network_;
   Inbox inbox_;
   Outbox outbox_;
   std::optional<FilterChain> chain_;
@@ -135,7 +151,7 @@ class RankSession {
 
 int serve_rank(const World& world) {
   try {
-    RankSession().serve();
+    RankSession(world.host != world.root_host).serve();
     return 0;
   } catch (const std::exception& error) {
     // Rank 0 waits for this rank's answers: only ending the job frees it.

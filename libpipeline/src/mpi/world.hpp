@@ -13,6 +13,7 @@ struct World {
   int rank = 0;
   int size = 1;
   std::string host;
+  std::string root_host;         // rank 0's
   std::vector<MpiRank> workers;  // rank 0 only: ranks 1..size-1, in order
   std::mutex runs;               // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
 };
