@@ -277,7 +277,7 @@ void add_compare_options(CLI::App& app, CompareOptions& options) {
                      "Seconds a worker process may take on one image before it is killed and replaced and the image "
                      "retried (0 = none, the default here: a deadline would distort the times compared). Process pool "
                      "only: a thread cannot be killed, so a filter that never returns hangs the threads and sequential "
-                     "executors",
+                     "executors; with mpi, an image over it aborts the MPI job",
                      "0");
   add_log_options(app, common);
 }

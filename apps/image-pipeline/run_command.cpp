@@ -166,7 +166,8 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
                      "Seconds a worker process may take on one image before it is killed and replaced and the image "
                      "retried (0 = none; default: 60, or 50 times the median image so far if more). Process pool only: "
                      "a thread cannot be killed, so a filter that never returns hangs the threads and sequential "
-                     "executors",
+                     "executors; with mpi (60 s by default, no median rule), an image over it aborts the MPI job, "
+                     "and --resume finishes the rest",
                      std::nullopt);
   add_log_options(*command, common);
   return command;

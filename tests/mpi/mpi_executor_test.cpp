@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -39,6 +41,16 @@ class Invert : public pipeline::Filter {
 class RankZeroOnly final : public Invert {
  public:
   [[nodiscard]] std::string name() const override { return "rank-zero-only"; }
+};
+
+// A filter that never finishes in time (a hung filter, as far as a timeout can tell).
+class Sleepy final : public Invert {
+ public:
+  [[nodiscard]] std::string name() const override { return "sleep-5s"; }
+  [[nodiscard]] pipeline::Image apply(const pipeline::Image& input) const override {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    return Invert::apply(input);
+  }
 };
 
 }  // namespace
@@ -113,6 +125,14 @@ TEST_CASE("mpi with more workers than worker ranks is refused with how to launch
   CHECK(std::ranges::count(pipeline::executor_names(), "mpi") == 1);
 }
 
+// Run on its own (tests/mpi/CMakeLists.txt): it ends the job, which ctest checks from the message.
+TEST_CASE("a task over the mpi task timeout aborts the MPI job, naming the image", "[timeout-aborts]") {
+  const auto batch = pipeline::test::large_and_tiny_batch(2);
+  pipeline::MpiExecutor mpi(1, {.vips = {}, .task_timeout_s = 0.5, .start_timeout_s = 60});
+  (void)mpi.run(pipeline::parse_filter_chain("sleep-5s"), batch);
+  FAIL("the run returned: the job was not aborted");
+}
+
 TEST_CASE("without mpirun, mpi is refused with how to launch it", "[without-mpirun]") {
   REQUIRE_FALSE(pipeline::launched_by_mpi());
   CHECK(pipeline::mpi_worker_ranks() == 0);
@@ -124,6 +144,8 @@ TEST_CASE("without mpirun, mpi is refused with how to launch it", "[without-mpir
 int main(int argc, char** argv) {
   pipeline::register_filter(
       "invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Invert>(); });
+  pipeline::register_filter(
+      "sleep-5s", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Sleepy>(); });
   if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
   return Catch::Session().run(argc, argv);
 }
