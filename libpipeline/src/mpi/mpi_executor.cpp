@@ -12,6 +12,7 @@
 #include "mpi/world.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/mpi/ranks.hpp"
 #include "pipeline/paradigm.hpp"
 #include "pipeline/timing.hpp"
 

@@ -13,8 +13,8 @@
 #include "mpi/frame_parts.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/filter.hpp"
-#include "pipeline/mpi/mpi_executor.hpp"
-#include "pipeline/mpi/ranks.hpp"
+#include "pipeline/mpi/mpi_options.hpp"
+#include "pipeline/mpi/mpi_rank.hpp"
 #include "process_pool/wire.hpp"
 
 namespace pipeline::detail::mpi {

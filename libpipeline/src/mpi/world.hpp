@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/mpi/ranks.hpp"
+#include "pipeline/mpi/mpi_rank.hpp"
 
 namespace pipeline::detail::mpi {
 

@@ -17,27 +17,12 @@
 // makes Open MPI 4.1 abort the whole job; with `task_timeout`, a rank that takes longer on a task aborts it too
 // (a rank cannot be killed and replaced from inside the job). `run --resume` then finishes only what is missing.
 
-#include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "pipeline/executor.hpp"
-#include "pipeline/vips.hpp"
+#include "pipeline/mpi/mpi_options.hpp"  // MpiOptions, MpiUnavailable
 
 namespace pipeline {
-
-struct MpiOptions {
-  VipsSettings vips;            // for the ranks' libvips
-  double task_timeout_s = 0;    // > 0: a task still out after this long aborts the job (MPI_Abort), naming it
-  double start_timeout_s = 60;  // a rank that has not answered a run's chain by then aborts the job likewise
-};
-
-// Thrown where the mpi executor cannot run: not launched by mpirun (or srun), fewer worker ranks than workers, or
-// maybe_serve_mpi_rank() not called. what() says how to launch it.
-class MpiUnavailable : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 class MpiExecutor final : public Executor {
  public:

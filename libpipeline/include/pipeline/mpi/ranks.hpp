@@ -7,10 +7,11 @@
 //     ... rank 0 (or a program started without mpirun) goes on: MpiExecutor, make_executor("mpi", n), ...
 //   }
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "pipeline/mpi/mpi_rank.hpp"  // MpiRank
 
 namespace pipeline {
 
@@ -31,15 +32,6 @@ namespace pipeline {
 // Why an mpi executor of `workers` workers cannot run in this process (how to launch it instead), or empty.
 [[nodiscard]] std::string mpi_unavailable(int workers);
 
-// A worker rank as rank 0 learnt it at start-up.
-struct MpiRank {
-  int rank = 0;
-  std::int64_t pid = 0;
-  std::string host;
-  // Its CLOCK_MONOTONIC minus rank 0's at the same instant: 0 on rank 0's host; across hosts measured, within half
-  // a round trip.
-  double clock_offset_s = 0.0;
-};
 // Rank 0 only: every worker rank, in rank order (empty elsewhere).
 [[nodiscard]] std::vector<MpiRank> mpi_worker_rank_list();
 
