@@ -98,15 +98,17 @@ int run(const CompareOptions& options) {
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(common.filters);
   const pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
   check_output_paths(options);
-  const bool process_pool = std::any_of(
-      options.executors.begin(), options.executors.end(),
-      [](const std::string& name) { return pipeline::paradigm_named(name) == pipeline::Paradigm::processes; });
-  if (process_pool && process_options.transport == pipeline::Transport::shared_memory) {
-    // Before any image is made: the process pool then passes images in place, and every executor reads the same
-    // memory.
+  const auto compared = [&](pipeline::Paradigm paradigm) {
+    return std::any_of(options.executors.begin(), options.executors.end(),
+                       [&](const std::string& name) { return pipeline::paradigm_named(name) == paradigm; });
+  };
+  if ((compared(pipeline::Paradigm::processes) && process_options.transport == pipeline::Transport::shared_memory) ||
+      compared(pipeline::Paradigm::mpi)) {
+    // Before any image is made: the process pool, and the MPI ranks on this host, then take images in place, and
+    // every executor reads the same memory.
     std::string why;
     if (!pipeline::use_shared_image_memory(pipeline::default_shared_image_capacity, &why)) {
-      spdlog::warn("no shared image memory ({}): the process pool copies each image through its worker's segment", why);
+      spdlog::warn("no shared image memory ({}): images are copied to the process pool and the MPI ranks", why);
     }
   }
 

@@ -3,48 +3,71 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "io/encoded_task.hpp"
 #include "mpi/rank_scheduler.hpp"
+#include "mpi/shared_images.hpp"
 #include "mpi/world.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/mpi/ranks.hpp"
 #include "pipeline/paradigm.hpp"
 #include "pipeline/timing.hpp"
+#include "process_pool/pixel_placement.hpp"
+#include "process_pool/shared_arena.hpp"
 
 namespace pipeline {
 namespace detail::mpi {
 namespace {
 
-// Images: each travels as a task frame, its samples behind the fields; the output comes back in the result frame.
+// Images: to a rank that maps rank 0's shared image memory, an image there goes in place (only the frame travels,
+// the rank writes the output into an image allocated for it); to any other, its samples follow the task frame and
+// the output comes back behind the result frame.
 class ImageJobs final : public RankJobs {
  public:
-  explicit ImageJobs(std::span<const NamedImage> batch) : batch_(batch) {}
+  explicit ImageJobs(std::span<const NamedImage> batch) : batch_(batch), placed_(batch.size()) {}
   [[nodiscard]] std::size_t size() const override { return batch_.size(); }
   [[nodiscard]] std::string name_of(std::size_t i) const override { return batch_[i].name; }
   [[nodiscard]] std::vector<std::size_t> order() const override { return largest_first(batch_); }
-  [[nodiscard]] TaskMessage message(std::size_t i) override {
+  [[nodiscard]] TaskMessage message(std::size_t i, bool maps_images) override {
     const NamedImage& input = batch_[i];
+    if (maps_images) {
+      if (std::optional<ArenaTask> placed = arena_task(i, input)) {
+        TaskMessage message{std::move(placed->frame), {}, {}};
+        placed_[i] = std::move(placed);
+        return message;
+      }
+    }
     return {wire::encode_task_prefix(i, input.name, input.image), input.image.bytes(), {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::result; }
-  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame,
-                                              const std::function<void(std::span<std::uint8_t>)>& receive_samples,
+  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame, Inbox& inbox, int source,
                                               BatchResult& result) override {
+    const SharedArena* arena = SharedArena::active();
+    const wire::MappedBytes mapped{0, arena != nullptr ? arena->capacity() : 0};
     wire::Result decoded = frame.samples_follow > 0 ? wire::decode_result_prefix(frame.payload, frame.samples_follow)
-                                                    : wire::decode_result(frame.payload);
-    if (frame.samples_follow > 0) receive_samples(decoded.output.bytes());
+                                                    : wire::decode_result(frame.payload, mapped);
+    if (frame.samples_follow > 0) inbox.receive_samples(source, decoded.output.bytes());
     if (decoded.index >= batch_.size()) throw wire::ProtocolError(fmt::format("result for task {}", decoded.index));
+    std::optional<ArenaTask> placed = std::move(placed_[decoded.index]);
+    placed_[decoded.index].reset();
+    if (decoded.output_in_segment) {
+      if (!placed)
+        throw wire::ProtocolError(fmt::format("task {}'s output in place, where none was offered", decoded.index));
+      decoded.output = take_arena_output(*decoded.output_in_segment, placed->output_area, placed->output);
+      ++result.in_place_tasks;
+    }
     result.tasks[decoded.index].output = std::move(decoded.output);
     return {decoded.index, std::move(decoded.record)};
   }
 
  private:
   std::span<const NamedImage> batch_;
+  std::vector<std::optional<ArenaTask>> placed_;  // the tasks in flight in place: their output images
 };
 
 // Whole-file bytes, or the reason they cannot be read.
@@ -72,16 +95,14 @@ class FileJobs final : public RankJobs {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     return order;
   }
-  [[nodiscard]] TaskMessage message(std::size_t i) override {
+  [[nodiscard]] TaskMessage message(std::size_t i, bool) override {
     auto [bytes, error] = read_whole(jobs_[i].input);
     if (!bytes) return {{}, {}, std::move(error)};
     wire::EncodedTask task{i, name_of(i), options_.png_compression, options_.decode, *bytes};
     return {wire::encode_encoded_task(task), {}, {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::encoded_result; }
-  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame,
-                                              const std::function<void(std::span<std::uint8_t>)>&,
-                                              BatchResult&) override {
+  std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame, Inbox&, int, BatchResult&) override {
     wire::EncodedResult decoded = wire::decode_encoded_result(frame.payload);
     if (decoded.index >= jobs_.size()) throw wire::ProtocolError(fmt::format("result for task {}", decoded.index));
     if (decoded.record.ok()) {
@@ -128,6 +149,19 @@ std::span<const MpiRank> ranks_of(int workers) {
   return std::span<const MpiRank>(all).first(static_cast<std::size_t>(workers));
 }
 
+// The run's ranks; with `images`, each rank offered rank 0's shared image memory first (once per job).
+std::vector<detail::mpi::RunRank> run_ranks(int workers, bool images, double timeout_s) {
+  auto* world = detail::mpi::world();
+  if (images && world->maps_images.empty() && detail::SharedArena::active() != nullptr) {
+    world->maps_images = detail::mpi::offer_shared_images(world->workers, timeout_s);
+  }
+  std::vector<detail::mpi::RunRank> ranks;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(workers); ++i) {
+    ranks.push_back({world->workers[i], i < world->maps_images.size() && world->maps_images[i]});
+  }
+  return ranks;
+}
+
 }  // namespace
 
 void MpiExecutor::start() {
@@ -144,7 +178,8 @@ BatchResult MpiExecutor::run_images(const FilterChain& chain, std::span<const Na
   start();
   detail::mpi::ImageJobs jobs(batch);
   const std::scoped_lock lock(detail::mpi::world()->runs);
-  BatchResult result = detail::mpi::run_on_ranks(jobs, chain, ranks_of(workers_), options_, options);
+  const auto ranks = run_ranks(workers_, true, options_.start_timeout_s);
+  BatchResult result = detail::mpi::run_on_ranks(jobs, chain, ranks, options_, options);
   result.ready_s = ready_s_;
   return result;
 }
@@ -154,7 +189,8 @@ BatchResult MpiExecutor::run_file_jobs(const FilterChain& chain, std::span<const
   start();
   detail::mpi::FileJobs file_jobs(jobs, file_options);
   const std::scoped_lock lock(detail::mpi::world()->runs);
-  BatchResult result = detail::mpi::run_on_ranks(file_jobs, chain, ranks_of(workers_), options_, options);
+  BatchResult result = detail::mpi::run_on_ranks(file_jobs, chain, run_ranks(workers_, false, options_.start_timeout_s),
+                                                 options_, options);
   result.ready_s = ready_s_;
   return result;
 }

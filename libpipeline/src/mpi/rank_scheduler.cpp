@@ -67,6 +67,7 @@ struct InFlight {
 
 struct RankState {
   const MpiRank* rank = nullptr;
+  bool maps_images = false;
   std::deque<InFlight> in_flight;
   double last_end_s = 0.0;  // when its previous task ended, on rank 0's clock
 };
@@ -85,9 +86,9 @@ void map_clock(TaskRecord& record, double offset) {
 
 class Run {
  public:
-  Run(RankJobs& jobs, std::span<const MpiRank> ranks, const MpiOptions& options, const RunOptions& run_options)
+  Run(RankJobs& jobs, std::span<const RunRank> ranks, const MpiOptions& options, const RunOptions& run_options)
       : jobs_(jobs), options_(options), run_options_(run_options) {
-    for (const MpiRank& rank : ranks) states_.push_back(RankState{&rank, {}, 0.0});
+    for (const RunRank& rank : ranks) states_.push_back(RankState{&rank.rank, rank.maps_images, {}, 0.0});
     result_.tasks.resize(jobs.size());
     result_.transport = "mpi";
     const auto order = jobs.order();
@@ -138,7 +139,7 @@ class Run {
     while (state.in_flight.size() < tasks_in_flight && !queue_.empty() && !run_options_.stop.stop_requested()) {
       const std::size_t i = queue_.front();
       queue_.pop_front();
-      TaskMessage message = jobs_.message(i);
+      TaskMessage message = jobs_.message(i, state.maps_images);
       const std::uint64_t bytes = message.frame.size() + message.tail.size();
       if (message.error.empty() && std::max(message.frame.size(), message.tail.size()) > max_message_bytes) {
         message.error = fmt::format("{} bytes to send, over MPI's {} per message", bytes, max_message_bytes);
@@ -177,8 +178,7 @@ class Run {
       throw wire::ProtocolError(
           fmt::format("rank {} sent an unexpected {} frame", rank.rank, wire::to_string(frame.type)));
     }
-    auto [index, record] = jobs_.accept(
-        frame, [&](std::span<std::uint8_t> into) { inbox_.receive_samples(received.source, into); }, result_);
+    auto [index, record] = jobs_.accept(frame, inbox_, received.source, result_);
     const InFlight sent = state.in_flight.front();
     if (index != sent.task) {
       throw wire::ProtocolError(fmt::format("rank {} answered task {} before task {}", rank.rank, index, sent.task));
@@ -240,7 +240,7 @@ void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options) {
   outbox.wait_all();
 }
 
-BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const MpiRank> ranks,
+BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const RunRank> ranks,
                          const MpiOptions& options, const RunOptions& run_options) {
   return Run(jobs, ranks, options, run_options).run(chain);
 }

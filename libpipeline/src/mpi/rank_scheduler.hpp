@@ -4,13 +4,12 @@
 // returns the results in input order. What a task is (an image, or a file's bytes) is a RankJobs.
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "mpi/frame_parts.hpp"
+#include "mpi/messages.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/mpi/mpi_options.hpp"
@@ -34,21 +33,28 @@ class RankJobs {
   [[nodiscard]] virtual std::string name_of(std::size_t i) const = 0;
   // The order tasks are handed out in.
   [[nodiscard]] virtual std::vector<std::size_t> order() const = 0;
-  [[nodiscard]] virtual TaskMessage message(std::size_t i) = 0;
+  // Task i for a rank; `maps_images`: the rank maps rank 0's shared image memory (shared_images.hpp).
+  [[nodiscard]] virtual TaskMessage message(std::size_t i, bool maps_images) = 0;
   [[nodiscard]] virtual wire::FrameType result_type() const = 0;
-  // Decodes a result frame into `result` (the output, or the written file); returns its task index and record (the
-  // rank's fields). Samples that follow it are received with `receive_samples(into)`. Throws wire::ProtocolError.
-  virtual std::pair<std::uint64_t, TaskRecord> accept(
-      const FrameParts& frame, const std::function<void(std::span<std::uint8_t>)>& receive_samples,
-      BatchResult& result) = 0;
+  // Decodes a result frame from rank `source` into `result` (the output, or the written file); returns its task
+  // index and record (the rank's fields). Samples that follow it are received from `inbox`. Throws
+  // wire::ProtocolError.
+  virtual std::pair<std::uint64_t, TaskRecord> accept(const FrameParts& frame, Inbox& inbox, int source,
+                                                      BatchResult& result) = 0;
 };
 
 // Sends the handshake (libvips settings, log level) to `ranks` and waits for their hellos. Throws
 // std::runtime_error with a rank's own reason.
 void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options);
 
+// A worker rank as a run sees it.
+struct RunRank {
+  MpiRank rank;
+  bool maps_images = false;  // it maps rank 0's shared image memory
+};
+
 // Runs every job of `jobs` on `ranks`. Throws std::runtime_error when a rank refuses the chain.
-[[nodiscard]] BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const MpiRank> ranks,
+[[nodiscard]] BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const RunRank> ranks,
                                        const MpiOptions& options, const RunOptions& run_options);
 
 }  // namespace pipeline::detail::mpi

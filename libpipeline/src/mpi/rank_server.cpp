@@ -12,10 +12,12 @@
 #include "io/encoded_task.hpp"
 #include "mpi/frame_parts.hpp"
 #include "mpi/messages.hpp"
+#include "mpi/shared_images.hpp"
 #include "mpi/world.hpp"
-#include "pipeline/filter_registry.hpp"
 #include "pipeline/memory.hpp"
 #include "pipeline/vips.hpp"
+#include "process_pool/chain_cache.hpp"
+#include "process_pool/task_in_place.hpp"
 #include "process_pool/wire.hpp"
 #include "task_recording.hpp"
 
@@ -24,7 +26,7 @@ namespace {
 
 class RankSession {
  public:
-  explicit RankSession(bool across_network) : across_network_(across_network) {}
+  explicit RankSession(const World& world) : world_(world), across_network_(world.host != world.root_host) {}
 
   // Returns at tag_stop.
   void serve() {
@@ -39,6 +41,10 @@ class RankSession {
       }
       backoff.reset();
       if (received->tag == tag_stop) break;
+      if (received->tag == tag_shared_images) {
+        arena_ = accept_shared_images(received->bytes, world_.root_pid);
+        continue;
+      }
       if (received->tag != tag_frame) throw wire::ProtocolError(fmt::format("unexpected MPI tag {}", received->tag));
       on_frame(split_parts(received->bytes));
     }
@@ -56,7 +62,7 @@ class RankSession {
     switch (frame.type) {
       case wire::FrameType::handshake: on_handshake(wire::decode_handshake(frame.payload)); break;
       case wire::FrameType::chain: on_chain(wire::decode_chain(frame.payload)); break;
-      case wire::FrameType::task: on_task(wire::decode_task(frame.payload)); break;
+      case wire::FrameType::task: on_task(wire::decode_task(frame.payload, memories().mapped())); break;
       case wire::FrameType::encoded_task: on_encoded_task(wire::decode_encoded_task(frame.payload)); break;
       default: throw wire::ProtocolError("unexpected " + std::string(wire::to_string(frame.type)) + " frame");
     }
@@ -80,45 +86,33 @@ class RankSession {
   }
 
   void on_chain(const wire::Chain& frame) {
-    profile_stages_ = frame.profile_stages;
-    if (!chain_ || frame.spec != chain_spec_) {
-      chain_.reset();
-      try {
-        chain_ = parse_filter_chain(frame.spec);
-        chain_spec_ = frame.spec;
-      } catch (const std::exception& error) {
-        // Most likely a filter this program does not register on its ranks: rank 0 says so.
-        outbox_.send(0, wire::encode_error(error.what()));
-        return;
-      }
+    if (const auto refusal = chains_.accept(frame)) {
+      // Most likely a filter this program does not register on its ranks: rank 0 says so.
+      outbox_.send(0, wire::encode_error(*refusal));
+      return;
     }
     outbox_.send(0, wire::encode_ready(frame.run));
   }
 
-  const FilterChain& chain() const {
-    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
-    return *chain_;
-  }
+  SharedMemories memories() { return {nullptr, arena_ ? &*arena_ : nullptr}; }
 
   void on_task(wire::Task task) {
-    const FilterChain& filters = chain();
-    TaskResult done = run_task(filters, NamedImage{std::move(task.name), std::move(task.image)}, 0, profile_stages_);
-    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
+    wire::Result result = run_task_frame(chains_, std::move(task), memories());
     if (result.output.size_bytes() + 4096 > max_message_bytes) {
       result.record.error = "the output image is too large for one MPI message (2 GiB)";
       result.output = Image();
     }
     std::vector<std::uint8_t> prefix = wire::encode_result_prefix(result);
-    // The samples go from the output image itself, which lives until MPI has sent them.
+    // The samples (if not written in place) go from the output image itself, which lives until MPI has sent them.
     auto output = std::make_shared<const Image>(std::move(result.output));
     outbox_.send(0, std::move(prefix), output->bytes(), output);
     deliver_before_work();
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {
-    const FilterChain& filters = chain();
-    EncodedTaskResult done = run_encoded_task(filters, task.name, task.file,
-                                              FileJobOptions{task.png_compression, task.decode, 0}, 0, profile_stages_);
+    EncodedTaskResult done =
+        run_encoded_task(chains_.chain(), task.name, task.file, FileJobOptions{task.png_compression, task.decode, 0}, 0,
+                         chains_.profile_stages());
     if (done.png.size() + 4096 > max_message_bytes) {
       done.record.error = "the output PNG is too large for one MPI message (2 GiB)";
       done.png.clear();
@@ -138,12 +132,12 @@ class RankSession {
     }
   }
 
+  const World& world_;
   bool across_network_;
   Inbox inbox_;
   Outbox outbox_;
-  std::optional<FilterChain> chain_;
-  std::string chain_spec_;
-  bool profile_stages_ = false;
+  ChainCache chains_;
+  std::optional<ArenaMapping> arena_;  // rank 0's shared image memory, when this rank could map it
   bool allocator_tuned_ = false;
 };
 
@@ -151,7 +145,7 @@ class RankSession {
 
 int serve_rank(const World& world) {
   try {
-    RankSession(world.host != world.root_host).serve();
+    RankSession(world).serve();
     return 0;
   } catch (const std::exception& error) {
     // Rank 0 waits for this rank's answers: only ending the job frees it.

@@ -40,11 +40,13 @@ void learn_ranks(World& w) {
   std::strncpy(mine.host, w.host.c_str(), sizeof mine.host - 1);
   std::vector<RankCard> cards(w.rank == 0 ? static_cast<std::size_t>(w.size) : 0);
   check(MPI_Gather(&mine, sizeof mine, MPI_BYTE, cards.data(), sizeof mine, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gather");
-  // Every rank learns rank 0's host: on another host, messages go over the network (rank_server.cpp).
-  char root_host[sizeof mine.host] = {};
-  if (w.rank == 0) std::strncpy(root_host, w.host.c_str(), sizeof root_host - 1);
-  check(MPI_Bcast(root_host, sizeof root_host, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  w.root_host.assign(root_host, strnlen(root_host, sizeof root_host));
+  // Every rank learns rank 0's host (on another host, messages go over the network: rank_server.cpp) and pid (on
+  // the same host, a rank may map rank 0's shared image memory: shared_images.hpp).
+  RankCard root;
+  if (w.rank == 0) root = mine;
+  check(MPI_Bcast(&root, sizeof root, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  w.root_host.assign(root.host, strnlen(root.host, sizeof root.host));
+  w.root_pid = root.pid;
   // Clocks: rank 0 pings each rank and takes the midpoint of the round trip as the instant of the rank's reading.
   // Ranks on rank 0's host read the same CLOCK_MONOTONIC: their offset is exactly 0.
   if (w.rank == 0) {

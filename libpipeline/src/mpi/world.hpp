@@ -1,6 +1,7 @@
 #pragma once
 // Private to pipeline::mpi: this process's place in the MPI job, once maybe_serve_mpi_rank() has initialised MPI.
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,8 +15,12 @@ struct World {
   int size = 1;
   std::string host;
   std::string root_host;         // rank 0's
+  std::int64_t root_pid = 0;     // rank 0's
   std::vector<MpiRank> workers;  // rank 0 only: ranks 1..size-1, in order
-  std::mutex runs;               // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
+  // Rank 0 only, per worker rank: whether it maps rank 0's shared image memory (shared_images.hpp). Empty until
+  // offered: once, at the first run of images after shared image memory is on (it never goes off).
+  std::vector<bool> maps_images;
+  std::mutex runs;  // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
 };
 
 // The job's world, or null when MPI was not initialised by maybe_serve_mpi_rank().

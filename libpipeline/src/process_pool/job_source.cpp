@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "in_place_output.hpp"
 #include "io/temporary_output.hpp"
 #include "process_pool/pixel_placement.hpp"
 #include "process_pool/shared_arena.hpp"
@@ -104,23 +103,13 @@ PreparedTask ImageJobs::through_segment(Slot& s, std::size_t i, double sent_at) 
   return task;
 }
 
-// An image in shared image memory goes as it is: the worker reads it where it lies and writes its output into
-// an image allocated there for it. No sample is copied, only the task frame goes through the pipe. Nothing when
-// the image is elsewhere or shared image memory has no room for the output.
+// Shared image memory: no sample copied (arena_task). Nothing when the image is elsewhere or there is no room.
 std::optional<PreparedTask> ImageJobs::in_place(std::size_t i, double sent_at) const {
-  const NamedImage& input = images_[i];
-  const SharedArena* arena = SharedArena::active();
-  const auto input_at = arena->offset_of(input.image.bytes().data(), input.image.size_bytes());
-  if (!input_at) return std::nullopt;
-  const OutputGeometry geometry = in_place_output(input.image.width(), input.image.height());
-  Image output = Image::uninitialized(geometry.width, geometry.height, geometry.bands, geometry.format);  // all written
-  const auto output_at = arena->offset_of(output.bytes().data(), output.size_bytes());
-  if (!output_at) return std::nullopt;
-  const wire::SegmentArea area{*output_at, output.size_bytes(), wire::Memory::arena};
-  const wire::SegmentImage where{wire::ImageShape::of(input.image), *input_at, wire::Memory::arena};
+  std::optional<ArenaTask> placed = arena_task(i, images_[i]);
+  if (!placed) return std::nullopt;
   PreparedTask task;
-  task.in_flight = {i, sent_at, area, std::move(output)};
-  task.frames.push_back({wire::encode_segment_task(i, input.name, where, area), {}, i});
+  task.in_flight = {i, sent_at, placed->output_area, std::move(placed->output)};
+  task.frames.push_back({std::move(placed->frame), {}, i});
   return task;
 }
 
@@ -135,15 +124,12 @@ Image ImageJobs::take_output(Slot& s, InFlight& task, TaskAnswer& answer, std::u
                              bool& in_place) const {
   if (!answer.output_at) return std::move(answer.output);
   const wire::SegmentImage& at = *answer.output_at;
-  check_output_in_area(at, task.output);
   if (at.memory == wire::Memory::arena) {
     // Written in place: the image allocated for it is the output, if the worker wrote it as allocated.
-    if (at.shape != wire::ImageShape::of(task.output_image)) {
-      throw wire::ProtocolError("an output in shared image memory with another geometry than allocated");
-    }
     in_place = true;
-    return std::move(task.output_image);
+    return take_arena_output(at, task.output, task.output_image);
   }
+  check_output_in_area(at, task.output);
   const auto samples =
       s.segment.bytes().subspan(static_cast<std::size_t>(at.offset), static_cast<std::size_t>(at.shape.size_bytes()));
   received += samples.size();

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "in_place_output.hpp"
+#include "process_pool/shared_arena.hpp"
 #include "process_pool/shared_memory.hpp"
 
 namespace pipeline::detail {
@@ -34,6 +35,28 @@ void check_output_in_area(const wire::SegmentImage& at, const wire::SegmentArea&
     throw wire::ProtocolError(fmt::format("output at [{}, +{}) outside the task's output area [{}, +{})", at.offset,
                                           at.shape.size_bytes(), area.offset, area.bytes));
   }
+}
+
+std::optional<ArenaTask> arena_task(std::size_t index, const NamedImage& input) {
+  const SharedArena* arena = SharedArena::active();
+  if (arena == nullptr) return std::nullopt;
+  const auto input_at = arena->offset_of(input.image.bytes().data(), input.image.size_bytes());
+  if (!input_at) return std::nullopt;
+  const OutputGeometry geometry = in_place_output(input.image.width(), input.image.height());
+  Image output = Image::uninitialized(geometry.width, geometry.height, geometry.bands, geometry.format);  // all written
+  const auto output_at = arena->offset_of(output.bytes().data(), output.size_bytes());
+  if (!output_at) return std::nullopt;
+  const wire::SegmentArea area{*output_at, output.size_bytes(), wire::Memory::arena};
+  const wire::SegmentImage where{wire::ImageShape::of(input.image), *input_at, wire::Memory::arena};
+  return ArenaTask{wire::encode_segment_task(index, input.name, where, area), area, std::move(output)};
+}
+
+Image take_arena_output(const wire::SegmentImage& at, const wire::SegmentArea& area, Image& allocated) {
+  check_output_in_area(at, area);
+  if (at.memory != wire::Memory::arena || at.shape != wire::ImageShape::of(allocated)) {
+    throw wire::ProtocolError("an output in shared image memory with another geometry than allocated");
+  }
+  return std::move(allocated);
 }
 
 Image image_over(std::span<std::uint8_t> bytes, const wire::ImageShape& shape) {

@@ -4,10 +4,14 @@
 // (or an image it allocated in shared image memory); the worker writes its output there when it fits, and the
 // parent takes it back only from the area it offered.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "pipeline/image.hpp"
+#include "pipeline/task.hpp"
 #include "process_pool/wire.hpp"
 
 namespace pipeline::detail {
@@ -29,6 +33,21 @@ struct SegmentLayout {
 
 // Throws wire::ProtocolError unless the output `at` lies in `area`, the one its task offered.
 void check_output_in_area(const wire::SegmentImage& at, const wire::SegmentArea& area);
+
+// An image in shared image memory goes as it is: the task frame says where it lies, and where the output image
+// allocated there for it is, which the worker writes into. No sample is copied, only the frame travels.
+struct ArenaTask {
+  std::vector<std::uint8_t> frame;
+  wire::SegmentArea output_area;
+  Image output;  // allocated, filled by the worker
+};
+// Task `index`'s frame for `input`; nothing when its samples are elsewhere or shared image memory has no room for
+// the output.
+[[nodiscard]] std::optional<ArenaTask> arena_task(std::size_t index, const NamedImage& input);
+
+// The output a worker wrote in place: `allocated` (moved out), the image that `area` is, when `at` is that area
+// with that geometry. Throws wire::ProtocolError otherwise.
+[[nodiscard]] Image take_arena_output(const wire::SegmentImage& at, const wire::SegmentArea& area, Image& allocated);
 
 // An image over samples in shared memory (not copied, not owned).
 [[nodiscard]] Image image_over(std::span<std::uint8_t> bytes, const wire::ImageShape& shape);

@@ -1,18 +1,15 @@
 #include "process_pool/worker_session.hpp"
 
-#include <algorithm>
 #include <exception>
 #include <filesystem>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
-#include "in_place_output.hpp"
-#include "pipeline/filter_registry.hpp"
-#include "process_pool/pixel_placement.hpp"
+#include "process_pool/chain_cache.hpp"
+#include "process_pool/task_in_place.hpp"
 #include "process_pool/wire.hpp"
 #include "process_pool/worker_frames.hpp"
 #include "task_recording.hpp"
@@ -66,7 +63,7 @@ class Session {
       switch (*type) {
         case wire::FrameType::chain: on_chain(wire::decode_chain(payload_)); break;
         case wire::FrameType::segment: on_segment(wire::decode_segment(payload_)); break;
-        case wire::FrameType::task: on_task(wire::decode_task(payload_, {segment_.size(), arena_.capacity()})); break;
+        case wire::FrameType::task: on_task(wire::decode_task(payload_, memories().mapped())); break;
         case wire::FrameType::file_task: on_file_task(wire::decode_file_task(payload_)); break;
         default: throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
       }
@@ -84,21 +81,11 @@ class Session {
   }
 
   void on_chain(const wire::Chain& frame) {
-    profile_stages_ = frame.profile_stages;
-    if (!chain_ || frame.spec != chain_spec_) {
-      chain_.reset();
-      try {
-        chain_ = parse_filter_chain(frame.spec);
-        chain_spec_ = frame.spec;
-      } catch (const std::exception& error) {
-        // Most likely a filter this program does not register: the parent shows the message. This worker
-        // stays, for a chain it can build.
-        spdlog::debug("refusing chain '{}': {}", frame.spec, error.what());
-        write_all(fds_.out, wire::encode_error(error.what()));
-        return;
-      }
+    if (const auto refusal = chains_.accept(frame)) {
+      // The parent shows the message; this worker stays, for a chain it can build.
+      write_all(fds_.out, wire::encode_error(*refusal));
+      return;
     }
-    spdlog::debug("run {}: chain '{}'{}", frame.run, frame.spec, profile_stages_ ? ", profiled" : "");
     write_all(fds_.out, wire::encode_ready(frame.run));
   }
 
@@ -111,52 +98,8 @@ class Session {
     }
   }
 
-  const FilterChain& chain() const {
-    if (!chain_) throw wire::ProtocolError("a task before any accepted chain");
-    return *chain_;
-  }
-
-  // Bytes of shared memory, already checked against the size this worker has mapped (decode_task).
-  std::span<std::uint8_t> shared_bytes(wire::Memory memory, std::uint64_t offset, std::uint64_t bytes) {
-    if (memory == wire::Memory::segment) {
-      return segment_.bytes().subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(bytes));
-    }
-    try {
-      return arena_.bytes(offset, bytes);
-    } catch (const std::runtime_error& error) {
-      throw wire::ProtocolError(std::string("task frame: ") + error.what());
-    }
-  }
-
   void on_task(wire::Task task) {
-    const FilterChain& filters = chain();
-    const int width = task.in_segment ? task.in_segment->shape.width : task.image.width();
-    const int height = task.in_segment ? task.in_segment->shape.height : task.image.height();
-    if (task.in_segment) {
-      // The filters read the samples where they lie.
-      const wire::SegmentImage& at = *task.in_segment;
-      task.image = image_over(shared_bytes(at.memory, at.offset, at.shape.size_bytes()), at.shape);
-    }
-    // And write the output that lands in place straight into the area the parent gave.
-    Image into;
-    const OutputGeometry in_place = in_place_output(width, height);
-    const wire::ImageShape grey{in_place.width, in_place.height, in_place.bands, in_place.format};
-    if (area_holds(task.output, grey.size_bytes())) {
-      into = image_over(shared_bytes(task.output.memory, task.output.offset, grey.size_bytes()), grey);
-    }
-    TaskResult done =
-        run_task_into(filters, NamedImage{std::move(task.name), std::move(task.image)}, into, 0, profile_stages_);
-    wire::Result result{task.index, std::move(done.record), std::move(done.output), std::nullopt};
-    if (result.record.ok() && result.output.empty() && !into.empty()) {
-      result.output_in_segment = wire::SegmentImage{grey, task.output.offset, task.output.memory};
-    } else if (!result.output.empty() && area_holds(task.output, result.output.size_bytes())) {
-      // Another geometry (a user filter's), still fits the area: copied there.
-      const auto target = shared_bytes(task.output.memory, task.output.offset, result.output.size_bytes());
-      std::copy(result.output.bytes().begin(), result.output.bytes().end(), target.begin());
-      result.output_in_segment =
-          wire::SegmentImage{wire::ImageShape::of(result.output), task.output.offset, task.output.memory};
-      result.output = Image();
-    }
+    wire::Result result = run_task_frame(chains_, std::move(task), memories());
     auto prefix = wire::encode_result_prefix(result);
     if (prefix.size() - wire::header_bytes + result.output.size_bytes() > max_frame_bytes_) {
       result.record.error = "the output image exceeds the maximum frame size";
@@ -167,11 +110,13 @@ class Session {
     write_all(fds_.out, result.output.bytes());
   }
 
+  SharedMemories memories() { return {&segment_, &arena_}; }
+
   void on_file_task(const wire::FileTask& task) {
-    const FilterChain& filters = chain();
+    const FilterChain& filters = chains_.chain();
     const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
-    TaskRecord record =
-        environment_.run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode}, profile_stages_);
+    TaskRecord record = environment_.run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode},
+                                                   chains_.profile_stages());
     write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
   }
 
@@ -181,9 +126,7 @@ class Session {
   std::uint64_t max_frame_bytes_ = wire::default_max_frame_bytes;
   SharedSegment segment_;  // unopened (fd -1, 0 bytes) with the pipe transport
   ArenaMapping arena_;     // unmapped unless the parent has shared image memory
-  std::optional<FilterChain> chain_;
-  std::string chain_spec_;
-  bool profile_stages_ = false;
+  ChainCache chains_;
 };
 
 }  // namespace
