@@ -94,20 +94,31 @@ std::string measurement_method(const Comparison& comparison) {
   const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
                                  [](const ComparisonRun& run) { return !is_sequential(run.batch.executor); });
   if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
+  // How pixels reached each kind of worker process, once per executor (its first run says it).
+  std::vector<std::string> told;
   for (const auto& run : comparison.runs) {
-    if (!run.batch.transport.empty()) {
-      if (run.batch.transport != "shm") {
-        method += fmt::format("; process pool pixels through {}s", run.batch.transport);
-      } else if (run.batch.in_place_tasks == run.batch.tasks.size()) {
-        method += "; process pool pixels in shared memory, in place (images and outputs never copied)";
-      } else if (run.batch.in_place_tasks == 0) {
-        method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
-      } else {
-        method +=
-            fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
-                        run.batch.in_place_tasks, run.batch.tasks.size());
-      }
-      break;
+    if (run.batch.transport.empty() || std::find(told.begin(), told.end(), run.batch.executor) != told.end()) {
+      continue;
+    }
+    told.push_back(run.batch.executor);
+    const bool mpi = run.batch.transport == "mpi";
+    const std::string who = mpi ? "mpi" : "process pool";
+    if (run.batch.in_place_tasks == run.batch.tasks.size()) {
+      method += fmt::format("; {} pixels in shared memory, in place (images and outputs never copied)", who);
+    } else if (mpi && run.batch.in_place_tasks == 0) {
+      method += "; mpi pixels as MPI messages";
+    } else if (mpi) {
+      method += fmt::format(
+          "; mpi pixels: {} of {} images in place in shared memory (ranks on rank 0's host), the "
+          "others as MPI messages",
+          run.batch.in_place_tasks, run.batch.tasks.size());
+    } else if (run.batch.transport != "shm") {
+      method += fmt::format("; process pool pixels through {}s", run.batch.transport);
+    } else if (run.batch.in_place_tasks == 0) {
+      method += "; process pool pixels through shared memory, copied in and out of each worker's segment";
+    } else {
+      method += fmt::format("; process pool pixels through shared memory, {} of {} images in place, the others copied",
+                            run.batch.in_place_tasks, run.batch.tasks.size());
     }
   }
   method += comparison.profile_stages ? "; filters profiled one by one, outputs materialised (slower than fused)"

@@ -13,6 +13,8 @@ fail() { echo "FAILED: $*" >&2; exit 1; }
 grep -q '^mpi .*| yes$' "$work/compare.out" || { cat "$work/compare.out"; fail "no identical mpi row"; }
 grep -q 'All runs produced outputs identical' "$work/compare.out" || fail "outputs not identical"
 grep -q '"executor": "mpi"' "$work/report.json" || fail "no mpi run in the JSON report"
+# The ranks share this host: they map rank 0's shared image memory and take every image in place.
+grep -q 'mpi pixels in shared memory, in place' "$work/compare.out" || { cat "$work/compare.out"; fail "mpi not in place"; }
 
 # run: every output written by the ranks, a broken input named, exit 1 for it.
 mkdir -p "$work/in"

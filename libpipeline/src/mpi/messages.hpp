@@ -15,6 +15,8 @@
 #include <span>
 #include <vector>
 
+#include "mpi/doorbell.hpp"
+
 namespace pipeline::detail::mpi {
 
 inline constexpr int tag_frame = 1;  // a wire frame
@@ -24,17 +26,23 @@ inline constexpr int tag_clock = 3;  // start-up: rank 0's ping, the rank's CLOC
 // (the receiver's Image), and the sender sends them from where they are.
 inline constexpr int tag_samples = 4;
 
+// A frame alone up to this size (a chain, an in-place task or result) is sent out before Outbox::send returns:
+// within Open MPI's eager limit that never waits for the receiver, and a doorbell rung after it finds the message
+// there.
+inline constexpr std::size_t eager_message_bytes = 4096;
+
 // The largest message: MPI 3's counts are ints (Open MPI 4.1 has no large-count calls).
 inline constexpr std::uint64_t max_message_bytes = 0x7fffffff;
 
 // Throws std::runtime_error with MPI's own message when `code` is not MPI_SUCCESS.
 void check(int code, const char* call);
 
-// Sleeps between polls: short while messages keep coming, longer when a rank sits idle.
+// Sleeps between polls: short while messages keep coming, longer when a rank sits idle; with a doorbell, until it
+// is rung if that comes sooner.
 class Backoff {
  public:
   Backoff(std::chrono::microseconds shortest, std::chrono::microseconds longest) noexcept;
-  void wait() noexcept;
+  void wait(const Doorbell* bell = nullptr) noexcept;
   void reset() noexcept { next_ = shortest_; }
 
  private:
@@ -54,6 +62,7 @@ class Outbox {
   // Sends `frame` on tag_frame, then `tail` (if any) on tag_samples: the samples go from where they are, as one
   // contiguous message that Open MPI's shared-memory transport moves with one copy by the receiver. `tail` must
   // stay alive until the send completes: `keep_alive` is held until then. Each part is at most max_message_bytes.
+  // A frame alone of up to eager_message_bytes is sent out before this returns.
   void send(int rank, std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {},
             std::shared_ptr<const void> keep_alive = {});
   // Completes what MPI has finished; true if anything did.
@@ -87,7 +96,8 @@ class Inbox {
   // Polls until a message from `source` arrives (or `deadline` passes: nullopt).
   std::optional<Received> receive(
       int source, Backoff& backoff,
-      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+      const Doorbell* bell = nullptr);
 
  private:
   std::unique_ptr<std::uint8_t[]> buffer_;

@@ -10,7 +10,7 @@
 
 #include "io/encoded_task.hpp"
 #include "mpi/rank_scheduler.hpp"
-#include "mpi/shared_images.hpp"
+#include "mpi/same_host.hpp"
 #include "mpi/world.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/image_io.hpp"
@@ -149,15 +149,23 @@ std::span<const MpiRank> ranks_of(int workers) {
   return std::span<const MpiRank>(all).first(static_cast<std::size_t>(workers));
 }
 
-// The run's ranks; with `images`, each rank offered rank 0's shared image memory first (once per job).
-std::vector<detail::mpi::RunRank> run_ranks(int workers, bool images, double timeout_s) {
+// What the job's ranks on this host share with rank 0 (same_host.hpp): offered at the first start, and again once
+// shared image memory is on.
+detail::mpi::RootLinks& same_host_links(double timeout_s) {
   auto* world = detail::mpi::world();
-  if (images && world->maps_images.empty() && detail::SharedArena::active() != nullptr) {
-    world->maps_images = detail::mpi::offer_shared_images(world->workers, timeout_s);
-  }
+  if (!world->links) world->links.emplace();
+  detail::mpi::offer_same_host(world->workers, *world->links, timeout_s);
+  return *world->links;
+}
+
+// The run's ranks, and what each shares with rank 0. Only images in place make every message small.
+std::vector<detail::mpi::RunRank> run_ranks(int workers, const detail::mpi::RootLinks& links, bool images) {
   std::vector<detail::mpi::RunRank> ranks;
+  const auto& all = detail::mpi::world()->workers;
   for (std::size_t i = 0; i < static_cast<std::size_t>(workers); ++i) {
-    ranks.push_back({world->workers[i], i < world->maps_images.size() && world->maps_images[i]});
+    ranks.push_back({all[i], i < links.maps_images.size() && links.maps_images[i],
+                     i < links.ringers.size() && links.ringers[i] ? &*links.ringers[i] : nullptr,
+                     images && i < links.rings_root.size() && links.rings_root[i] && links.maps_images[i]});
   }
   return ranks;
 }
@@ -169,6 +177,7 @@ void MpiExecutor::start() {
   auto* world = detail::mpi::world();
   const std::scoped_lock lock(world->runs);
   detail::mpi::start_ranks(ranks_of(workers_), options_);
+  (void)same_host_links(options_.start_timeout_s);
   started_ = true;
   ready_s_ = monotonic_seconds();
 }
@@ -178,8 +187,9 @@ BatchResult MpiExecutor::run_images(const FilterChain& chain, std::span<const Na
   start();
   detail::mpi::ImageJobs jobs(batch);
   const std::scoped_lock lock(detail::mpi::world()->runs);
-  const auto ranks = run_ranks(workers_, true, options_.start_timeout_s);
-  BatchResult result = detail::mpi::run_on_ranks(jobs, chain, ranks, options_, options);
+  const auto& links = same_host_links(options_.start_timeout_s);
+  BatchResult result =
+      detail::mpi::run_on_ranks(jobs, chain, run_ranks(workers_, links, true), &links.bell, options_, options);
   result.ready_s = ready_s_;
   return result;
 }
@@ -189,8 +199,9 @@ BatchResult MpiExecutor::run_file_jobs(const FilterChain& chain, std::span<const
   start();
   detail::mpi::FileJobs file_jobs(jobs, file_options);
   const std::scoped_lock lock(detail::mpi::world()->runs);
-  BatchResult result = detail::mpi::run_on_ranks(file_jobs, chain, run_ranks(workers_, false, options_.start_timeout_s),
-                                                 options_, options);
+  const auto& links = same_host_links(options_.start_timeout_s);
+  BatchResult result =
+      detail::mpi::run_on_ranks(file_jobs, chain, run_ranks(workers_, links, false), &links.bell, options_, options);
   result.ready_s = ready_s_;
   return result;
 }

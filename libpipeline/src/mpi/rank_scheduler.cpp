@@ -25,15 +25,22 @@ Clock::time_point deadline_after(double seconds) {
 }
 
 // Rank 0 sleeps between polls: results come back every few milliseconds at most, and with a second task queued at
-// each rank a late wake-up costs no rank any work.
-Backoff rank0_backoff() { return Backoff(std::chrono::microseconds(20), std::chrono::microseconds(500)); }
+// each rank a late wake-up costs no rank any work. When every rank of the run rings rank 0's doorbell after each
+// send and sends only small messages (same_host.hpp), it sleeps until rung, like the process pool's parent in its
+// read: a rank 0 that woke itself every few hundred microseconds never had the scheduler's credit of a sleeper, and
+// on a machine whose cores all filter it then waited for a core 1-10 ms per result (measured). The 20 ms still
+// bound how late a stop request or a task timeout is seen.
+Backoff rank0_backoff(bool rung) {
+  return Backoff(std::chrono::microseconds(20),
+                 rung ? std::chrono::microseconds(20000) : std::chrono::microseconds(500));
+}
 
 // Waits for one answer from each rank, `expected` or an error frame; every rank's answer is taken before the first
 // error is thrown (with that rank's reason), so that none is left behind to be read as the next run's.
 void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outbox, wire::FrameType expected,
-                      double timeout_s, const char* what) {
+                      double timeout_s, const char* what, const Doorbell* bell = nullptr, bool rung = false) {
   const auto deadline = deadline_after(timeout_s);
-  Backoff backoff = rank0_backoff();
+  Backoff backoff = rank0_backoff(rung);
   std::string first_error;
   for (const MpiRank& rank : ranks) {
     std::optional<Received> received;
@@ -43,7 +50,7 @@ void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outb
         throw std::runtime_error(
             fmt::format("MPI rank {} on {} did not answer {} within {} s", rank.rank, rank.host, what, timeout_s));
       }
-      backoff.wait();
+      backoff.wait(bell);
     }
     backoff.reset();
     const wire::FrameView frame = wire::split_frame(received->bytes, wire::max_handshake_frame_bytes);
@@ -68,6 +75,7 @@ struct InFlight {
 struct RankState {
   const MpiRank* rank = nullptr;
   bool maps_images = false;
+  const DoorbellRinger* ringer = nullptr;
   std::deque<InFlight> in_flight;
   double last_end_s = 0.0;  // when its previous task ended, on rank 0's clock
 };
@@ -86,9 +94,13 @@ void map_clock(TaskRecord& record, double offset) {
 
 class Run {
  public:
-  Run(RankJobs& jobs, std::span<const RunRank> ranks, const MpiOptions& options, const RunOptions& run_options)
-      : jobs_(jobs), options_(options), run_options_(run_options) {
-    for (const RunRank& rank : ranks) states_.push_back(RankState{&rank.rank, rank.maps_images, {}, 0.0});
+  Run(RankJobs& jobs, std::span<const RunRank> ranks, const Doorbell* bell, const MpiOptions& options,
+      const RunOptions& run_options)
+      : jobs_(jobs), bell_(bell), options_(options), run_options_(run_options) {
+    for (const RunRank& rank : ranks) {
+      states_.push_back(RankState{&rank.rank, rank.maps_images, rank.ringer, {}, 0.0});
+      rung_ = rung_ && rank.rings_root && bell != nullptr;
+    }
     result_.tasks.resize(jobs.size());
     result_.transport = "mpi";
     const auto order = jobs.order();
@@ -100,10 +112,14 @@ class Run {
     const wire::Chain frame{++runs, run_options_.profile_stages, chain.spec()};
     std::vector<MpiRank> ranks;
     for (const RankState& state : states_) ranks.push_back(*state.rank);
-    for (const MpiRank& rank : ranks) outbox_.send(rank.rank, wire::encode_chain(frame));
-    expect_from_each(ranks, inbox_, outbox_, wire::FrameType::ready, options_.start_timeout_s, "the run's chain");
+    for (const RankState& state : states_) {
+      outbox_.send(state.rank->rank, wire::encode_chain(frame));
+      if (state.ringer != nullptr) state.ringer->ring();
+    }
+    expect_from_each(ranks, inbox_, outbox_, wire::FrameType::ready, options_.start_timeout_s, "the run's chain", bell_,
+                     rung_);
 
-    Backoff backoff = rank0_backoff();
+    Backoff backoff = rank0_backoff(rung_);
     while (finished_ < jobs_.size()) {
       if (run_options_.stop.stop_requested()) cancel_queued();
       for (RankState& state : states_) dispatch(state);
@@ -113,7 +129,7 @@ class Run {
         backoff.reset();
       } else if (!sent) {
         check_timeouts();
-        backoff.wait();
+        backoff.wait(bell_);
       }
     }
     outbox_.wait_all();
@@ -154,6 +170,7 @@ class Run {
         continue;
       }
       outbox_.send(state.rank->rank, std::move(message.frame), message.tail);
+      if (state.ringer != nullptr) state.ringer->ring();
       state.in_flight.push_back(InFlight{i, monotonic_seconds(), bytes});
     }
   }
@@ -216,6 +233,8 @@ class Run {
   }
 
   RankJobs& jobs_;
+  const Doorbell* bell_;
+  bool rung_ = true;  // every rank rings bell_
   const MpiOptions& options_;
   const RunOptions& run_options_;
   std::vector<RankState> states_;
@@ -240,9 +259,9 @@ void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options) {
   outbox.wait_all();
 }
 
-BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const RunRank> ranks,
+BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const RunRank> ranks, const Doorbell* bell,
                          const MpiOptions& options, const RunOptions& run_options) {
-  return Run(jobs, ranks, options, run_options).run(chain);
+  return Run(jobs, ranks, bell, options, run_options).run(chain);
 }
 
 }  // namespace pipeline::detail::mpi

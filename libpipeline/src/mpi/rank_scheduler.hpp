@@ -50,11 +50,16 @@ void start_ranks(std::span<const MpiRank> ranks, const MpiOptions& options);
 // A worker rank as a run sees it.
 struct RunRank {
   MpiRank rank;
-  bool maps_images = false;  // it maps rank 0's shared image memory
+  bool maps_images = false;                // it maps rank 0's shared image memory
+  const DoorbellRinger* ringer = nullptr;  // its doorbell, rung after each send to it (same_host.hpp)
+  // It rings rank 0's doorbell after each send, and its messages are small (images in place): rank 0 may sleep
+  // until rung.
+  bool rings_root = false;
 };
 
-// Runs every job of `jobs` on `ranks`. Throws std::runtime_error when a rank refuses the chain.
+// Runs every job of `jobs` on `ranks`, sleeping between polls until `bell` (if any) rings. Throws
+// std::runtime_error when a rank refuses the chain.
 [[nodiscard]] BatchResult run_on_ranks(RankJobs& jobs, const FilterChain& chain, std::span<const RunRank> ranks,
-                                       const MpiOptions& options, const RunOptions& run_options);
+                                       const Doorbell* bell, const MpiOptions& options, const RunOptions& run_options);
 
 }  // namespace pipeline::detail::mpi

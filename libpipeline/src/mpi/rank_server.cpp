@@ -12,7 +12,7 @@
 #include "io/encoded_task.hpp"
 #include "mpi/frame_parts.hpp"
 #include "mpi/messages.hpp"
-#include "mpi/shared_images.hpp"
+#include "mpi/same_host.hpp"
 #include "mpi/world.hpp"
 #include "pipeline/memory.hpp"
 #include "pipeline/vips.hpp"
@@ -36,13 +36,13 @@ class RankSession {
       outbox_.progress();
       const auto received = inbox_.try_receive(0);
       if (!received) {
-        backoff.wait();
+        backoff.wait(&links_.bell);
         continue;
       }
       backoff.reset();
       if (received->tag == tag_stop) break;
-      if (received->tag == tag_shared_images) {
-        arena_ = accept_shared_images(received->bytes, world_.root_pid);
+      if (received->tag == tag_same_host) {
+        accept_same_host(received->bytes, world_.root_pid, links_);
         continue;
       }
       if (received->tag != tag_frame) throw wire::ProtocolError(fmt::format("unexpected MPI tag {}", received->tag));
@@ -77,24 +77,35 @@ class RankSession {
     try {
       initialize_vips(handshake.vips);
     } catch (const std::exception& error) {
-      outbox_.send(0, wire::encode_error(std::string("cannot start libvips: ") + error.what()));
+      send_to_root(wire::encode_error(std::string("cannot start libvips: ") + error.what()));
       return;
     }
     if (!allocator_tuned_) tune_allocator_for_images();  // as a process-pool worker does (memory.hpp)
     allocator_tuned_ = true;
-    outbox_.send(0, wire::encode_hello({wire::protocol_version, current_pid()}));
+    send_to_root(wire::encode_hello({wire::protocol_version, current_pid()}));
   }
 
   void on_chain(const wire::Chain& frame) {
     if (const auto refusal = chains_.accept(frame)) {
       // Most likely a filter this program does not register on its ranks: rank 0 says so.
-      outbox_.send(0, wire::encode_error(*refusal));
+      send_to_root(wire::encode_error(*refusal));
       return;
     }
-    outbox_.send(0, wire::encode_ready(frame.run));
+    send_to_root(wire::encode_ready(frame.run));
   }
 
-  SharedMemories memories() { return {nullptr, arena_ ? &*arena_ : nullptr}; }
+  SharedMemories memories() { return {nullptr, links_.images ? &*links_.images : nullptr}; }
+
+  // Every frame to rank 0 goes through here, and rank 0 is rung (where it has a doorbell open to this rank) once
+  // MPI has the message in hand: a frame alone is sent at once (Outbox::send); over the network the whole message
+  // is seen out before the next task (deliver_before_work).
+  void send_to_root(std::vector<std::uint8_t> frame, std::span<const std::uint8_t> tail = {},
+                    std::shared_ptr<const void> keep_alive = {}) {
+    outbox_.send(0, std::move(frame), tail, std::move(keep_alive));
+    outbox_.progress();
+    if (links_.root) links_.root->ring();
+    if (across_network_) deliver_before_work();
+  }
 
   void on_task(wire::Task task) {
     wire::Result result = run_task_frame(chains_, std::move(task), memories());
@@ -105,8 +116,7 @@ class RankSession {
     std::vector<std::uint8_t> prefix = wire::encode_result_prefix(result);
     // The samples (if not written in place) go from the output image itself, which lives until MPI has sent them.
     auto output = std::make_shared<const Image>(std::move(result.output));
-    outbox_.send(0, std::move(prefix), output->bytes(), output);
-    deliver_before_work();
+    send_to_root(std::move(prefix), output->bytes(), output);
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {
@@ -117,15 +127,13 @@ class RankSession {
       done.record.error = "the output PNG is too large for one MPI message (2 GiB)";
       done.png.clear();
     }
-    outbox_.send(0, wire::encode_encoded_result({task.index, std::move(done.record), done.png}));
-    deliver_before_work();
+    send_to_root(wire::encode_encoded_result({task.index, std::move(done.record), done.png}));
   }
 
-  // Over the network (TCP), a large message moves only while its sender is inside MPI: a result left to go while
-  // the next image is filtered would reach rank 0 a whole task late (measured: mpi x2 at 0.96x sequential across
-  // two hosts). So there the result is sent out whole first. On rank 0's host the receiver copies it by itself.
+  // Over the network (TCP), a message moves only while its sender is inside MPI: a result left to go while the
+  // next image is filtered would reach rank 0 a whole task late (measured: mpi x2 at 0.96x sequential across two
+  // hosts). So there the result is sent out whole first. On rank 0's host the receiver pulls it by itself.
   void deliver_before_work() {
-    if (!across_network_) return;
     Backoff backoff(std::chrono::microseconds(5), std::chrono::microseconds(50));
     while (!outbox_.empty()) {
       if (!outbox_.progress()) backoff.wait();
@@ -137,7 +145,7 @@ class RankSession {
   Inbox inbox_;
   Outbox outbox_;
   ChainCache chains_;
-  std::optional<ArenaMapping> arena_;  // rank 0's shared image memory, when this rank could map it
+  RankLinks links_;  // what it shares with rank 0 on the same host
   bool allocator_tuned_ = false;
 };
 

@@ -78,6 +78,11 @@ void end_job() {
       check(MPI_Isend(nullptr, 0, MPI_BYTE, worker.rank, tag_stop, MPI_COMM_WORLD, &request), "MPI_Isend");
       requests.push_back(request);
     }
+    if (the_world->links) {
+      for (const auto& ringer : the_world->links->ringers) {
+        if (ringer) ringer->ring();
+      }
+    }
     check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
     MPI_Finalize();
   } catch (const std::exception& error) {

@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mpi/same_host.hpp"
 #include "pipeline/mpi/mpi_rank.hpp"
 
 namespace pipeline::detail::mpi {
@@ -14,13 +16,11 @@ struct World {
   int rank = 0;
   int size = 1;
   std::string host;
-  std::string root_host;         // rank 0's
-  std::int64_t root_pid = 0;     // rank 0's
-  std::vector<MpiRank> workers;  // rank 0 only: ranks 1..size-1, in order
-  // Rank 0 only, per worker rank: whether it maps rank 0's shared image memory (shared_images.hpp). Empty until
-  // offered: once, at the first run of images after shared image memory is on (it never goes off).
-  std::vector<bool> maps_images;
-  std::mutex runs;  // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
+  std::string root_host;           // rank 0's
+  std::int64_t root_pid = 0;       // rank 0's
+  std::vector<MpiRank> workers;    // rank 0 only: ranks 1..size-1, in order
+  std::optional<RootLinks> links;  // rank 0 only: what the ranks on its host share with it (same_host.hpp)
+  std::mutex runs;                 // rank 0 talks to its ranks from one run at a time (MPI_THREAD_SERIALIZED)
 };
 
 // The job's world, or null when MPI was not initialised by maybe_serve_mpi_rank().

@@ -5,9 +5,11 @@
 //
 // Rank 0 is the program; every other rank serves tasks (maybe_serve_mpi_rank(), ranks.hpp, called at the top of
 // main). Scheduling is dynamic: each worker rank has up to two tasks in flight, the next sent as one comes back;
-// results come in input order. Nothing is shared but MPI messages: images travel as the process pool's wire
-// frames (task and result), and file jobs (run_files) as their encoded bytes: rank 0 reads each input file and
-// sends it, the rank decodes, filters and encodes the PNG and sends it back, and rank 0 writes it atomically.
+// results come in input order. No shared filesystem is assumed: images travel as the process pool's wire frames
+// (task and result), and file jobs (run_files) as their encoded bytes: rank 0 reads each input file and sends it,
+// the rank decodes, filters and encodes the PNG and sends it back, and rank 0 writes it atomically. Ranks on rank
+// 0's host map its shared image memory when it is on (use_shared_image_memory(), shared_image_memory.hpp) and take
+// images there in place, as the process pool's workers do: only the frames travel.
 //
 // Records: pid, tid and cores are the rank's, on its host (TaskRecord::host); worker is the rank minus one. Ranks on
 // rank 0's host share its clock (CLOCK_MONOTONIC); the times of ranks on other hosts are mapped onto rank 0's clock
