@@ -22,9 +22,11 @@ Backoff::Backoff(std::chrono::microseconds shortest, std::chrono::microseconds l
 
 void Backoff::wait(const Doorbell* bell) noexcept {
   if (bell != nullptr) {
-    // Rung: the message may take Open MPI a few polls to see (measured: a whole sleep late otherwise).
+    // Rung: the message may take Open MPI a few polls to see (measured: a whole sleep late otherwise); they are
+    // made at once, for a moment, rather than after sleeps that would each cost a wake-up.
+    if (std::chrono::steady_clock::now() < spin_until_) return;
     if (bell->wait(next_)) {
-      next_ = shortest_;
+      spin_until_ = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
       return;
     }
   } else {

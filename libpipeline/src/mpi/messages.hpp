@@ -46,6 +46,7 @@ class Backoff {
   void reset() noexcept { next_ = shortest_; }
 
  private:
+  std::chrono::steady_clock::time_point spin_until_{};
   std::chrono::microseconds shortest_;
   std::chrono::microseconds longest_;
   std::chrono::microseconds next_;
