@@ -26,13 +26,13 @@ Clock::time_point deadline_after(double seconds) {
 
 // Rank 0 sleeps between polls: results come back every few milliseconds at most, and with a second task queued at
 // each rank a late wake-up costs no rank any work. When every rank of the run rings rank 0's doorbell after each
-// send and sends only small messages (same_host.hpp), its sleeps grow to 20 ms, each cut short by a ring (then it
-// polls at once for a moment: Backoff::wait), like the process pool's parent in its read; without the doorbell it
-// must wake every 500 us at most, and hears of a result up to that late. The 20 ms bound how late a stop request
-// or a task timeout is seen.
+// send and sends only small messages (same_host.hpp), it sleeps 20 ms at a time, cut short by a ring (then it polls
+// at once for a moment: Backoff::wait), like the process pool's parent in its read; without the doorbell it must
+// wake every 500 us at most, and hears of a result up to that late. The 20 ms bound how late a stop request or a
+// task timeout is seen.
 Backoff rank0_backoff(bool rung) {
-  return Backoff(std::chrono::microseconds(20),
-                 rung ? std::chrono::microseconds(20000) : std::chrono::microseconds(500));
+  return rung ? Backoff(std::chrono::milliseconds(20), std::chrono::milliseconds(20))
+              : Backoff(std::chrono::microseconds(20), std::chrono::microseconds(500));
 }
 
 // Waits for one answer from each rank, `expected` or an error frame; every rank's answer is taken before the first
