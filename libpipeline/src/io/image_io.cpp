@@ -271,17 +271,7 @@ namespace detail {
 
 void write_encoded_atomic(std::span<const std::uint8_t> png, const std::filesystem::path& path) {
   if (png.empty()) throw ImageIoError(path.string(), "cannot write an empty file");
-  write_atomically(path, [png](int fd) {
-    std::size_t done = 0;
-    while (done < png.size()) {
-      const ssize_t written = ::write(fd, png.data() + done, png.size() - done);
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "write");
-      }
-      done += static_cast<std::size_t>(written);
-    }
-  });
+  write_atomically(path, [png](int fd) { write_fully(fd, png); });
 }
 
 }  // namespace detail

@@ -144,18 +144,6 @@ libdeflate_compressor* compressor_for(int level) {
   return compressor.get();
 }
 
-void write_all(int fd, const std::uint8_t* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t written = ::write(fd, data, size);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "write");
-    }
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
-}
-
 // Emits one chunk through `emit(const std::uint8_t*, std::size_t)`.
 template <typename Emit>
 void emit_chunk(Emit& emit, const char (&type)[5], const std::uint8_t* data, std::size_t size) {
@@ -209,7 +197,7 @@ void emit_png(const Image& image, int compression, Emit&& emit) {
 }  // namespace
 
 void write_png(int fd, const Image& image, int compression) {
-  emit_png(image, compression, [fd](const std::uint8_t* data, std::size_t size) { write_all(fd, data, size); });
+  emit_png(image, compression, [fd](const std::uint8_t* data, std::size_t size) { write_fully(fd, {data, size}); });
 }
 
 std::vector<std::uint8_t> encode_png(const Image& image, int compression) {
@@ -217,6 +205,17 @@ std::vector<std::uint8_t> encode_png(const Image& image, int compression) {
   emit_png(image, compression,
            [&png](const std::uint8_t* data, std::size_t size) { png.insert(png.end(), data, data + size); });
   return png;
+}
+
+void write_fully(int fd, std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "write");
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(written));
+  }
 }
 
 }  // namespace pipeline::detail

@@ -9,6 +9,7 @@
 // one vectorised pass. Only IHDR, IDAT and IEND are written: the images carry no metadata.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "pipeline/image.hpp"
@@ -18,6 +19,9 @@ namespace pipeline::detail {
 // Writes `image` as a PNG to `fd` at zlib level `compression` (0..9). Throws std::system_error or
 // std::runtime_error.
 void write_png(int fd, const Image& image, int compression);
+
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR). Throws std::system_error.
+void write_fully(int fd, std::span<const std::uint8_t> bytes);
 
 // The same PNG in memory (for an output that another process writes: the mpi executor's ranks).
 [[nodiscard]] std::vector<std::uint8_t> encode_png(const Image& image, int compression);
