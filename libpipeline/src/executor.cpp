@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <exception>
 
-#include "task_recording.hpp"
-
 namespace pipeline {
 
 BatchResult Executor::run(const FilterChain& chain, std::span<const NamedImage> batch, const RunOptions& options) {
@@ -40,10 +38,6 @@ BatchResult Executor::run_framed(const RunOptions& options,
   result.ready_s = std::max(result.ready_s, start_s);
   result.executor = name();
   result.workers = workers();
-  // Records that came from a worker process name no host: it is this one (an executor across hosts names them).
-  for (TaskResult& task : result.tasks) {
-    if (task.record.host.empty() && task.record.pid != 0) task.record.host = current_host();
-  }
   if (callback_error) std::rethrow_exception(callback_error);
   return result;
 }

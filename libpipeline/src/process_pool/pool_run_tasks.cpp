@@ -129,6 +129,7 @@ void PoolRun::complete(Slot& s, const InFlight& task, TaskRecord record, Image o
   const std::size_t i = task.task;
   record.image = batch_->jobs.name_of(i);
   record.worker = s.index;
+  record.host = current_host();  // the wire's record names none: the worker runs on this host
   record.bytes_sent = progress_[i].bytes_sent;
   record.bytes_received = progress_[i].bytes_received;
   // From when the worker could start it (a queued task waits for the one before) to having it back.
@@ -149,6 +150,7 @@ void PoolRun::fail_task(std::size_t i, int worker, std::int64_t pid, std::string
   TaskRecord& record = batch_->result.tasks[i].record;
   record.image = batch_->jobs.name_of(i);
   record.worker = worker;
+  record.host = current_host();
   record.pid = pid;
   record.pixels = batch_->jobs.pixels_of(i);
   record.bytes_sent = progress_[i].bytes_sent;
