@@ -42,16 +42,19 @@ TEST_CASE("an executor of a component is refused by name until the component reg
   CHECK_THROWS_AS(pipeline::register_executor("threads", {[](int workers, const pipeline::ProcessPoolOptions&) {
                                                             return pipeline::make_executor("sequential", workers);
                                                           },
+                                                          {},
                                                           {}}),
                   std::invalid_argument);
   pipeline::register_executor(
       "inline-sequential",
       {[](int, const pipeline::ProcessPoolOptions&) { return pipeline::make_executor("sequential", 1); },
-       [](int workers) { return workers > 1 ? std::string("one worker only") : std::string(); }});
+       [](int workers) { return workers > 1 ? std::string("one worker only") : std::string(); }, [] { return 1; }});
   CHECK(pipeline::executor_names().back() == "inline-sequential");
   CHECK(pipeline::executor_unavailable("inline-sequential", 1).empty());
   CHECK(pipeline::executor_unavailable("inline-sequential", 2) == "one worker only");
   CHECK(pipeline::make_executor("inline-sequential", 1)->name() == "sequential");
+  CHECK(pipeline::executor_default_workers("inline-sequential") == 1);
+  CHECK_FALSE(pipeline::executor_default_workers("threads").has_value());
   CHECK_THAT(pipeline::executor_unavailable("gpu", 1), Catch::Contains("unknown executor 'gpu'"));
 }
 

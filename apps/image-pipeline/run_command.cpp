@@ -17,9 +17,6 @@
 #include "pipeline/folder_run.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/paradigm.hpp"
-#if PIPELINE_WITH_MPI
-#include "pipeline/mpi/ranks.hpp"
-#endif
 #include "progress_bar.hpp"
 
 namespace image_pipeline {
@@ -42,12 +39,10 @@ int logical_cpus() {
 int workers_to_run(const RunCommandOptions& options, std::size_t images) {
   const bool sequential = pipeline::is_sequential(options.executor);
   int requested = options.workers;
-#if PIPELINE_WITH_MPI
-  // mpi: every worker rank of the job unless told otherwise; its ranks need not be on this machine.
-  if (pipeline::paradigm_named(options.executor) == pipeline::Paradigm::mpi && !options.workers_given) {
-    requested = std::max(1, pipeline::mpi_worker_ranks());
+  // An executor of its own default (mpi: every worker rank of the job, which need not be on this machine).
+  if (!options.workers_given) {
+    if (const auto own = pipeline::executor_default_workers(options.executor)) requested = *own;
   }
-#endif
   const int workers = sequential ? 1 : pipeline::workers_for_tasks(requested, images);
   if (workers < requested && !sequential && images > 0) {  // none: --resume found all up to date
     spdlog::info("--workers {}: {} image(s), so {} worker(s)", requested, images, workers);

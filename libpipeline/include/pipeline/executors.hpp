@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,12 +25,17 @@ struct ExecutorRegistration {
   // Why it cannot run `workers` workers in this process as it was started (empty: it can), e.g. "launch with
   // mpirun". Asked before any work, so that a program can refuse at once.
   std::function<std::string(int workers)> unavailable;
+  // Its worker count when the user names none (e.g. mpi: every worker rank of the job); empty: the caller's own.
+  std::function<int()> default_workers;
 };
 // Thread-safe; registering a name again replaces it. A built-in name cannot be registered (std::invalid_argument).
 void register_executor(std::string name, ExecutorRegistration registration);
 
 // Why make_executor(name, workers) would fail in this process, or empty when it would not.
 [[nodiscard]] std::string executor_unavailable(std::string_view name, int workers);
+
+// A registered executor's own default worker count (ExecutorRegistration::default_workers), if it has one.
+[[nodiscard]] std::optional<int> executor_default_workers(std::string_view name);
 
 // Throws std::invalid_argument for an unknown name (listing the valid ones) or workers < 1.
 [[nodiscard]] std::unique_ptr<Executor> make_executor(std::string_view name, int workers);

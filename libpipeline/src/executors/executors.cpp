@@ -82,6 +82,13 @@ std::string executor_unavailable(std::string_view name, int workers) {
   return registration->unavailable ? registration->unavailable(workers) : std::string();
 }
 
+std::optional<int> executor_default_workers(std::string_view name) {
+  if (built_in(name)) return std::nullopt;
+  const auto registration = registered(name);
+  if (!registration || !registration->default_workers) return std::nullopt;
+  return registration->default_workers();
+}
+
 std::unique_ptr<Executor> make_executor(std::string_view name, int workers) {
   return make_executor(name, workers, ProcessPoolOptions{});
 }

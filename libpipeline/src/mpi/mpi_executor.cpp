@@ -1,5 +1,6 @@
 #include "pipeline/mpi/mpi_executor.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -128,7 +129,9 @@ void register_mpi_executor() {
                        return std::make_unique<MpiExecutor>(
                            workers, MpiOptions{pool.vips, pool.task_timeout.seconds, pool.start_timeout_seconds});
                      },
-                     [](int workers) { return mpi_unavailable(workers); }});
+                     [](int workers) { return mpi_unavailable(workers); },
+                     // Every worker rank: the job was launched with that many for this.
+                     [] { return std::max(1, mpi_worker_ranks()); }});
 }
 
 }  // namespace detail::mpi
