@@ -10,6 +10,7 @@
 
 // Images in and out of files, datasets, folder runs (src/io/).
 #include "pipeline/dataset.hpp"
+#include "pipeline/fetch.hpp"
 #include "pipeline/file_failure.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/folder_run.hpp"
