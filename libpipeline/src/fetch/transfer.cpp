@@ -158,6 +158,11 @@ std::size_t Transfer::take(const char* data, std::size_t size) {
 AttemptEnd Transfer::end(CURLcode result) const {
   CURL* easy = easy_.get();
   using Kind = AttemptEnd::Kind;
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  const bool success = status >= 200 && status < 300;
+  // libcurl applies the cap to the Content-Length of any response: an error page over it is still that error.
+  if (result == CURLE_FILESIZE_EXCEEDED && !success && status != 0) result = CURLE_OK;
   if (too_large_ || result == CURLE_FILESIZE_EXCEEDED) {
     return {Kind::failed, fmt::format("larger than the size cap of {} bytes", options_.max_bytes)};
   }
@@ -176,9 +181,7 @@ AttemptEnd Transfer::end(CURLcode result) const {
     }
     return {transient(result) ? Kind::transient : Kind::failed, detail};
   }
-  long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 200 && status < 300) return {Kind::body, {}};
+  if (success) return {Kind::body, {}};
   if (status == 304 && conditional_) return {Kind::not_modified, {}};
   // Request timeout, too many requests and server errors may pass; every other answer will be the same again.
   if (status == 408 || status == 429 || status >= 500) {
