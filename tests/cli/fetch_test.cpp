@@ -68,6 +68,8 @@ TEST_CASE("fetch downloads every file it can, and names each failure with its ow
     return with_headers(Response::with_status(302, "moved"), {{"Location", "/img/target.png"}});
   });
   server.route("/missing.jpg", [](const auto&, int) { return Response::with_status(404, "not here"); });
+  // An error page over the cap is named by its status, not by its size.
+  server.route("/gone.jpg", [&](const auto&, int) { return Response::with_status(410, large); });
   server.route("/flaky.png",
                [&](const auto&, int nth) { return nth == 1 ? Response::with_status(503, "busy") : ok(small); });
   server.route("/garbage.jpg", [](const auto&, int) { return ok(std::string(5000, 'x') + "no image here"); });
@@ -86,8 +88,8 @@ TEST_CASE("fetch downloads every file it can, and names each failure with its ow
 
   const pipeline::test::TempFolder temp;
   const fs::path dir = temp.path() / "dataset";
-  const std::vector<std::string> paths{"/img/ok.png",  "/moved.png",        "/missing.jpg", "/flaky.png",
-                                       "/garbage.jpg", "/big-declared.png", "/big.png",     "/stall.jpg"};
+  const std::vector<std::string> paths{"/img/ok.png",       "/moved.png", "/missing.jpg", "/flaky.png", "/garbage.jpg",
+                                       "/big-declared.png", "/big.png",   "/stall.jpg",   "/gone.jpg"};
   std::vector<std::string> urls;
   for (const auto& path : paths) urls.push_back(server.url(path));
   const fs::path list = write_list(temp.path(), urls);
@@ -98,9 +100,10 @@ TEST_CASE("fetch downloads every file it can, and names each failure with its ow
   INFO(outcome.err);
   INFO(outcome.out);
   CHECK(outcome.status == 1);
-  CHECK_THAT(outcome.out, Contains("3 downloaded, 0 up to date, 5 failed"));
+  CHECK_THAT(outcome.out, Contains("3 downloaded, 0 up to date, 6 failed"));
   CHECK_THAT(outcome.err, Contains("'" + server.url("/missing.jpg") + "': HTTP 404"));
   CHECK_THAT(outcome.err, Contains("'" + server.url("/garbage.jpg") + "': not an image: "));
+  CHECK_THAT(outcome.err, Contains("'" + server.url("/gone.jpg") + "': HTTP 410"));
   CHECK_THAT(outcome.err, Contains("'" + server.url("/big.png") + "': larger than the size cap of 20000 bytes"));
   CHECK_THAT(outcome.err,
              Contains("'" + server.url("/big-declared.png") + "': larger than the size cap of 20000 bytes"));
