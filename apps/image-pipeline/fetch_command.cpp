@@ -13,7 +13,7 @@
 namespace image_pipeline {
 namespace {
 
-int run(const FetchCommandOptions& options) {
+int run(const FetchCommandOptions& options, const StopOnSignal& stop) {
   std::vector<std::string> urls;
   try {
     urls = pipeline::read_url_list(options.urls_file);
@@ -28,6 +28,7 @@ int run(const FetchCommandOptions& options) {
   ProgressBar bar({.total = urls.size(), .label = "fetch", .unit = "files", .rate_unit = "MB"},
                   ProgressBar::stderr_is_terminal() && !options.quiet);
   pipeline::FetchOptions fetch = options.fetch;
+  fetch.stop = stop.token();
   std::uint64_t bytes = 0;  // downloaded so far: the bar's rate
   fetch.on_item_done = [&bar, &bytes](const pipeline::FetchItem& item, std::size_t done, std::size_t) {
     if (item.status == pipeline::FetchStatus::failed) {
@@ -44,9 +45,13 @@ int run(const FetchCommandOptions& options) {
   bar.finish();
 
   const std::size_t failed = result.count(pipeline::FetchStatus::failed);
-  std::cout << fmt::format("{} downloaded, {} up to date, {} failed\n", result.count(pipeline::FetchStatus::downloaded),
-                           result.count(pipeline::FetchStatus::up_to_date), failed)
+  const std::size_t stopped = result.count(pipeline::FetchStatus::stopped);
+  std::cout << fmt::format("{} downloaded, {} up to date, {} failed{}\n",
+                           result.count(pipeline::FetchStatus::downloaded),
+                           result.count(pipeline::FetchStatus::up_to_date), failed,
+                           stopped > 0 ? fmt::format(", {} not fetched (stopped)", stopped) : "")
             << std::flush;
+  if (stop.signal() != 0) return stop.exit_status();
   return failed == 0 ? EXIT_SUCCESS : exit_failures;
 }
 
@@ -110,9 +115,9 @@ CLI::App* add_fetch_command(CLI::App& app, FetchCommandOptions& options) {
   return command;
 }
 
-int run_fetch_command(const FetchCommandOptions& options) {
+int run_fetch_command(const FetchCommandOptions& options, const StopOnSignal& stop) {
   try {
-    return run(options);
+    return run(options, stop);
   } catch (...) {
     return exit_status_of_current_exception("Run 'image-pipeline fetch --help' for more information.");
   }

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pipeline/fetch.hpp"
+#include "stop_on_signal.hpp"
 
 namespace image_pipeline {
 
@@ -22,8 +23,10 @@ struct FetchCommandOptions {
 CLI::App* add_fetch_command(CLI::App& app, FetchCommandOptions& options);
 
 // Runs it; returns the exit status: 0 every URL downloaded or up to date, 1 some failed (each named on stderr, the
-// others kept) or the fetch could not work, 2 an unreadable URL list or a folder that cannot be written.
+// others kept) or the fetch could not work, 2 an unreadable URL list or a folder that cannot be written, 128 + the
+// signal's number when `stop` stopped it (the downloads in progress abandoned, nothing partial left, the cache
+// written for what came).
 // Logging must be set up (spdlog's default logger).
-[[nodiscard]] int run_fetch_command(const FetchCommandOptions& options);
+[[nodiscard]] int run_fetch_command(const FetchCommandOptions& options, const StopOnSignal& stop);
 
 }  // namespace image_pipeline

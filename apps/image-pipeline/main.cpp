@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
     set_up_logging(fetch_options.verbose || compare_options.common.verbose,
                    fetch_options.quiet || compare_options.common.quiet);
     fetch_options.quiet = fetch_options.quiet || compare_options.common.quiet;
-    return image_pipeline::run_fetch_command(fetch_options);
+    const image_pipeline::StopOnSignal stop(
+        "abandoning the downloads in progress (nothing partial is kept), starting no more");
+    return image_pipeline::run_fetch_command(fetch_options, stop);
   }
   set_up_logging(compare_options.common.verbose, compare_options.common.quiet);
   return image_pipeline::run_comparison_command(compare_options);

@@ -3,10 +3,14 @@
 // a server that never answers, and a second run answered 304. Timeouts are short (1 s) so the file runs in a few
 // seconds; nothing is asserted about how long anything took.
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -18,6 +22,7 @@
 
 using Catch::Matchers::Contains;
 using pipeline::test::files_in;
+using pipeline::test::hidden_files_in;
 using pipeline::test::HttpTestServer;
 using pipeline::test::quoted;
 using pipeline::test::read_file;
@@ -221,4 +226,43 @@ TEST_CASE("fetch shows its progress at a terminal", "[fetch]") {
   CHECK(shown.status == 0);
   CHECK_THAT(shown.out, Contains("\rfetch [") && Contains("/1 files"));
   CHECK_THAT(shown.out, Contains("1 downloaded, 0 up to date, 0 failed"));
+}
+
+TEST_CASE("Ctrl-C abandons the downloads in progress and leaves nothing partial", "[fetch]") {
+  HttpTestServer server;
+  const std::string image = png_bytes(8, 8, 8);
+  const std::string large = png_bytes(120, 100, 9);
+  server.route("/done.png", [&](const auto&, int) { return ok(image); });
+  server.route("/slow.png", [&](const auto&, int) {
+    Response response = ok(large);
+    response.stall_after = 1000;  // a temporary file with 1000 bytes, then nothing more
+    return response;
+  });
+  const pipeline::test::TempFolder temp;
+  const fs::path dir = temp.path() / "dataset";
+  const fs::path list = write_list(temp.path(), {server.url("/done.png"), server.url("/slow.png")});
+  const pid_t cli = pipeline::test::spawn_cli_in_own_session({"fetch", list.string(), dir.string(), "--timeout", "60"},
+                                                             temp.path() / "out", temp.path() / "err");
+  // Until the first file is in and the second one part way (a minute at most: sanitizer builds are slow).
+  const auto part_way = [&] {
+    for (const auto& name : hidden_files_in(dir)) {
+      if (name.starts_with(".slow.png.") && name.ends_with(".part")) return fs::exists(dir / "done.png");
+    }
+    return false;
+  };
+  for (int i = 0; i < 600 && !part_way(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(part_way());
+  ::kill(-cli, SIGINT);
+  int status = 0;
+  REQUIRE(::waitpid(cli, &status, 0) == cli);
+  const std::string out = read_file(temp.path() / "out");
+  const std::string err = read_file(temp.path() / "err");
+  INFO(out);
+  INFO(err);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGINT);
+  CHECK_THAT(err, Contains("interrupted: abandoning the downloads in progress"));
+  CHECK_THAT(out, Contains("1 downloaded, 0 up to date, 0 failed, 1 not fetched (stopped)"));
+  CHECK(files_in(dir) == std::set<std::string>{".fetch-cache.json", "done.png"});  // no temporary left
+  CHECK_THAT(read_file(dir / ".fetch-cache.json"), Contains(server.url("/done.png")));
 }

@@ -3,7 +3,7 @@
 // with), run by Boost.Asio on a thread of its own. Each path has a handler that answers from the request and how
 // many times the path was asked for; every request is kept, so a test can check what the client sent (a retry, a
 // conditional request). One request per connection (Connection: close). A response may stall: the connection is
-// held open and never answered, until the server ends.
+// held open and never answered (or answered part way), until the server ends.
 
 #include <algorithm>
 #include <cctype>
@@ -38,6 +38,8 @@ class HttpTestServer {
     std::string body;
     bool content_length = true;  // false: the body ends where the connection does
     bool stall = false;          // never answer
+    // Send the head and this many bytes of the body, then hold the connection open without another byte.
+    std::size_t stall_after = std::string::npos;
 
     static Response with_status(int status, std::string body = {}) {
       Response response;
@@ -141,9 +143,15 @@ class HttpTestServer {
     std::string text = "HTTP/1.1 " + std::to_string(response.status) + " Test\r\nConnection: close\r\n";
     for (const auto& [name, value] : response.headers) text += name + ": " + value + "\r\n";
     if (response.content_length) text += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    const bool stall_part_way = response.stall_after < response.body.size();
     connection->outgoing = text + "\r\n" + (request.method == "HEAD" ? std::string() : response.body);
+    if (stall_part_way) connection->outgoing.resize(text.size() + 2 + response.stall_after);
     boost::asio::async_write(connection->socket, boost::asio::buffer(connection->outgoing),
-                             [connection](const boost::system::error_code&, std::size_t) {
+                             [this, connection, stall_part_way](const boost::system::error_code&, std::size_t) {
+                               if (stall_part_way) {
+                                 stalled_.push_back(connection);
+                                 return;
+                               }
                                boost::system::error_code ignored;
                                connection->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
                                connection->socket.close(ignored);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ enum class FetchStatus {
   downloaded,  // written (new, or changed on the server, or the cached copy no longer matched)
   up_to_date,  // the server answered 304 to our conditional request: the file is kept as it was
   failed,      // nothing written for it (FetchItem::reason says why); a file it had before is left as it was
+  stopped,     // FetchOptions::stop came first: not fetched, or abandoned part way (nothing of it kept)
 };
 
 struct FetchItem {
@@ -53,6 +55,9 @@ struct FetchOptions {
   long low_speed_time_s = 30;
   long max_redirects = 10;
   std::uint64_t max_bytes = std::uint64_t{256} << 20;  // a larger body is cut off while it arrives, and fails
+  // Once requested: transfers in progress are abandoned (their temporary files removed), nothing more starts, and
+  // the sidecar is still written for what was fetched. Their items are FetchStatus::stopped.
+  std::stop_token stop;
   bool use_cache = true;  // false: no conditional requests, every URL downloaded again (the sidecar is rewritten)
   // Called as each URL is done (not for retries), on the fetching thread, one call at a time: `done` of `total`.
   std::function<void(const FetchItem& item, std::size_t done, std::size_t total)> on_item_done;

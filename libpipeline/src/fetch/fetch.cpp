@@ -88,7 +88,13 @@ class FetchRun {
   FetchRun& operator=(const FetchRun&) = delete;
 
   FetchResult run() {
+    // A stop wakes the loop at once rather than at its next poll timeout; libcurl allows this from any thread.
+    const std::stop_callback wake(options_.stop, [this] { curl_multi_wakeup(multi_.get()); });
     while (done_ < result_.items.size()) {
+      if (options_.stop.stop_requested()) {
+        stop_all();
+        break;
+      }
       start_due();
       int running = 0;
       if (const CURLMcode code = curl_multi_perform(multi_.get(), &running); code != CURLM_OK) {
@@ -114,6 +120,21 @@ class FetchRun {
   }
 
  private:
+  // Every item not done yet: stopped. The transfers leave the multi handle and are freed, which removes their
+  // temporary files.
+  void stop_all() {
+    const auto stop = [this](std::size_t index) { result_.items[index].status = FetchStatus::stopped; };
+    for (auto& [easy, transfer] : active_) {
+      curl_multi_remove_handle(multi_.get(), easy);
+      stop(transfer->index());
+    }
+    active_.clear();
+    for (const std::size_t index : fresh_) stop(index);
+    fresh_.clear();
+    for (const auto& [due, index] : retries_) stop(index);
+    retries_.clear();
+  }
+
   // Starts retries that are due, then URLs in list order, while there is room.
   void start_due() {
     const auto now = Clock::now();
