@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,7 +49,8 @@ class HttpTestServer {
       return response;
     }
   };
-  // `nth`: 1 for the path's first request, 2 for its second, ...
+  // `nth`: 1 for the path's first request, 2 for its second, ... Called on the server's thread: what a handler
+  // reads must outlive the server (declare the server after it).
   using Handler = std::function<Response(const Request& request, int nth)>;
 
   HttpTestServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
@@ -73,6 +75,14 @@ class HttpTestServer {
     const std::lock_guard lock(mutex_);
     const auto found = seen_.find(path);
     return found == seen_.end() ? std::vector<Request>() : found->second;
+  }
+  // Waits (10 s at most) until `path` has been asked for `count` times: a client that gave up on a request may
+  // be done before the server has read it. False if it was not.
+  [[nodiscard]] bool wait_for_requests(const std::string& path, std::size_t count) const {
+    for (int i = 0; i < 1000 && requests(path).size() < count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return requests(path).size() >= count;
   }
 
  private:
