@@ -10,6 +10,8 @@ find_package(Boost 1.80 REQUIRED CONFIG)
 find_package(spdlog REQUIRED CONFIG)
 find_package(nlohmann_json 3.10 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+# Downloading datasets (fetch.hpp); Debian's libcurl4-openssl-dev (7.88).
+find_package(CURL 7.84 REQUIRED)
 
 # The mpi component (pipeline::mpi) on Debian's Open MPI (libopenmpi-dev): the MPI C API called from C++, so
 # neither the deprecated MPI C++ bindings (MPI_CXX_SKIP_MPICXX) nor Boost.MPI are needed. Optional: the core library

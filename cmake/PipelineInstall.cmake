@@ -12,6 +12,8 @@ install(EXPORT pipelineTargets
   NAMESPACE pipeline::
   DESTINATION ${PIPELINE_CMAKE_DIR})
 
+# Which dependencies a consumer must find depends on it (pipelineConfig.cmake.in).
+get_target_property(pipeline_library_type pipeline TYPE)
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/pipelineConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/pipelineConfig.cmake"

@@ -9,6 +9,7 @@ packages=(
   libvips-dev
   libboost1.81-dev   # not the unversioned libboost-dev (1.74, no Boost.Process v2, conflicts with 1.81)
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
+  libcurl4-openssl-dev  # image-pipeline fetch (pipeline/fetch.hpp): libcurl 7.88
   libpng-dev         # the tests read every PNG we write back with libpng itself, CRCs checked
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package

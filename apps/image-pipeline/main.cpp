@@ -1,16 +1,20 @@
 // image-pipeline: runs a batch of images through a filter chain with each parallel paradigm and compares them
 // (compare_command.hpp); `image-pipeline run IN_DIR OUT_DIR` streams a folder through the chain instead
-// (run_command.hpp). This file only parses the command line, sets up logging and dispatches.
+// (run_command.hpp), and `image-pipeline fetch URLS_FILE DIR` downloads a dataset (fetch_command.hpp). This file only
+// parses the command line, sets up logging and dispatches.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "compare_command.hpp"
 #include "exit_status.hpp"
+#include "fetch_command.hpp"
 #include "pipeline/memory.hpp"
 #if PIPELINE_WITH_MPI
 #include "pipeline/mpi/ranks.hpp"
@@ -28,14 +32,15 @@ void set_up_logging(bool verbose, bool quiet) {
   spdlog::set_level(quiet ? spdlog::level::err : verbose ? spdlog::level::debug : spdlog::level::info);
 }
 
-// The comparison's options mean nothing to `run`, which has its own after the word `run`: refuse them rather
+// The comparison's options mean nothing to `run` or `fetch`, which have their own after their word: refuse them rather
 // than ignore them. -v and -q mean the same to both, so they may come before `run` too.
-void refuse_comparison_options_with_run(const CLI::App& app) {
+void refuse_comparison_options_with(const CLI::App& app, std::string_view command) {
   for (const CLI::Option* option : app.get_options()) {
     if (option->count() > 0 && option->get_name() != "--verbose" && option->get_name() != "--quiet") {
       throw CLI::ValidationError(option->get_name(),
-                                 "belongs to the comparison, not to 'run'; run's own options go "
-                                 "after 'run' (see 'image-pipeline run --help')");
+                                 fmt::format("belongs to the comparison, not to '{0}'; {0}'s own options go "
+                                             "after '{0}' (see 'image-pipeline {0} --help')",
+                                             command));
     }
   }
 }
@@ -57,16 +62,20 @@ int main(int argc, char** argv) {
   pipeline::tune_allocator_for_images();
   CLI::App app{
       "Runs a batch of images through a filter chain sequentially, with threads and with processes, "
-      "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead."};
+      "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead; "
+      "'image-pipeline fetch URLS_FILE DIR' downloads a dataset."};
   image_pipeline::CompareOptions compare_options;
   image_pipeline::add_compare_options(app, compare_options);
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
   image_pipeline::RunCommandOptions run_options;
   CLI::App* run_command = image_pipeline::add_run_command(app, run_options);
+  image_pipeline::FetchCommandOptions fetch_options;
+  CLI::App* fetch_command = image_pipeline::add_fetch_command(app, fetch_options);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
-    if (run_command->parsed()) refuse_comparison_options_with_run(app);
+    if (run_command->parsed()) refuse_comparison_options_with(app, "run");
+    if (fetch_command->parsed()) refuse_comparison_options_with(app, "fetch");
   } catch (const CLI::ParseError& error) {
     // CLI11 prints the message (or the help / version); its own error codes are folded into the usual 2.
     return app.exit(error) == 0 ? EXIT_SUCCESS : image_pipeline::exit_usage;
@@ -79,6 +88,14 @@ int main(int argc, char** argv) {
     set_up_logging(run_common.verbose, run_common.quiet);
     const image_pipeline::StopOnSignal stop;
     return image_pipeline::run_folder_command(run_options, stop);
+  }
+  if (fetch_command->parsed()) {
+    set_up_logging(fetch_options.verbose || compare_options.common.verbose,
+                   fetch_options.quiet || compare_options.common.quiet);
+    fetch_options.quiet = fetch_options.quiet || compare_options.common.quiet;
+    const image_pipeline::StopOnSignal stop(
+        "abandoning the downloads in progress (nothing partial is kept), starting no more");
+    return image_pipeline::run_fetch_command(fetch_options, stop);
   }
   set_up_logging(compare_options.common.verbose, compare_options.common.quiet);
   return image_pipeline::run_comparison_command(compare_options);

@@ -51,14 +51,15 @@ ProgressBar::~ProgressBar() { finish(); }
 bool ProgressBar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 std::string ProgressBar::format_line(std::string_view label, std::size_t done, std::size_t total, std::string_view unit,
-                                     std::uint64_t pixels, double elapsed_s, std::size_t columns) {
+                                     std::uint64_t pixels, double elapsed_s, std::size_t columns,
+                                     std::string_view rate_unit) {
   const double fraction = total > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 0.0;
   const auto filled = static_cast<std::size_t>(fraction * bar_width);
   std::string line;
   if (!label.empty()) line += fmt::format("{} ", label);
   line += '[' + std::string(filled, '#') + std::string(bar_width - filled, '.') + ']';
   line += fmt::format(" {}/{} {}", done, total, unit);
-  if (elapsed_s > 0.0) line += fmt::format("  {:.1f} MP/s", static_cast<double>(pixels) / 1e6 / elapsed_s);
+  if (elapsed_s > 0.0) line += fmt::format("  {:.1f} {}/s", static_cast<double>(pixels) / 1e6 / elapsed_s, rate_unit);
   // The remaining tasks at the pace so far: a guess, shown once there is a pace to go by.
   if (done > 0 && done < total && elapsed_s > 0.0) {
     line += "  ETA " + format_eta(elapsed_s / static_cast<double>(done) * static_cast<double>(total - done));
@@ -73,8 +74,8 @@ void ProgressBar::update(std::size_t done, std::uint64_t pixels) {
   const double now = clock_();
   if (last_draw_s_ >= 0.0 && now - last_draw_s_ < options_.min_interval_s) return;
   last_draw_s_ = now;
-  const std::string line =
-      format_line(options_.label, done, options_.total, options_.unit, pixels, now - start_s_, options_.columns);
+  const std::string line = format_line(options_.label, done, options_.total, options_.unit, pixels, now - start_s_,
+                                       options_.columns, options_.rate_unit);
   // \r back to the start, the new line, and blanks over whatever is left of a longer previous line.
   std::string text = '\r' + line;
   if (drawn_length_ > line.size()) text += std::string(drawn_length_ - line.size(), ' ') + '\r' + line;

@@ -20,11 +20,12 @@ namespace image_pipeline {
 class ProgressBar {
  public:
   struct Options {
-    std::size_t total = 0;        // tasks expected in all
-    std::string label;            // shown before the bar, e.g. "threads x2"; empty: none
-    std::string unit = "images";  // what the tasks are
-    double min_interval_s = 0.1;  // redraws at most this often: a terminal flooded with lines slows the run
-    std::size_t columns = 0;      // width to fit in; 0: the terminal's (80 if unknown)
+    std::size_t total = 0;         // tasks expected in all
+    std::string label;             // shown before the bar, e.g. "threads x2"; empty: none
+    std::string unit = "images";   // what the tasks are
+    std::string rate_unit = "MP";  // what update()'s second figure counts, in millions: "MP" pixels, "MB" bytes
+    double min_interval_s = 0.1;   // redraws at most this often: a terminal flooded with lines slows the run
+    std::size_t columns = 0;       // width to fit in; 0: the terminal's (80 if unknown)
   };
   using Write = std::function<void(std::string_view)>;
   using Clock = std::function<double()>;  // seconds, monotonic
@@ -40,7 +41,8 @@ class ProgressBar {
   // True when stderr is a terminal: the one place a progress bar belongs.
   [[nodiscard]] static bool stderr_is_terminal();
 
-  // `done` tasks finished so far and the pixels they processed (both running totals). Redraws if the last
+  // `done` tasks finished so far and the pixels they processed (or the bytes, as rate_unit says; both running
+  // totals). Redraws if the last
   // redraw is at least min_interval_s old.
   void update(std::size_t done, std::uint64_t pixels);
   // Shown from the next redraw on.
@@ -50,10 +52,10 @@ class ProgressBar {
   // Erases the line for good: later updates draw nothing. Idempotent.
   void finish();
 
-  // The line for these figures, cut to `columns` characters.
+  // The line for these figures, cut to `columns` characters; the rate in millions of `rate_unit` per second.
   [[nodiscard]] static std::string format_line(std::string_view label, std::size_t done, std::size_t total,
                                                std::string_view unit, std::uint64_t pixels, double elapsed_s,
-                                               std::size_t columns);
+                                               std::size_t columns, std::string_view rate_unit = "MP");
 
  private:
   Options options_;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <csignal>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -18,7 +19,7 @@ bool ignored_from_the_start(int number) {
 
 }  // namespace
 
-StopOnSignal::StopOnSignal() : signals_(io_) {
+StopOnSignal::StopOnSignal(std::string on_stop) : signals_(io_), on_stop_(std::move(on_stop)) {
   // A background job of a non-interactive shell (`image-pipeline ... &` in a script) starts with SIGINT ignored:
   // the terminal's Ctrl-C is not meant for it. That stays so, as in the shell's own utilities; SIGTERM always works.
   std::vector<int> handled{SIGTERM};
@@ -57,8 +58,8 @@ void StopOnSignal::wait_for_signal() {
       return;
     }
     signal_.store(number);
-    spdlog::warn("{}: finishing the images in progress, starting no more (press Ctrl-C again to quit at once)",
-                 number == SIGINT ? "interrupted" : "terminated");
+    spdlog::warn("{}: {} (press Ctrl-C again to quit at once)", number == SIGINT ? "interrupted" : "terminated",
+                 on_stop_);
     stop_.request_stop();
     wait_for_signal();
   });

@@ -5,6 +5,7 @@
 // ignored (a shell script's background job) keeps ignoring it; SIGTERM is always handled.
 #include <atomic>
 #include <stop_token>
+#include <string>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -14,7 +15,8 @@ namespace image_pipeline {
 
 class StopOnSignal {
  public:
-  StopOnSignal();   // from here on SIGINT and SIGTERM are handled
+  // From here on SIGINT and SIGTERM are handled; `on_stop` says what the command does at the first (logged).
+  explicit StopOnSignal(std::string on_stop = "finishing the images in progress, starting no more");
   ~StopOnSignal();  // and from here no longer
   StopOnSignal(const StopOnSignal&) = delete;
   StopOnSignal& operator=(const StopOnSignal&) = delete;
@@ -32,6 +34,7 @@ class StopOnSignal {
   boost::asio::signal_set signals_;
   std::stop_source stop_;
   std::atomic<int> signal_{0};
+  std::string on_stop_;
   std::thread thread_;
 };
 

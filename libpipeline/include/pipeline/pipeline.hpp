@@ -8,8 +8,9 @@
 #include "pipeline/filters.hpp"
 #include "pipeline/image.hpp"
 
-// Images in and out of files, datasets, folder runs (src/io/).
+// Images in and out of files, datasets, folder runs (src/io/); downloading a dataset (fetch.hpp, src/fetch/).
 #include "pipeline/dataset.hpp"
+#include "pipeline/fetch.hpp"
 #include "pipeline/file_failure.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/folder_run.hpp"
