@@ -213,3 +213,31 @@ TEST_CASE("a factory that returns no filter is a FilterSpecError, not a null in 
                             [](const std::optional<std::string>&) -> pipeline::FilterPtr { return nullptr; });
   CHECK_THROWS_AS(parse_filter_chain("grayscale,nothing"), FilterSpecError);
 }
+
+TEST_CASE("a filter from a lambda runs in a chain, named by its spec", "[registry][lambda]") {
+  const auto negate = [](const pipeline::Image& in) {
+    pipeline::Image out = pipeline::to_gray8(in);
+    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
+    return out;
+  };
+  const pipeline::Image input = pipeline::test::noise_image(17, 9, 3, 5);
+  const pipeline::Image grey = pipeline::to_gray8(input);
+
+  const pipeline::FilterPtr made = pipeline::make_filter("negate-made", negate);
+  CHECK(made->name() == "negate-made");
+  const pipeline::Image once = made->apply(input);
+  REQUIRE(once.size_bytes() == grey.size_bytes());
+  for (std::size_t i = 0; i < grey.size_bytes(); ++i) REQUIRE(once.bytes()[i] == 255 - grey.bytes()[i]);
+
+  pipeline::register_filter("negate", negate);
+  const auto chain = parse_filter_chain("grayscale, negate");
+  CHECK(chain.spec() == "grayscale,negate");
+  CHECK(chain.apply(input) == once);
+  CHECK_THROWS_WITH(parse_filter_chain("negate=2"), Contains("filter 'negate' takes no parameter"));
+}
+
+TEST_CASE("a lambda filter needs a valid name and a function", "[registry][lambda]") {
+  CHECK_THROWS_AS(pipeline::make_filter("Bad Name", [](const pipeline::Image& in) { return in; }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(pipeline::register_filter("empty", pipeline::FilterFunction{}), std::invalid_argument);
+}

@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
     if (parameter) throw pipeline::FilterSpecError("invert takes no parameter");
     return std::make_shared<pipeline::test::InvertFilter>();
   });
+  // A filter from a lambda, no class: rebuilt by name in the workers like any other.
+  pipeline::register_filter("darken", [](const pipeline::Image& input) {
+    pipeline::Image out = pipeline::to_gray8(input);
+    for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(v / 2);
+    return out;
+  });
   if (auto code = pipeline::maybe_serve_worker(argc, argv)) return *code;
   // Too late for the workers: they serve with the filters registered before maybe_serve_worker().
   pipeline::register_filter(
@@ -37,6 +43,21 @@ TEST_CASE("a program's own filter runs in the process pool when the program is i
   for (int i = 0; i < 5; ++i)
     batch.push_back({"n" + std::to_string(i), pipeline::test::noise_image(30 + i, 20, 3, 7 + i)});
 
+  const auto expected = pipeline::SequentialExecutor().run(chain, batch);
+  const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(result.tasks[i].record.pid != ::getpid());
+    CHECK(result.tasks[i].output == expected.tasks[i].output);
+  }
+}
+
+TEST_CASE("a filter from a lambda runs in the process pool's self-worker", "[self-worker][lambda]") {
+  const auto chain = pipeline::parse_filter_chain("blur,darken");
+  pipeline::Batch batch;
+  for (int i = 0; i < 4; ++i)
+    batch.push_back({"d" + std::to_string(i), pipeline::test::noise_image(24 + i, 16, 3, 3 + i)});
   const auto expected = pipeline::SequentialExecutor().run(chain, batch);
   const auto result = pipeline::ProcessPoolExecutor(2, pipeline::ProcessPoolOptions::self_worker()).run(chain, batch);
   for (std::size_t i = 0; i < batch.size(); ++i) {

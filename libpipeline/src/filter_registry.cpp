@@ -1,5 +1,6 @@
 #include "pipeline/filter_registry.hpp"
 
+#include <memory>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -99,6 +100,38 @@ void register_filter(const std::string& name, FilterFactory factory) {
   }
   if (!factory) throw std::invalid_argument("register_filter: empty factory for '" + name + "'");
   registry().add(name, std::move(factory));
+}
+
+namespace {
+
+class FunctionFilter final : public Filter {
+ public:
+  FunctionFilter(std::string name, FilterFunction function) : name_(std::move(name)), function_(std::move(function)) {}
+  [[nodiscard]] std::string name() const override { return name_; }
+  [[nodiscard]] Image apply(const Image& input) const override { return function_(input); }
+
+ private:
+  std::string name_;
+  FilterFunction function_;
+};
+
+}  // namespace
+
+FilterPtr make_filter(const std::string& name, FilterFunction function) {
+  if (!valid_name(name)) {
+    throw std::invalid_argument(
+        fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
+  }
+  if (!function) throw std::invalid_argument("make_filter: empty function for '" + name + "'");
+  return std::make_shared<FunctionFilter>(name, std::move(function));
+}
+
+void register_filter(const std::string& name, FilterFunction function) {
+  FilterPtr filter = make_filter(name, std::move(function));  // checks both; one object serves every chain
+  register_filter(name, [name, filter](const std::optional<std::string>& parameter) -> FilterPtr {
+    if (parameter) throw FilterSpecError(fmt::format("filter '{}' takes no parameter", name));
+    return filter;
+  });
 }
 
 std::vector<std::string> registered_filters() { return registry().names(); }

@@ -31,6 +31,18 @@ using FilterFactory = std::function<FilterPtr(const std::optional<std::string>& 
 // Registers (or replaces) a filter by name. Names are lower-case letters, digits, '_' and '-'. Thread-safe.
 void register_filter(const std::string& name, FilterFactory factory);
 
+// A filter from a function, without a class: `name` is its spec (a valid filter name: see register_filter), and
+// `function` must be thread-safe (executors call it from many threads at once). Throws std::invalid_argument.
+// Example: pipeline::make_filter("invert", [](const pipeline::Image& in) { ... return out; })
+using FilterFunction = std::function<Image(const Image& input)>;
+[[nodiscard]] FilterPtr make_filter(const std::string& name, FilterFunction function);
+
+// Registers a filter without a parameter from a function, so chains can name it; in every executor, the process
+// pool and the mpi ranks included, when registered before maybe_serve_worker() / maybe_serve_mpi_rank() (their
+// workers rebuild chains by name). A parameter given in a spec ("invert=2") is refused. Thread-safe.
+// Example: examples/lambda_filter.cpp.
+void register_filter(const std::string& name, FilterFunction function);
+
 // Registered names, sorted.
 [[nodiscard]] std::vector<std::string> registered_filters();
 
