@@ -1,10 +1,10 @@
 #include "pipeline/filter_registry.hpp"
 
-#include <memory>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
