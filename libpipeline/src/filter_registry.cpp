@@ -91,13 +91,17 @@ Registry& registry() {
   return instance;
 }
 
-}  // namespace
-
-void register_filter(const std::string& name, FilterFactory factory) {
+void check_name(const std::string& name) {
   if (!valid_name(name)) {
     throw std::invalid_argument(
         fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
   }
+}
+
+}  // namespace
+
+void register_filter(const std::string& name, FilterFactory factory) {
+  check_name(name);
   if (!factory) throw std::invalid_argument("register_filter: empty factory for '" + name + "'");
   registry().add(name, std::move(factory));
 }
@@ -118,10 +122,7 @@ class FunctionFilter final : public Filter {
 }  // namespace
 
 FilterPtr make_filter(const std::string& name, FilterFunction function) {
-  if (!valid_name(name)) {
-    throw std::invalid_argument(
-        fmt::format("invalid filter name '{}': use lower-case letters, digits, '_' and '-'", name));
-  }
+  check_name(name);
   if (!function) throw std::invalid_argument("make_filter: empty function for '" + name + "'");
   return std::make_shared<FunctionFilter>(name, std::move(function));
 }
