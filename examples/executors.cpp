@@ -24,7 +24,8 @@ int main() {
   const pipeline::BatchResult partial = threads.run(chain, batch, options);
 
   const std::vector<pipeline::FileJob> jobs{{"in/a.jpg", "out/a.png"}, {"in/b.jpg", "out/b.png"}};
-  const pipeline::BatchResult files = threads.run_files(chain, jobs, {.png_compression = 6});
+  const pipeline::BatchResult files =
+      threads.run_files(chain, jobs, {.output = {.format = pipeline::ImageFormat::webp, .quality = 90}});
   std::cout << one.failure_count() + result.failure_count() + partial.failure_count() << " failed in memory, "
             << files.failure_count() << " of " << jobs.size() << " files\n";
 }

@@ -15,6 +15,7 @@ packages=(
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
   libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
+  libjpeg-turbo-progs webp libtiff-tools  # the reference decoders the tests read JPEG, WebP and TIFF outputs with
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(parallel libvips-tools)

@@ -129,7 +129,7 @@ TEST_CASE("a stopped file run writes whole outputs for the jobs that ran and not
     pipeline::RunOptions options;
     options.stop = stop.get_token();
     options.on_task_done = [&stop](const pipeline::TaskRecord&) { stop.request_stop(); };
-    const BatchResult result = executor->run_files(chain, jobs, {.png_compression = 1}, options);
+    const BatchResult result = executor->run_files(chain, jobs, {.output = {.compression = 1}}, options);
     std::size_t written = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       const auto& record = result.tasks[i].record;

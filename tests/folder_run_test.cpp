@@ -88,7 +88,7 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
     INFO(executor->name());
     fs::remove_all(out);
     fs::create_directories(out);
-    const auto summary = pipeline::run_folder(chain, plan, *executor, {.png_compression = 1});
+    const auto summary = pipeline::run_folder(chain, plan, *executor, {.output = {.compression = 1}});
     CHECK(summary.executor == executor->name());
     CHECK(summary.images == 4);
     CHECK(summary.succeeded == 3);
@@ -113,6 +113,7 @@ TEST_CASE("a folder run writes each image's chain result as PNG and names the on
     CHECK(summary.memory.self_mb > 1.0);  // a running program with libvips loaded holds megabytes
 
     const std::string text = pipeline::format_folder_summary(summary);
+    CHECK_THAT(text, Contains("x" + std::to_string(executor->workers()) + ", written as PNG, deflate level 1\n"));
     CHECK_THAT(text, Contains("4 found, 3 written, 1 failed"));
     CHECK_THAT(text, Contains("a-broken.jpg: "));
     CHECK_THAT(text, Contains("notes.txt"));

@@ -102,10 +102,19 @@ TEST_CASE("write_outputs into an existing folder, with shared stems", "[output]"
   const Image a = pipeline::test::noise_image(2, 2, 1, 1);
   const Image b = pipeline::test::noise_image(3, 3, 1, 2);
   const std::vector<TaskResult> tasks = {succeeded("a.jpg", a), succeeded("a.png", b)};
-  CHECK(pipeline::write_outputs(folder.path(), tasks, 9).empty());
+  CHECK(pipeline::write_outputs(folder.path(), tasks, {.compression = 9}).empty());
   CHECK(folder_listing(folder.path()) == std::vector<std::string>{"a.jpg.png", "a.png.png"});
   CHECK(pipeline::decode_image(folder.path() / "a.jpg.png") == a);
   CHECK(pipeline::decode_image(folder.path() / "a.png.png") == b);
+}
+
+TEST_CASE("write_outputs names and writes its files in the format asked for", "[output]") {
+  pipeline::test::TempFolder folder;
+  const Image a = pipeline::test::noise_image(5, 4, 3, 1);
+  const std::vector<TaskResult> tasks = {succeeded("a.png", a), succeeded("b.jpg", a)};
+  CHECK(pipeline::write_outputs(folder.path(), tasks, {.format = pipeline::ImageFormat::tiff}).empty());
+  CHECK(folder_listing(folder.path()) == std::vector<std::string>{"a.tif", "b.tif"});
+  CHECK(pipeline::decode_image(folder.path() / "b.tif") == a);
 }
 
 TEST_CASE("write_outputs returns the writes that fail and goes on with the others", "[output]") {

@@ -326,7 +326,8 @@ TEST_CASE("run_files on the process pool writes the files the sequential executo
   pipeline::test::TempFolder temp;
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   const auto sequential_jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "sequential", 9, 700);
-  const auto sequential = pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.png_compression = 1});
+  const auto sequential =
+      pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.output = {.compression = 1}});
   REQUIRE(sequential.failure_count() == 0);
 
   ProcessPoolExecutor processes(2);
@@ -336,7 +337,7 @@ TEST_CASE("run_files on the process pool writes the files the sequential executo
     fs::create_directories(out);
     std::vector<pipeline::FileJob> jobs;
     for (const auto& job : sequential_jobs) jobs.push_back({job.input, out / job.output.filename()});
-    const auto result = processes.run_files(chain, jobs, {.png_compression = 1});
+    const auto result = processes.run_files(chain, jobs, {.output = {.compression = 1}});
     CHECK(result.executor == "processes");
     CHECK(result.failure_count() == 0);
     REQUIRE(result.tasks.size() == jobs.size());

@@ -308,12 +308,13 @@ TEST_CASE("run_files on the thread pool writes the same files and records as the
     thread_jobs.push_back({job.input, temp.path() / "threads" / job.output.filename()});
   fs::create_directories(temp.path() / "threads");
 
-  const auto sequential = pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.png_compression = 1});
+  const auto sequential =
+      pipeline::SequentialExecutor().run_files(chain, sequential_jobs, {.output = {.compression = 1}});
   REQUIRE(sequential.failure_count() == 0);
   for (const int workers : {1, 2, 4}) {
     INFO(workers << " workers");
     pipeline::ThreadPoolExecutor executor(workers);
-    const auto threads = executor.run_files(chain, thread_jobs, {.png_compression = 1});
+    const auto threads = executor.run_files(chain, thread_jobs, {.output = {.compression = 1}});
     CHECK(threads.executor == "threads");
     CHECK(threads.failure_count() == 0);
     REQUIRE(threads.tasks.size() == sequential.tasks.size());

@@ -34,7 +34,7 @@ TEST_CASE("every truncation of a frame is rejected", "[wire]") {
       wire::encode_ready(1),
       wire::encode_segment(segment),
       wire::encode_segment_task(2, "s", {{4, 3, 2, SampleFormat::u8}, 0}, {4096, 4096}),
-      wire::encode_file_task({3, "in.jpg", "out.png", 6}),
+      wire::encode_file_task({3, "in.jpg", "out.png", {}}),
       wire::encode_file_result(file_result)};
   for (const auto& frame : frames) {
     for (std::size_t size = 0; size < frame.size(); ++size) {

@@ -319,8 +319,12 @@ TEST_CASE("impossible stages are rejected, and an absurd stage count allocates n
   CHECK_THROWS_WITH(wire::decode_result(payload_of(wire::encode_result(result))), Catch::Contains("pixel limit"));
 }
 
-TEST_CASE("a file task carries both paths, the compression and how strictly to decode", "[wire]") {
-  const wire::FileTask sent{12, "/in/photo 1.jpg", "/out/photo 1.png", 9, {pipeline::FailOn::truncated, 12345}};
+TEST_CASE("a file task carries both paths, the output format and how strictly to decode", "[wire]") {
+  const wire::FileTask sent{12,
+                            "/in/photo 1.jpg",
+                            "/out/photo 1.webp",
+                            {pipeline::ImageFormat::webp, 9, 42},
+                            {pipeline::FailOn::truncated, 12345}};
   const auto frame = wire::encode_file_task(sent);
   const auto view = wire::split_frame(frame);
   REQUIRE(view.type == wire::FrameType::file_task);
@@ -328,14 +332,17 @@ TEST_CASE("a file task carries both paths, the compression and how strictly to d
   CHECK(got.index == 12);
   CHECK(got.input == sent.input);
   CHECK(got.output == sent.output);
-  CHECK(got.png_compression == 9);
+  CHECK(got.output_format.format == pipeline::ImageFormat::webp);
+  CHECK(got.output_format.compression == 9);
+  CHECK(got.output_format.quality == 42);
   CHECK(got.decode.fail_on == pipeline::FailOn::truncated);
   CHECK(got.decode.max_pixels == 12345);
 }
 
-TEST_CASE("a file task with an impossible compression or path is rejected", "[wire]") {
-  CHECK_THROWS_AS(wire::encode_file_task({0, "a", "b", 10}), wire::ProtocolError);
-  auto payload = payload_of(wire::encode_file_task({0, "a", "b", 6}));
+TEST_CASE("a file task with an impossible output format or path is rejected", "[wire]") {
+  CHECK_THROWS_AS(wire::encode_file_task({0, "a", "b", {.compression = 10}}), wire::ProtocolError);
+  CHECK_THROWS_AS(wire::encode_file_task({0, "a", "b", {.quality = 0}}), wire::ProtocolError);
+  auto payload = payload_of(wire::encode_file_task({0, "a", "b", {}}));
   // Layout: u64 index, u32 + "a", u32 + "b", then the u8 compression.
   const std::size_t compression_at = 8 + 5 + 5;
   payload[compression_at] = 10;
@@ -343,10 +350,18 @@ TEST_CASE("a file task with an impossible compression or path is rejected", "[wi
   payload[compression_at] = 6;
   payload[compression_at + 1] = 4;  // the fail-on level after it: 0..3
   CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("fail-on level 4"));
+  payload[compression_at + 1] = 0;
+  payload[compression_at + 2] = 4;  // the output format after it: 0..3
+  CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("output format 4"));
+  payload[compression_at + 2] = 1;
+  payload[compression_at + 3] = 101;  // the quality after it: 1..100
+  CHECK_THROWS_WITH(wire::decode_file_task(payload), Catch::Contains("quality 101"));
+  payload[compression_at + 3] = 75;
+  CHECK_NOTHROW(wire::decode_file_task(payload));
 
-  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", 6}))),
+  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, "", "b", {}}))),
                     Catch::Contains("empty path"));
-  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, std::string("a\0b", 3), "b", 6}))),
+  CHECK_THROWS_WITH(wire::decode_file_task(payload_of(wire::encode_file_task({0, std::string("a\0b", 3), "b", {}}))),
                     Catch::Contains("NUL"));
 }
 

@@ -1,5 +1,7 @@
 #include "common_options.hpp"
 
+#include <fmt/format.h>
+
 #include "decode_options.hpp"
 #include "executable_file.hpp"
 
@@ -12,11 +14,37 @@ void add_filters_option(CLI::App& command, CommonOptions& options) {
 
 void add_image_format_options(CLI::App& command, CommonOptions& options) {
   command
-      .add_option("--png-compression", options.png_compression,
-                  "PNG compression of the outputs: the deflate level (0 = none, 9 = smallest and slowest)")
-      ->check(CLI::Range(0, 9))
+      .add_option("--format", options.output_format,
+                  "Format of the outputs: png (through the project's own encoder), or jpeg, webp or tiff (libvips' "
+                  "savers; JPEG and WebP take 8 bits, JPEG no alpha)")
+      ->check(CLI::IsMember({"png", "jpeg", "webp", "tiff"}, CLI::ignore_case))
       ->capture_default_str();
+  command
+      .add_option("--compression,--png-compression", options.compression,
+                  "Deflate level of PNG and TIFF outputs: 0 (none) to 9 (smallest and slowest); default 6")
+      ->check(CLI::Range(0, pipeline::max_output_compression));
+  command
+      .add_option("--quality", options.quality,
+                  "Quality of JPEG and WebP outputs: 1 (smallest) to 100 (best); default 75, libvips' own")
+      ->check(CLI::Range(pipeline::min_output_quality, pipeline::max_output_quality));
   add_decode_options(command, options.decode);
+}
+
+pipeline::OutputFormat output_format_of(const CommonOptions& options) {
+  pipeline::OutputFormat output;
+  output.format = pipeline::parse_image_format(options.output_format);
+  const bool lossless = output.format == pipeline::ImageFormat::png || output.format == pipeline::ImageFormat::tiff;
+  if (options.compression && !lossless) {
+    throw CLI::ValidationError("--compression", fmt::format("{} outputs have no deflate level: use --quality",
+                                                            pipeline::to_string(output.format)));
+  }
+  if (options.quality && lossless) {
+    throw CLI::ValidationError("--quality", fmt::format("{} outputs are lossless, with no quality: use --compression",
+                                                        pipeline::to_string(output.format)));
+  }
+  if (options.compression) output.compression = *options.compression;
+  if (options.quality) output.quality = *options.quality;
+  return output;
 }
 
 void add_vips_options(CLI::App& command, CommonOptions& options) {

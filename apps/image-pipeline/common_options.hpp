@@ -10,6 +10,7 @@
 
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/output_format.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/vips.hpp"
 
@@ -17,7 +18,9 @@ namespace image_pipeline {
 
 struct CommonOptions {
   std::string filters{pipeline::default_filter_spec};
-  int png_compression = 6;
+  std::string output_format = "png";  // --format
+  std::optional<int> compression;     // --compression: PNG and TIFF only
+  std::optional<int> quality;         // --quality: JPEG and WebP only
   pipeline::DecodeOptions decode;
   pipeline::VipsSettings vips;
   std::string transport = "shm";  // the process pool's: "pipe" or "shm"
@@ -31,8 +34,12 @@ struct CommonOptions {
 
 // -f,--filters
 void add_filters_option(CLI::App& command, CommonOptions& options);
-// --png-compression, then --fail-on and --max-pixels (decode_options.hpp): how outputs are written, inputs read.
+// --format, --compression (alias --png-compression) and --quality, then --fail-on and --max-pixels
+// (decode_options.hpp): how outputs are written, inputs read.
 void add_image_format_options(CLI::App& command, CommonOptions& options);
+// The outputs' format from --format, --compression and --quality. Throws CLI::ValidationError for a knob the format
+// does not have (--quality with PNG, say), rather than ignoring it.
+[[nodiscard]] pipeline::OutputFormat output_format_of(const CommonOptions& options);
 // --vips-concurrency, --vips-cache
 void add_vips_options(CLI::App& command, CommonOptions& options);
 // --transport

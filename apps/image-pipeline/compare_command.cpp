@@ -59,6 +59,7 @@ void check_output_paths(const CompareOptions& options) {
                       {"--trace", options.trace},
                       {"--html", options.html}});
   if (options.output) check_output_folder("--output", *options.output);
+  (void)output_format_of(options.common);  // a knob the format lacks is refused now, not after the runs
 }
 
 // The worker counts the comparison will run (no more workers than images, repeats dropped: worker_counts_for),
@@ -155,15 +156,17 @@ int run(const CompareOptions& options) {
   plan.run_options.profile_stages = options.profile_filters;
   plan.run_options.stop = stop.token();
   std::size_t write_failures = 0;
+  const pipeline::OutputFormat output_format = output_format_of(common);
   const auto write_baseline = [&](const pipeline::BatchResult& baseline) {
     if (!options.output) return;
-    const auto failures = pipeline::write_outputs(*options.output, baseline.tasks, common.png_compression);
+    const auto failures = pipeline::write_outputs(*options.output, baseline.tasks, output_format);
     for (const auto& failure : failures) spdlog::error("cannot write {}: {}", failure.file, failure.reason);
     write_failures = failures.size();
     // Counted from what was written, so that nothing is claimed for images that failed or could not be written.
     const std::size_t written = baseline.tasks.size() - baseline.failure_count() - write_failures;
     const auto log = written == baseline.tasks.size() ? spdlog::level::info : spdlog::level::warn;
-    spdlog::log(log, "wrote {} of {} image(s) to {}", written, baseline.tasks.size(), *options.output);
+    spdlog::log(log, "wrote {} of {} image(s) to {} ({})", written, baseline.tasks.size(), *options.output,
+                pipeline::describe(output_format));
   };
   // Progress at a terminal only: every task of every run (warm-ups included), labelled by configuration. The
   // callback does no more than count unless a redraw is due (at most 10 per second).
@@ -255,7 +258,7 @@ void add_compare_options(CLI::App& app, CompareOptions& options) {
       ->check(CLI::IsMember(pipeline::paradigm_names()))
       ->capture_default_str();
   add_filters_option(app, common);
-  app.add_option("-o,--output", options.output, "Write each result as PNG into this folder");
+  app.add_option("-o,--output", options.output, "Write each result into this folder (as PNG, or --format)");
   app.add_option("--json", options.json, "Write the report as JSON to this file");
   app.add_option("--csv", options.csv, "Write one CSV row per run to this file");
   app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file");

@@ -74,7 +74,8 @@ void log_resume(const pipeline::FolderPlan& plan, const std::vector<pipeline::Fi
 int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::initialize_vips(options.common.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.common.filters);
-  pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output);
+  const pipeline::OutputFormat output_format = output_format_of(options.common);
+  pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output, output_format.format);
   if (options.resume) log_resume(plan, pipeline::skip_up_to_date(plan));
   // Before any image is decoded: exit 2 with the OS's reason. Not when resuming finds nothing left to write: that
   // run succeeds, as a build with nothing to rebuild does, even in a folder now read-only.
@@ -101,11 +102,9 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
     pixels += record.pixels;
     bar.update(done, pixels);
   };
-  pipeline::FolderRunSummary summary = pipeline::run_folder(chain, plan, *executor,
-                                                            {.png_compression = options.common.png_compression,
-                                                             .decode = options.common.decode,
-                                                             .memory_budget = options.memory_budget},
-                                                            run_options);
+  pipeline::FolderRunSummary summary = pipeline::run_folder(
+      chain, plan, *executor,
+      {.output = output_format, .decode = options.common.decode, .memory_budget = options.memory_budget}, run_options);
   bar.finish();
   // Worker processes count in the peak memory only once they have ended and been reaped: stop them first.
   executor.reset();
@@ -134,8 +133,9 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   options.executor = pipeline::name_of(default_paradigm);
   options.workers = logical_cpus();
   CommonOptions& common = options.common;
-  CLI::App* command = app.add_subcommand(
-      "run", "Streams every image of IN_DIR through the filter chain into OUT_DIR as PNG, in parallel, and sums up");
+  CLI::App* command = app.add_subcommand("run",
+                                         "Streams every image of IN_DIR through the filter chain into OUT_DIR (as PNG, "
+                                         "or --format), in parallel, and sums up");
   command->add_option("IN_DIR", options.input, "Folder of images (any format libvips reads; not recursive)")
       ->required();
   command->add_option("OUT_DIR", options.output, "Folder for the results (created; must not be IN_DIR)")->required();

@@ -223,7 +223,7 @@ TEST_CASE("run starts no more workers than images and its summary names the coun
         run_cli("run " + quoted(temp.path() / "in") + " " + quoted(out) + " -e " + executor + " -w 1000");
     INFO(outcome.out << outcome.err);
     CHECK(outcome.status == 0);
-    CHECK_THAT(outcome.out, Contains(executor + " x5\n"));  // five images
+    CHECK_THAT(outcome.out, Contains(executor + " x5, written as PNG, deflate level 6\n"));  // five images
     CHECK_THAT(outcome.err, Contains("--workers 1000: 5 image(s), so 5 worker(s)"));
   }
 }

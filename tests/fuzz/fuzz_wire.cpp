@@ -185,7 +185,8 @@ void check_payload(wire::FrameType type, Bytes payload, wire::MappedBytes mapped
     case wire::FrameType::encoded_result: {
       wire::EncodedResult result;
       if (!decodes("decode_encoded_result", [&] { result = wire::decode_encoded_result(payload); })) return;
-      FUZZ_CHECK(result.png.empty() != result.record.ok(), "an encoded result has a PNG exactly when it succeeded");
+      FUZZ_CHECK(result.output_file.empty() != result.record.ok(),
+                 "an encoded result has a PNG exactly when it succeeded");
       expect_same_frame(wire::encode_encoded_result(result), type, payload);
       return;
     }

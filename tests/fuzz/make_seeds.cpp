@@ -98,7 +98,7 @@ void wire_seeds(const fs::path& dir) {
   write_wire(dir, "result-failed", M::result, wire::encode_result({6, record("blur failed"), Image(), std::nullopt}),
              mapped);
   write_wire(dir, "result-segment", M::result, wire::encode_result({7, record(), Image(), in_segment}), mapped);
-  wire::FileTask file_task{8, "in/a.jpg", "out/a.png", 6, DecodeOptions{FailOn::error, 1000}};
+  wire::FileTask file_task{8, "in/a.jpg", "out/a.webp", {ImageFormat::webp, 6, 90}, DecodeOptions{FailOn::error, 1000}};
   write_wire(dir, "file-task", M::file_task, wire::encode_file_task(file_task));
   TaskRecord profiled = record();
   profiled.stages = {{"decode", 1.5, 1.6}, {"grayscale", 1.6, 1.7}};
@@ -106,7 +106,7 @@ void wire_seeds(const fs::path& dir) {
   write_wire(dir, "file-result", M::file_result, wire::encode_file_result({9, profiled}));
   const std::vector<std::uint8_t> file_bytes{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13};
   write_wire(dir, "encoded-task", M::encoded_task,
-             wire::encode_encoded_task({10, "a.png", 6, DecodeOptions{FailOn::warning, 5000}, file_bytes}));
+             wire::encode_encoded_task({10, "a.png", {}, DecodeOptions{FailOn::warning, 5000}, file_bytes}));
   write_wire(dir, "encoded-result", M::encoded_result, wire::encode_encoded_result({11, profiled, file_bytes}));
   write_wire(dir, "encoded-result-failed", M::encoded_result,
              wire::encode_encoded_result({12, record("not an image"), {}}));
@@ -140,7 +140,7 @@ void worker_frames_seeds(const fs::path& dir) {
   const Image grey16(2, 2, 1, SampleFormat::u16, {1, 2, 3, 4, 5, 6, 7, 8});
   const auto chain = wire::encode_chain({1, false, "grayscale,blur,sobel,sharpen,brightness=1.2"});
   const auto file_task = [](std::uint64_t index, std::string input, std::string output, DecodeOptions decode = {}) {
-    return wire::encode_file_task({index, std::move(input), std::move(output), 6, decode});
+    return wire::encode_file_task({index, std::move(input), std::move(output), {}, decode});
   };
   using wire::Memory;
   const wire::ImageShape rgb_shape = wire::ImageShape::of(rgb);

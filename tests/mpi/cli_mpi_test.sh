@@ -35,6 +35,12 @@ status=0
 "$@" "$cli" run "$work/in" "$work/out" --executor mpi --resume >"$work/resume.out" 2>&1 || status=$?
 grep -q '6 up to date' "$work/resume.out" || { cat "$work/resume.out"; fail "resume did not skip the 6"; }
 
+# Another output format: the ranks encode it (libvips' saver) and send the file back; libjpeg reads each strictly.
+"$@" "$cli" run "$work/in" "$work/jpeg" --executor mpi --format jpeg --quality 85 >"$work/jpeg.out" 2>&1 || true
+grep -q 'written as JPEG, quality 85' "$work/jpeg.out" || { cat "$work/jpeg.out"; fail "JPEG run summary"; }
+[ "$(find "$work/jpeg" -name '*.jpg' ! -name '.*' | wc -l)" -eq 6 ] || fail "expected 6 JPEG outputs"
+for jpeg in "$work/jpeg"/*.jpg; do djpeg -strict "$jpeg" >/dev/null || fail "$jpeg is not a valid JPEG"; done
+
 # Without mpirun: refused as a usage error, saying how to launch it.
 status=0
 "$cli" -e sequential,mpi -n 2 --size 64x64 >"$work/refused.out" 2>&1 || status=$?

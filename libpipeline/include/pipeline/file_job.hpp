@@ -1,5 +1,5 @@
 #pragma once
-// A file-to-file task: decode an input file, run the chain, write the output as PNG atomically.
+// A file-to-file task: decode an input file, run the chain, write the output atomically (PNG unless told otherwise).
 
 #include <cstdint>
 #include <filesystem>
@@ -7,6 +7,7 @@
 
 #include "pipeline/filter.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/output_format.hpp"
 #include "pipeline/task.hpp"
 
 namespace pipeline {
@@ -17,8 +18,8 @@ struct FileJob {
 };
 
 struct FileJobOptions {
-  int png_compression = 6;  // 0..9
-  DecodeOptions decode{};   // how strict decoding the inputs is, and their pixel limit
+  OutputFormat output{};   // the outputs' format and its compression or quality (PNG, deflate level 6)
+  DecodeOptions decode{};  // how strict decoding the inputs is, and their pixel limit
   // Bytes the images of the jobs in progress may take together, each job's share estimated from its file's header
   // (memory_budget.hpp): a job waits until its share fits, and one over the whole budget fails. Unset:
   // default_memory_budget(), half of the memory this process may use; 0: no budget (no header read ahead).

@@ -1,5 +1,6 @@
 #pragma once
-// Streaming a folder: every image file of one folder decoded, filtered and written as PNG into another by any
+// Streaming a folder: every image file of one folder decoded, filtered and written (as PNG, or another
+// OutputFormat) into another by any
 // executor, with only the images being worked on in memory (Executor::run_files); and what such a run did.
 // Example: examples/folder_run.cpp.
 
@@ -12,6 +13,7 @@
 #include "pipeline/executor.hpp"
 #include "pipeline/file_failure.hpp"
 #include "pipeline/filter.hpp"
+#include "pipeline/output_format.hpp"
 #include "pipeline/task.hpp"
 
 namespace pipeline {
@@ -19,8 +21,10 @@ namespace pipeline {
 struct FolderPlan {
   std::filesystem::path input;
   std::filesystem::path output;
+  ImageFormat format = ImageFormat::png;  // the outputs' format, which their names' extension says
   // One job per image file of `input`, sorted by name, each writing output / output_file_names()'s name for it
-  // ("photo.jpg" -> "photo.png"; inputs sharing a stem keep their extension).
+  // ("photo.jpg" -> "photo.png", or the extension of the format planned; inputs sharing a stem keep their
+  // extension).
   std::vector<FileJob> jobs;
   std::vector<SkippedFile> skipped;  // entries of `input` that are not images, and why (list_image_files)
   // How many jobs skip_up_to_date() dropped from `jobs`; unset if it was not called, so the summary of a run that
@@ -32,7 +36,9 @@ struct FolderPlan {
 // Requires initialize_vips(). Throws DatasetError for a missing or unreadable input folder or one with no images,
 // an output folder that is the input folder (outputs would mix with the inputs and be taken as inputs next time),
 // or an output folder that cannot be created.
-[[nodiscard]] FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output);
+// The outputs are named for `format` (output_file_names): run the plan with FileJobOptions::output of that format.
+[[nodiscard]] FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output,
+                                         ImageFormat format = ImageFormat::png);
 
 // Where a job's output stands, for resuming a run that stopped part way.
 enum class OutputState {
@@ -58,7 +64,7 @@ std::vector<FileJob> skip_up_to_date(FolderPlan& plan);
 struct StageSeconds {
   double decode = 0.0;
   double filters = 0.0;  // the whole chain (every filter, when profiled one by one)
-  double encode = 0.0;   // PNG encoding and the atomic write
+  double encode = 0.0;   // encoding and the atomic write
 };
 
 // Peak resident memory (max RSS) in megabytes (10^6 bytes), from getrusage.
@@ -80,6 +86,7 @@ struct FolderRunSummary {
   // Resuming: how many were not run, their output being up to date (FolderPlan::up_to_date); unset otherwise.
   std::optional<std::size_t> up_to_date;
   std::size_t succeeded = 0;          // written
+  OutputFormat output_format{};       // what they were written as (run_folder's FileJobOptions::output)
   std::vector<FileFailure> failures;  // in input order; cancelled images are not failures
   std::vector<FileFailure> warnings;  // written, but decoding said something (FileJobOptions::decode.fail_on)
   std::size_t cancelled = 0;          // never started: the run was stopped (RunOptions::stop)
@@ -98,11 +105,13 @@ struct FolderRunSummary {
 [[nodiscard]] FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult& result);
 
 // Runs every job of `plan` with executor.run_files() and summarises it. A failing image is one of
-// summary.failures, never an exception; throws only if the executor itself cannot work (e.g. cannot start).
+// summary.failures, never an exception; throws only if the executor itself cannot work (e.g. cannot start), or
+// std::invalid_argument if file_options.output is not the format the plan named its outputs for.
 [[nodiscard]] FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
                                           const FileJobOptions& file_options = {}, const RunOptions& options = {});
 
-// The summary for people, several lines: images (found, up to date when resuming, written, failed), megapixels,
+// The summary for people, several lines: the folders, executor and output format, images (found, up to date when
+// resuming, written, failed), megapixels,
 // seconds, MP/s, the time by stage, peak memory, how many were not started if the run was stopped, each input decoded
 // with warnings and each failure by name with its reason (on one line each).
 [[nodiscard]] std::string format_folder_summary(const FolderRunSummary& summary);

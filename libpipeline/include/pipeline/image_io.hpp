@@ -1,5 +1,5 @@
 #pragma once
-// Decoding through libvips; PNG encoding with libdeflate.
+// Decoding through libvips; PNG encoding with libdeflate, the other output formats with libvips' savers.
 
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "pipeline/image.hpp"
+#include "pipeline/output_format.hpp"
 
 namespace pipeline {
 
@@ -87,5 +88,10 @@ struct ImageHeader {
 // level 1-2 at about zlib's ratio for the same level); rows are filtered adaptively (the PNG specification's
 // heuristic; none at level 0). Only the pixels are written: no metadata chunks. Throws ImageIoError.
 void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression = 6);
+
+// Writes `image` atomically as write_png_atomic does, in `output`'s format: PNG as above, JPEG, WebP or TIFF through
+// libvips' savers (8-bit for JPEG and WebP, alpha flattened for JPEG; TIFF deflated with a horizontal predictor).
+// Throws ImageIoError, for a compression or quality out of range too.
+void write_image_atomic(const Image& image, const std::filesystem::path& path, const OutputFormat& output);
 
 }  // namespace pipeline

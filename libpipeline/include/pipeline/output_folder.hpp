@@ -1,5 +1,5 @@
 #pragma once
-// Writing a batch's results to a folder as PNG files named after their sources.
+// Writing a batch's results to a folder as image files (PNG unless told otherwise) named after their sources.
 
 #include <filesystem>
 #include <span>
@@ -8,18 +8,23 @@
 
 #include "pipeline/file_failure.hpp"
 #include "pipeline/image.hpp"
+#include "pipeline/output_format.hpp"
 #include "pipeline/task.hpp"
 
 namespace pipeline {
 
-// The output file name of each input: "photo.jpg" -> "photo.png"; inputs sharing a stem ("a.jpg", "a.png")
-// keep their extension ("a.jpg.png", "a.png.png") so no output overwrites another.
-[[nodiscard]] std::vector<std::string> output_file_names(const std::vector<std::string>& input_names);
+// The output file name of each input, with the format's extension (file_extension): "photo.jpg" -> "photo.png";
+// inputs sharing a stem ("a.jpg", "a.png") keep their extension ("a.jpg.png", "a.png.png") so no output overwrites
+// another.
+[[nodiscard]] std::vector<std::string> output_file_names(const std::vector<std::string>& input_names,
+                                                         ImageFormat format = ImageFormat::png);
 
-// Creates `folder` if needed and writes each successful task's output atomically (write_png_atomic).
+// Creates `folder` if needed and writes each successful task's output atomically in `output`'s format
+// (write_image_atomic).
 // Failed tasks are skipped (their error is already in their record); a write that fails is returned and
 // the others still go ahead. Throws ImageIoError only if the folder cannot be created.
 [[nodiscard]] std::vector<FileFailure> write_outputs(const std::filesystem::path& folder,
-                                                     std::span<const TaskResult> tasks, int png_compression = 6);
+                                                     std::span<const TaskResult> tasks,
+                                                     const OutputFormat& output = {});
 
 }  // namespace pipeline

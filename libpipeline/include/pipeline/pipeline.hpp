@@ -17,6 +17,7 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/memory_budget.hpp"
 #include "pipeline/output_folder.hpp"
+#include "pipeline/output_format.hpp"
 
 // Tasks, their records and the one clock; executors and the paradigms they stand for (src/, src/executors/).
 #include "pipeline/executor.hpp"

@@ -16,7 +16,7 @@ namespace pipeline::detail {
 
 struct EncodedTaskResult {
   TaskRecord record;
-  std::vector<std::uint8_t> png;  // the output file's bytes; empty when the task failed
+  std::vector<std::uint8_t> output_file;  // the output file's bytes; empty when the task failed
 };
 
 // run_file_task (file_job.hpp) on bytes: decodes `encoded` (any format libvips reads), runs the chain and encodes
@@ -28,6 +28,6 @@ struct EncodedTaskResult {
 
 // Writes a whole file's bytes to `path` atomically, as write_png_atomic (image_io.hpp) writes an image: a temporary
 // beside it, flushed, renamed. Throws ImageIoError.
-void write_encoded_atomic(std::span<const std::uint8_t> png, const std::filesystem::path& path);
+void write_encoded_atomic(std::span<const std::uint8_t> file, const std::filesystem::path& path);
 
 }  // namespace pipeline::detail

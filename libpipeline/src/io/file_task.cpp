@@ -2,7 +2,7 @@
 #include <utility>
 
 #include "io/encoded_task.hpp"
-#include "io/png_encoder.hpp"
+#include "io/output_encoder.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/image_io.hpp"
 #include "task_recording.hpp"
@@ -47,7 +47,7 @@ TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const Fil
   TaskRecord record = started_task_record(job.input.filename().string(), worker);
   run_steps(
       record, chain, profile_stages, [&] { return decode_image(job.input, options.decode, &record.warnings); },
-      [&](const Image& output) { write_png_atomic(output, job.output, options.png_compression); });
+      [&](const Image& output) { write_image_atomic(output, job.output, options.output); });
   return record;
 }
 
@@ -61,9 +61,9 @@ EncodedTaskResult run_encoded_task(const FilterChain& chain, std::string name, s
       [&] { return decode_image(encoded, options.decode, &result.record.warnings); },
       [&](const Image& output) {
         if (output.empty()) throw std::runtime_error("the chain produced an empty image");
-        result.png = encode_png(output, options.png_compression);
+        result.output_file = encode_output(output, options.output);
       });
-  if (!result.record.ok()) result.png.clear();
+  if (!result.record.ok()) result.output_file.clear();
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <stdexcept>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -37,7 +38,8 @@ std::string percent_of(double part, double whole) {
 
 }  // namespace
 
-FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output) {
+FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesystem::path& output,
+                           ImageFormat format) {
   ImageFileListing listing = list_image_files(input);  // first: a missing input is the error to report
   std::error_code error;
   if (std::filesystem::exists(output, error) && std::filesystem::equivalent(input, output, error)) {
@@ -55,11 +57,12 @@ FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesy
   FolderPlan plan;
   plan.input = input;
   plan.output = output;
+  plan.format = format;
   plan.skipped = std::move(listing.skipped);
   std::vector<std::string> names;
   names.reserve(listing.images.size());
   for (const auto& file : listing.images) names.push_back(file.filename().string());
-  const std::vector<std::string> outputs = output_file_names(names);
+  const std::vector<std::string> outputs = output_file_names(names, format);
   plan.jobs.reserve(listing.images.size());
   for (std::size_t i = 0; i < listing.images.size(); ++i)
     plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i]});
@@ -141,14 +144,19 @@ FolderRunSummary summarize_folder_run(const FolderPlan& plan, const BatchResult&
 
 FolderRunSummary run_folder(const FilterChain& chain, const FolderPlan& plan, Executor& executor,
                             const FileJobOptions& file_options, const RunOptions& options) {
+  if (file_options.output.format != plan.format) {
+    throw std::invalid_argument(fmt::format("the plan named its outputs for {}, but they would be written as {}",
+                                            to_string(plan.format), to_string(file_options.output.format)));
+  }
   FolderRunSummary summary = summarize_folder_run(plan, executor.run_files(chain, plan.jobs, file_options, options));
+  summary.output_format = file_options.output;
   summary.memory_budget = file_options.memory_budget ? *file_options.memory_budget : default_memory_budget();
   return summary;
 }
 
 std::string format_folder_summary(const FolderRunSummary& summary) {
-  std::string text = fmt::format("{} -> {}: {} x{}\n", summary.input.string(), summary.output.string(),
-                                 summary.executor, summary.workers);
+  std::string text = fmt::format("{} -> {}: {} x{}, written as {}\n", summary.input.string(), summary.output.string(),
+                                 summary.executor, summary.workers, describe(summary.output_format));
   text += fmt::format("Images:      {} found, ", summary.images);
   if (summary.up_to_date) text += fmt::format("{} up to date (skipped), ", *summary.up_to_date);
   text += fmt::format("{} written, {} failed", summary.succeeded, summary.failures.size());

@@ -18,6 +18,7 @@
 #include <vips/vips8>
 
 #include "io/encoded_task.hpp"
+#include "io/output_encoder.hpp"
 #include "io/png_encoder.hpp"
 #include "io/temporary_output.hpp"
 #include "pipeline/vips.hpp"
@@ -230,13 +231,23 @@ Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& o
 
 namespace {
 
+std::string_view describe_format(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::png: return "PNG";
+    case ImageFormat::jpeg: return "JPEG";
+    case ImageFormat::webp: return "WebP";
+    case ImageFormat::tiff: return "TIFF";
+  }
+  return "image";
+}
+
 // One count for every temporary file this process makes: two writers of one output never share a name.
 std::atomic<unsigned> temporary_count{0};
 
 // Writes `path` through `write(fd)` into a temporary file beside it, flushed, then renamed over it. Throws
-// ImageIoError ("cannot write PNG: ...") and leaves no temporary file.
+// ImageIoError ("cannot write <what>: ...") and leaves no temporary file.
 template <typename Write>
-void write_atomically(const std::filesystem::path& path, Write&& write) {
+void write_atomically(const std::filesystem::path& path, std::string_view what, Write&& write) {
   const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), temporary_count++);
   int fd = -1;
   try {
@@ -253,25 +264,31 @@ void write_atomically(const std::filesystem::path& path, Write&& write) {
     if (fd >= 0) ::close(fd);
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
-    throw ImageIoError(path.string(), fmt::format("cannot write PNG: {}", error.what()));
+    throw ImageIoError(path.string(), fmt::format("cannot write {}: {}", what, error.what()));
   }
 }
 
 }  // namespace
 
-void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
-  if (compression < 0 || compression > 9) {
-    throw ImageIoError(path.string(), fmt::format("PNG compression must be 0..9, got {}", compression));
+void write_image_atomic(const Image& image, const std::filesystem::path& path, const OutputFormat& output) {
+  try {
+    check_output_format(output);
+  } catch (const std::invalid_argument& error) {
+    throw ImageIoError(path.string(), fmt::format("{} {}", describe_format(output.format), error.what()));
   }
   if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
-  write_atomically(path, [&](int fd) { detail::write_png(fd, image, compression); });
+  write_atomically(path, describe_format(output.format), [&](int fd) { detail::write_output(fd, image, output); });
+}
+
+void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
+  write_image_atomic(image, path, {.format = ImageFormat::png, .compression = compression});
 }
 
 namespace detail {
 
-void write_encoded_atomic(std::span<const std::uint8_t> png, const std::filesystem::path& path) {
-  if (png.empty()) throw ImageIoError(path.string(), "cannot write an empty file");
-  write_atomically(path, [png](int fd) { write_fully(fd, png); });
+void write_encoded_atomic(std::span<const std::uint8_t> file, const std::filesystem::path& path) {
+  if (file.empty()) throw ImageIoError(path.string(), "cannot write an empty file");
+  write_atomically(path, "file", [file](int fd) { write_fully(fd, file); });
 }
 
 }  // namespace detail

@@ -9,7 +9,8 @@
 
 namespace pipeline {
 
-std::vector<std::string> output_file_names(const std::vector<std::string>& input_names) {
+std::vector<std::string> output_file_names(const std::vector<std::string>& input_names, ImageFormat format) {
+  const std::string extension(file_extension(format));
   std::map<std::string, int> stem_count;
   for (const auto& name : input_names) ++stem_count[std::filesystem::path(name).stem().string()];
   std::vector<bool> keep_extension;
@@ -23,7 +24,7 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
     std::map<std::string, int> output_count;
     for (std::size_t i = 0; i < input_names.size(); ++i) {
       outputs.push_back((keep_extension[i] ? input_names[i] : std::filesystem::path(input_names[i]).stem().string()) +
-                        ".png");
+                        extension);
       ++output_count[outputs.back()];
     }
     bool changed = false;
@@ -35,7 +36,7 @@ std::vector<std::string> output_file_names(const std::vector<std::string>& input
 }
 
 std::vector<FileFailure> write_outputs(const std::filesystem::path& folder, std::span<const TaskResult> tasks,
-                                       int png_compression) {
+                                       const OutputFormat& output) {
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error || !std::filesystem::is_directory(folder)) {
@@ -45,13 +46,13 @@ std::vector<FileFailure> write_outputs(const std::filesystem::path& folder, std:
   std::vector<std::string> names;
   names.reserve(tasks.size());
   for (const auto& task : tasks) names.push_back(task.record.image);
-  const auto files = output_file_names(names);
+  const auto files = output_file_names(names, output.format);
 
   std::vector<FileFailure> failures;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     if (!tasks[i].record.ok() || tasks[i].output.empty()) continue;
     try {
-      write_png_atomic(tasks[i].output, folder / files[i], png_compression);
+      write_image_atomic(tasks[i].output, folder / files[i], output);
     } catch (const ImageIoError& failure) {
       failures.push_back({files[i], failure.reason()});  // the file is named beside it
     }

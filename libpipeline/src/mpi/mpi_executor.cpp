@@ -99,7 +99,7 @@ class FileJobs final : public RankJobs {
   [[nodiscard]] TaskMessage message(std::size_t i, bool) override {
     auto [bytes, error] = read_whole(jobs_[i].input);
     if (!bytes) return {{}, {}, std::move(error)};
-    wire::EncodedTask task{i, name_of(i), options_.png_compression, options_.decode, *bytes};
+    wire::EncodedTask task{i, name_of(i), options_.output, options_.decode, *bytes};
     return {wire::encode_encoded_task(task), {}, {}};
   }
   [[nodiscard]] wire::FrameType result_type() const override { return wire::FrameType::encoded_result; }
@@ -108,7 +108,7 @@ class FileJobs final : public RankJobs {
     if (decoded.index >= jobs_.size()) throw wire::ProtocolError(fmt::format("result for task {}", decoded.index));
     if (decoded.record.ok()) {
       try {
-        write_encoded_atomic(decoded.png, jobs_[decoded.index].output);
+        write_encoded_atomic(decoded.output_file, jobs_[decoded.index].output);
       } catch (const ImageIoError& error) {
         decoded.record.error = error.reason();
       }

@@ -121,13 +121,13 @@ class RankSession {
 
   void on_encoded_task(const wire::EncodedTask& task) {
     EncodedTaskResult done =
-        run_encoded_task(chains_.chain(), task.name, task.file, FileJobOptions{task.png_compression, task.decode, 0}, 0,
+        run_encoded_task(chains_.chain(), task.name, task.file, FileJobOptions{task.output_format, task.decode, 0}, 0,
                          chains_.profile_stages());
-    if (done.png.size() + 4096 > max_message_bytes) {
+    if (done.output_file.size() + 4096 > max_message_bytes) {
       done.record.error = "the output PNG is too large for one MPI message (2 GiB)";
-      done.png.clear();
+      done.output_file.clear();
     }
-    send_to_root(wire::encode_encoded_result({task.index, std::move(done.record), done.png}));
+    send_to_root(wire::encode_encoded_result({task.index, std::move(done.record), done.output_file}));
   }
 
   // Over the network (TCP), a message moves only while its sender is inside MPI: a result left to go while the

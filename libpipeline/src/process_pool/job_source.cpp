@@ -146,11 +146,14 @@ std::size_t FileJobs::in_flight_limit(const Slot&) const noexcept { return files
 
 PreparedTask FileJobs::prepare(Slot&, std::size_t i) {
   const FileJob& job = jobs_[i];
-  const wire::FileTask task{i, job.input.native(), job.output.native(), options_.png_compression, options_.decode};
-  const bool bad_compression = task.png_compression < 0 || task.png_compression > 9;
-  if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes || bad_compression) {
-    return failed(bad_compression ? fmt::format("PNG compression must be 0..9, got {}", task.png_compression)
-                                  : "a path longer than the process pool's protocol carries");
+  const wire::FileTask task{i, job.input.native(), job.output.native(), options_.output, options_.decode};
+  if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes) {
+    return failed("a path longer than the process pool's protocol carries");
+  }
+  try {
+    check_output_format(task.output_format);
+  } catch (const std::invalid_argument& error) {
+    return failed(fmt::format("{} output {}", to_string(task.output_format.format), error.what()));
   }
   std::string refusal;
   switch (memory_.admit(i, refusal)) {

@@ -139,14 +139,11 @@ std::vector<std::uint8_t> encode_result(const Result& result) {
 }
 
 std::vector<std::uint8_t> encode_file_task(const FileTask& task) {
-  if (task.png_compression < 0 || task.png_compression > 9) {
-    throw ProtocolError(fmt::format("PNG compression {} outside 0..9", task.png_compression));
-  }
   Writer writer = start_frame(FrameType::file_task, 32 + task.input.size() + task.output.size());
   writer.u64(task.index);
   writer.text(task.input);
   writer.text(task.output);
-  write_file_options(writer, task.png_compression, task.decode);
+  write_file_options(writer, task.output_format, task.decode);
   return finish_frame(writer);
 }
 
@@ -345,7 +342,7 @@ FileTask decode_file_task(std::span<const std::uint8_t> payload) {
   if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
     reader.fail("a path with a NUL byte");
   }
-  read_file_options(reader, task.png_compression, task.decode);
+  read_file_options(reader, task.output_format, task.decode);
   reader.finish();
   return task;
 }

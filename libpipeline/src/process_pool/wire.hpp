@@ -1,6 +1,6 @@
 #pragma once
 // Private to the library (tests include it through a private include path). The process pool's wire protocol,
-// version 5: what the parent and a worker process say over the worker's stdin/stdout, and where the pixels are
+// version 6: what the parent and a worker process say over the worker's stdin/stdout, and where the pixels are
 // when they travel through shared memory instead: the worker's own segment, or shared image memory
 // (shared_image_memory.hpp), where images stay where they are.
 //
@@ -43,15 +43,16 @@
 //   type 8  segment, parent -> worker, the segment has grown:  u64 segment bytes (>= the previous size)
 //             The worker maps the new size before it reads the next frame. Only with shared memory.
 //   type 9  file task, parent -> worker, one file job, decoded, filtered and written by the worker:
-//             u64 task index   text input path   text output path   u8 png compression (0..9)
-//             u8 fail on (0 none, 1 truncated, 2 error, 3 warning: image_io.hpp's FailOn)   u16 reserved = 0
-//             u32 reserved = 0   u64 max input pixels (0: no limit of its own)
+//             u64 task index   text input path   text output path   u8 compression (0..9, PNG and TIFF)
+//             u8 fail on (0 none, 1 truncated, 2 error, 3 warning: image_io.hpp's FailOn)
+//             u8 output format (0 PNG, 1 JPEG, 2 WebP, 3 TIFF: output_format.hpp's ImageFormat)
+//             u8 quality (1..100, JPEG and WebP)   u32 reserved = 0   u64 max input pixels (0: no limit of its own)
 //   type 10 file result, worker -> parent, a file task's outcome, in task order:  u64 task index   record
 //   type 11 encoded task, parent -> worker, a file job whose bytes travel (the mpi executor's ranks share no
-//             filesystem with the parent): u64 task index   text file name   the file task's options (from u8 png
+//             filesystem with the parent): u64 task index   text file name   the file task's options (from u8
 //             compression to u64 max input pixels, as in type 9)   u64 file bytes, then the input file's bytes
-//   type 12 encoded result, worker -> parent, in task order: u64 task index   record   u64 PNG bytes (0 when the
-//             task failed), then the output PNG's bytes
+//   type 12 encoded result, worker -> parent, in task order: u64 task index   record   u64 output file bytes (0
+//             when the task failed), then the output file's bytes (in the task's output format)
 //
 //   record   i64 pid (> 0)   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s (finite, >= start_s)
 //            u64 pixels (<= max_image_pixels)
@@ -82,6 +83,7 @@
 
 #include "pipeline/image.hpp"
 #include "pipeline/image_io.hpp"
+#include "pipeline/output_format.hpp"
 #include "pipeline/process_pool_options.hpp"
 #include "pipeline/task.hpp"
 #include "pipeline/vips.hpp"
@@ -89,7 +91,7 @@
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 5;
+inline constexpr std::uint16_t protocol_version = 6;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 inline constexpr std::uint64_t default_max_frame_bytes = pipeline::default_max_frame_bytes;  // ProcessPoolOptions
@@ -209,7 +211,7 @@ struct FileTask {
   std::uint64_t index = 0;
   std::string input;  // a path's native bytes
   std::string output;
-  int png_compression = 6;
+  OutputFormat output_format{};
   DecodeOptions decode{};
 };
 
@@ -218,11 +220,11 @@ struct FileResult {
   TaskRecord record;
 };
 
-// Decoded, `file` and `png` point into the payload they were decoded from.
+// Decoded, `file` and `output_file` point into the payload they were decoded from.
 struct EncodedTask {
   std::uint64_t index = 0;
   std::string name;
-  int png_compression = 6;
+  OutputFormat output_format{};
   DecodeOptions decode{};
   std::span<const std::uint8_t> file;
 };
@@ -230,7 +232,7 @@ struct EncodedTask {
 struct EncodedResult {
   std::uint64_t index = 0;
   TaskRecord record;
-  std::span<const std::uint8_t> png;
+  std::span<const std::uint8_t> output_file;
 };
 
 // Whole frames (header + payload). Throw ProtocolError for values the layout cannot carry (a text over

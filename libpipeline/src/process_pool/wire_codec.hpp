@@ -149,8 +149,8 @@ void write_task_fields(Writer& writer, std::uint64_t index, std::string_view nam
 
 // A file task's options (file task and encoded task frames): u8 png compression, u8 fail on, u16 0, u32 0,
 // u64 max input pixels.
-void write_file_options(Writer& writer, int png_compression, const DecodeOptions& decode);
-void read_file_options(Reader& reader, int& png_compression, DecodeOptions& decode);
+void write_file_options(Writer& writer, const OutputFormat& output, const DecodeOptions& decode);
+void read_file_options(Reader& reader, OutputFormat& output, DecodeOptions& decode);
 void write_result_fields(Writer& writer, const Result& result);
 
 }  // namespace pipeline::wire::codec

@@ -208,27 +208,40 @@ void write_result_fields(Writer& writer, const Result& result) {
   }
 }
 
-void write_file_options(Writer& writer, int png_compression, const DecodeOptions& decode) {
-  if (png_compression < 0 || png_compression > 9) {
-    throw ProtocolError(fmt::format("PNG compression {} outside 0..9", png_compression));
+void write_file_options(Writer& writer, const OutputFormat& output, const DecodeOptions& decode) {
+  try {
+    check_output_format(output);
+  } catch (const std::invalid_argument& error) {
+    throw ProtocolError(fmt::format("output {}", error.what()));
   }
-  writer.u8(static_cast<std::uint8_t>(png_compression));
+  writer.u8(static_cast<std::uint8_t>(output.compression));
   writer.u8(static_cast<std::uint8_t>(decode.fail_on));
-  writer.u16(0);
+  writer.u8(static_cast<std::uint8_t>(output.format));
+  writer.u8(static_cast<std::uint8_t>(output.quality));
   writer.u32(0);
   writer.u64(decode.max_pixels);
 }
 
-void read_file_options(Reader& reader, int& png_compression, DecodeOptions& decode) {
+void read_file_options(Reader& reader, OutputFormat& output, DecodeOptions& decode) {
   const std::uint8_t compression = reader.u8();
-  if (compression > 9) reader.fail(fmt::format("PNG compression {} outside 0..9", compression));
-  png_compression = compression;
+  if (compression > max_output_compression) {
+    reader.fail(fmt::format("compression {} outside 0..{}", compression, max_output_compression));
+  }
+  output.compression = compression;
   const std::uint8_t fail_on = reader.u8();
   if (fail_on > static_cast<std::uint8_t>(FailOn::warning)) {
     reader.fail(fmt::format("fail-on level {} outside 0..3", fail_on));
   }
   decode.fail_on = static_cast<FailOn>(fail_on);
-  reader.reserved(reader.u16(), "file options reserved");
+  const std::uint8_t format = reader.u8();
+  if (format > static_cast<std::uint8_t>(ImageFormat::tiff))
+    reader.fail(fmt::format("output format {} outside 0..3", format));
+  output.format = static_cast<ImageFormat>(format);
+  const std::uint8_t quality = reader.u8();
+  if (quality < min_output_quality || quality > max_output_quality) {
+    reader.fail(fmt::format("quality {} outside {}..{}", quality, min_output_quality, max_output_quality));
+  }
+  output.quality = quality;
   reader.reserved(reader.u32(), "file options reserved");
   decode.max_pixels = reader.u64();
 }

@@ -115,7 +115,7 @@ class Session {
   void on_file_task(const wire::FileTask& task) {
     const FilterChain& filters = chains_.chain();
     const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
-    TaskRecord record = environment_.run_file_task(filters, job, FileJobOptions{task.png_compression, task.decode},
+    TaskRecord record = environment_.run_file_task(filters, job, FileJobOptions{task.output_format, task.decode},
                                                    chains_.profile_stages());
     write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
   }
