@@ -23,7 +23,7 @@ int main() {
   options.stop = stop.get_token();
   const pipeline::BatchResult partial = threads.run(chain, batch, options);
 
-  const std::vector<pipeline::FileJob> jobs{{"in/a.jpg", "out/a.png"}, {"in/b.jpg", "out/b.png"}};
+  const std::vector<pipeline::FileJob> jobs{{"in/a.jpg", "out/a.webp"}, {"in/b.jpg", "out/b.webp"}};
   const pipeline::BatchResult files =
       threads.run_files(chain, jobs, {.output = {.format = pipeline::ImageFormat::webp, .quality = 90}});
   std::cout << one.failure_count() + result.failure_count() + partial.failure_count() << " failed in memory, "
