@@ -92,9 +92,10 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     const auto cell = [](double value, const char* format) {
       return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string("-");
     };
-    const std::string spread = run.seconds.min > 0.0 ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min,
-                                                                   run.seconds.large() ? "!" : "")
-                                                     : std::string("-");
+    const std::string spread =
+        run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
+            ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
+            : std::string("-");
     line(fmt::format(
         "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13.1f} | {:>5} | {:>4} | {:>7} | {:>5} | {}",
         run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.seconds.median * 1e3,

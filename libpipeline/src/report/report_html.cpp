@@ -69,7 +69,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
                           run.batch.workers, cpus)
             : std::to_string(run.batch.workers);
     const std::string spread =
-        run.seconds.min > 0.0
+        run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
             ? (run.seconds.large()
                    ? fmt::format(
                          "<span class=\"flag\" title=\"slowest run more than {:.2f}x the fastest\">{:.2f}!</span>",

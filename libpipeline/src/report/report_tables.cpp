@@ -65,7 +65,9 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
                                                                 : "**no**";
     out += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {:.1f} | {} | {} | {} | {} | {} |\n",
                        run.batch.executor, run.batch.workers, run.seconds.median * 1e3,
-                       run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
+                       run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
+                           ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min)
+                           : "-",
                        std::isfinite(run.speedup) ? fmt::format("{:.2f}x", run.speedup) : "-",
                        std::isfinite(run.efficiency) ? fmt::format("{:.1f}%", run.efficiency * 100.0) : "-",
                        karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3, run.observed.hosts,
