@@ -44,11 +44,7 @@ Page::Page() {
   const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
   comparison = pipeline::run_comparison(
       chain, batch, plan, [](const std::string& name, int workers) { return pipeline::make_executor(name, workers); });
-  pipeline::RunConditions conditions;
-  conditions.machine = pipeline::describe_machine();
-  conditions.dataset = pipeline::describe_dataset("test batch", batch);
-  conditions.filters = pipeline::default_filter_spec;
-  conditions.vips = pipeline::current_vips_settings();
+  const auto conditions = pipeline::run_conditions("test batch", batch, chain);
   html = folder.path() / "report page.html";  // a space, to prove the file URL is encoded
   std::ofstream(html) << pipeline::comparison_html(comparison, conditions);
 }
@@ -79,6 +75,8 @@ bool threads_blue(const pipeline::Image& image, int x, int y) {
 // The table's swatches lie in its first column, within this many pixels of the left edge; the charts' marks
 // (at 1 worker and beyond, right of their y axes) all lie further right.
 constexpr int swatch_margin = 160;
+// The header (title, dataset line, verdict) ends above this row; the table's swatches start below it.
+constexpr int verdict_depth = 260;
 
 // A pixel of the timelines' image colours (light hues, all channels apart) rather than of text, rules or
 // background, which are grey.
@@ -118,6 +116,17 @@ TEST_CASE("Chromium parses the page into both charts and one timeline per run", 
   CHECK(count(dom, "<rect class=\"task\"") == tasks);
 }
 
+TEST_CASE("Chromium shows the verdict at the top of the page, before the conditions it rests on", "[html][chromium]") {
+  const Page& p = page();
+  const std::string dom = pipeline::test::dump_dom(p.html);
+  const std::string sentence =
+      pipeline::analyse(p.comparison, pipeline::describe_machine().logical_cpus).verdict.sentence;
+  REQUIRE_FALSE(sentence.empty());
+  const auto verdict = dom.find("<p id=\"verdict\" class=\"verdict\">" + sentence + "</p>");
+  CHECK(verdict != std::string::npos);
+  CHECK(verdict < dom.find("id=\"conditions\""));
+}
+
 TEST_CASE("Chromium draws the page: the charts are there in colour", "[html][chromium]") {
   const Page& p = page();
   const auto png = p.folder.path() / "screenshot.png";
@@ -129,12 +138,14 @@ TEST_CASE("Chromium draws the page: the charts are there in colour", "[html][chr
 
   std::size_t drawn = 0;
   std::size_t blue = 0;
+  std::size_t verdict_bar = 0;  // the verdict's blue left border, in the header above the conditions and table
   std::size_t hues = 0;
   Box charts;  // where the threads' colour is, off the table's swatches: the charts
   for (int y = 0; y < shot.height(); ++y) {
     for (int x = 0; x < shot.width(); ++x) {
       drawn += white(shot, x, y) ? 0 : 1;
       hues += coloured(shot, x, y) ? 1 : 0;
+      if (x <= swatch_margin && y < verdict_depth && threads_blue(shot, x, y)) ++verdict_bar;
       if (x > swatch_margin && threads_blue(shot, x, y)) {
         ++blue;
         charts = {std::min(charts.left, x), std::min(charts.top, y), std::max(charts.right, x),
@@ -145,12 +156,13 @@ TEST_CASE("Chromium draws the page: the charts are there in colour", "[html][chr
   const auto share = [&shot](std::size_t pixels) {
     return static_cast<double>(pixels) / static_cast<double>(shot.pixel_count());
   };
-  CAPTURE(share(drawn), blue, share(hues));
+  CAPTURE(share(drawn), blue, share(hues), verdict_bar);
   CHECK(share(drawn) > 0.03);  // a blank page has none
   CHECK(blue > 200);           // points, min-max bars, curves and legend samples (about 500 pixels)
   // The timelines' task bars. Their area is each lane's busy share of its run, which a loaded machine lowers
   // (about 2% of the page on a quiet one, 0.9% seen in CI); the charts' own coloured marks are under 0.05%.
   CHECK(share(hues) > 0.003);
+  CHECK(verdict_bar > 4 * 30);  // 4 pixels wide, a line or more of text high
 
   // The charts' region is drawn in, not an empty frame: the axes, grid lines and labels cross nearly every row
   // and column of it, where a blank page or a broken SVG leaves white.

@@ -199,16 +199,19 @@ TEST_CASE("the writers state the analysis they are given, and analyse the compar
   const std::string sentence = "A sentence only the given analysis holds.";
   analysis.observations = {sentence};
   analysis.runs[1].karp_flatt = 0.5;
+  const std::string verdict = "A verdict only the given analysis holds.";
+  analysis.verdict.sentence = verdict;
   const std::string text = pipeline::format_comparison(comparison, conditions, analysis);
-  CHECK_THAT(text, Contains(sentence));
-  CHECK_THAT(line_of(text, "threads "), Contains("0.500") && !Contains("0.250"));
+  CHECK_THAT(text, Contains(sentence) && Contains(verdict));
+  CHECK_THAT(line_of(text, "threads      |"), Contains("0.500") && !Contains("0.250"));
   const std::string markdown = pipeline::comparison_markdown(comparison, conditions, analysis);
-  CHECK_THAT(markdown, Contains(sentence));
+  CHECK_THAT(markdown, Contains(sentence) && Contains(verdict));
   CHECK_THAT(line_of(markdown, "| threads |"), Contains("0.500"));
   CHECK_THAT(pipeline::comparison_html(comparison, conditions, analysis),
-             Contains(sentence) && Contains("<td>0.500</td>"));
+             Contains(sentence) && Contains(verdict) && Contains("<td>0.500</td>"));
   CHECK_THAT(pipeline::comparison_csv(comparison, analysis), Contains(",0.5,"));
   const auto json = nlohmann::json::parse(pipeline::comparison_json(comparison, conditions, analysis));
   CHECK(json["analysis"]["observations"][0] == sentence);
+  CHECK(json["verdict"]["sentence"] == verdict);
   CHECK(json["runs"][1]["karp_flatt"].get<double>() == 0.5);
 }

@@ -139,11 +139,7 @@ int run(const CompareOptions& options) {
     dataset_name = fmt::format("synthetic (seed {})", options.seed);
   }
 
-  pipeline::RunConditions conditions;
-  conditions.machine = pipeline::describe_machine();
-  conditions.dataset = pipeline::describe_dataset(dataset_name, batch);
-  conditions.filters = chain.spec();
-  conditions.vips = pipeline::current_vips_settings();
+  const pipeline::RunConditions conditions = pipeline::run_conditions(dataset_name, batch, chain);
 
   // Ctrl-C from here on stops the comparison after the run in progress (its workers stopped, nothing half
   // written); before, while the dataset loads, it ends the program as usual: there is nothing to finish yet.

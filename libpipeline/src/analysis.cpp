@@ -206,6 +206,7 @@ ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus) 
   analysis.stages = stage_table_of(std::move(per_run));
   analysis.observations = detail::observations_of(comparison, analysis, logical_cpus);
   analysis.method = measurement_method(comparison);
+  analysis.verdict = verdict(comparison);
   return analysis;
 }
 

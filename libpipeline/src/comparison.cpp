@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "pipeline/paradigm.hpp"
@@ -97,6 +98,56 @@ std::vector<int> worker_counts_for(const std::vector<int>& requested, std::size_
     if (std::find(counts.begin(), counts.end(), capped) == counts.end()) counts.push_back(capped);
   }
   return counts;
+}
+
+bool Comparison::has_baseline() const { return !runs.empty() && is_sequential(runs.front().batch.executor); }
+
+Comparison comparison_of(std::vector<BatchResult> runs) {
+  for (const auto& run : runs) {
+    const auto same_image = [](const TaskResult& a, const TaskResult& b) { return a.record.image == b.record.image; };
+    if (!std::equal(run.tasks.begin(), run.tasks.end(), runs.front().tasks.begin(), runs.front().tasks.end(),
+                    same_image)) {
+      throw std::invalid_argument(
+          "comparison_of: the runs are of different batches (other images, or in another "
+          "order): their times cannot be compared");
+    }
+  }
+  const auto sequential =
+      std::find_if(runs.begin(), runs.end(), [](const BatchResult& run) { return is_sequential(run.executor); });
+  if (sequential != runs.end()) std::rotate(runs.begin(), sequential, sequential + 1);
+
+  Comparison comparison;
+  comparison.separate_runs = true;
+  for (auto& result : runs) {
+    ComparisonRun run;
+    run.digests = digests_of(result);
+    for (auto& task : result.tasks) task.output = Image();
+    run.repeat_seconds = {result.seconds()};
+    run.seconds = spread_of(run.repeat_seconds);
+    run.startup_s = result.startup_seconds();
+    run.failed_tasks = result.failure_count();
+    run.observed = footprint(result);
+    run.batch = std::move(result);
+    comparison.runs.push_back(std::move(run));
+  }
+  const bool baseline = comparison.has_baseline();
+  for (auto& run : comparison.runs) {
+    if (!baseline) {
+      // Nothing to state a speedup against: NaN, which the reports leave empty.
+      run.speedup = run.efficiency = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    const ComparisonRun& reference = comparison.baseline();
+    for (std::size_t image = 0; image < run.digests.size(); ++image) {
+      if (run.digests[image] != reference.digests[image]) {
+        run.mismatched_images.push_back(run.batch.tasks[image].record.image);
+      }
+    }
+    run.identical_to_sequential = run.mismatched_images.empty();
+    run.speedup = speedup(reference.seconds.median, run.seconds.median);
+    run.efficiency = efficiency(run.speedup, run.batch.workers);
+  }
+  return comparison;
 }
 
 bool Comparison::all_identical() const {

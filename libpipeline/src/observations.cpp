@@ -89,11 +89,19 @@ std::vector<std::string> karp_flatt_notes(const Comparison& comparison) {
 }
 
 std::string measurement_method(const Comparison& comparison) {
-  std::string method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", comparison.repeats,
-                                   comparison.warmup);
-  const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
-                                 [](const ComparisonRun& run) { return !is_sequential(run.batch.executor); });
-  if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
+  std::string method;
+  if (comparison.separate_runs) {
+    // comparison_of(): the caller's runs, timed as they ran; a pool they started is in their time.
+    method =
+        "one run per row, as the program made it (no warm-up, no repeats, so no spread); a run that started its "
+        "pool includes that start-up in its time";
+  } else {
+    method = fmt::format("median of {} measured run(s) per row, after {} warm-up run(s)", comparison.repeats,
+                         comparison.warmup);
+    const bool pools = std::any_of(comparison.runs.begin(), comparison.runs.end(),
+                                   [](const ComparisonRun& run) { return !is_sequential(run.batch.executor); });
+    if (pools) method += "; each pool started before its runs (its start-up shown apart, not in the times)";
+  }
   // How pixels reached each kind of worker process, once per executor (its first run says it).
   std::vector<std::string> told;
   for (const auto& run : comparison.runs) {
@@ -136,6 +144,8 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
                                          unsigned logical_cpus) {
   std::vector<std::string> said;
   if (comparison.runs.size() < 2) return said;
+  // Every sentence below is stated against the sequential run: without one, there is nothing to say about speed.
+  if (!comparison.has_baseline()) return said;
   const double baseline = comparison.baseline().seconds.median;
 
   // The fastest paradigm at each worker count, against the next one.
@@ -187,11 +197,15 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
     const double startup = run.startup_s;
     // The pool was started before the timed runs; what a one-off batch would have paid in all is worth stating.
     const double one_off = startup + run.seconds.median;
-    std::string sentence = fmt::format(
-        "{} x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
-        "start-up would take {}, {:.2f}x sequential)",
-        capitalized(run.batch.executor), run.batch.workers, format_duration(startup), format_duration(one_off),
-        speedup(baseline, one_off));
+    std::string sentence =
+        comparison.separate_runs
+            ? fmt::format("{} x{}: starting the workers took {} (in its time, as the run started its pool)",
+                          capitalized(run.batch.executor), run.batch.workers, format_duration(startup))
+            : fmt::format(
+                  "{} x{}: starting the workers took {} (once per pool, not in the times; a one-off batch with "
+                  "start-up would take {}, {:.2f}x sequential)",
+                  capitalized(run.batch.executor), run.batch.workers, format_duration(startup),
+                  format_duration(one_off), speedup(baseline, one_off));
     for (const auto& cost : analysis.transfer) {
       if (cost.workers != run.batch.workers || cost.executor != run.batch.executor) continue;
       if (run.batch.in_place_tasks == run.batch.tasks.size()) {

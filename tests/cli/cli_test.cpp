@@ -118,6 +118,9 @@ TEST_CASE("the synthetic comparison writes a JSON report of every run and task",
   CHECK(json["filters"] == "grayscale,blur,sobel,sharpen,brightness=1.2");
   REQUIRE(json["runs"].size() >= 3);  // the baseline, then each paradigm at 1 and 2 workers
   CHECK(json["runs"][0]["executor"] == "sequential");
+  // The report opens with the verdict, the same sentence as the JSON's.
+  const auto verdict = json["verdict"]["sentence"].get<std::string>();
+  CHECK_THAT(outcome.output, Catch::Contains(verdict + "\n\nDataset: synthetic"));
   for (const auto& run : json["runs"]) {
     CHECK(run["identical_to_sequential"] == true);
     REQUIRE(run["tasks"].size() == 3);

@@ -4,6 +4,9 @@
 // analyse(), which is what the reports (report.hpp) format. Nothing here is canned: every sentence is built from
 // this run's figures.
 
+#include <cstddef>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +110,37 @@ struct WallTimeSplit {
 // timing, the process pool's transport, fused or profiled filters.
 [[nodiscard]] std::string measurement_method(const Comparison& comparison);
 
+// The answer to "which paradigm and worker count should I use for this batch on this machine, by how much, and how
+// sure", from this comparison's medians and the spread of its repeats, as the first line of every report:
+//
+//   Use threads with 2 workers: 1.93x sequential (repeats within ±2%); processes x2 is 4% slower.
+//
+// It says no more than the runs show: where the fastest configurations' repeats overlap (min-max ranges) there is
+// no winner; with one measured run per configuration the spread is unknown and it says so; without a sequential
+// run no speedup; and a configuration with failed tasks or outputs that differ from sequential is never chosen.
+struct Verdict {
+  enum class Kind {
+    winner,              // the fastest's range is clear of every other configuration's
+    indistinguishable,   // the fastest configurations' ranges overlap: no single winner on this run
+    spread_unknown,      // one measured run per configuration: the fastest is named, how sure is not known
+    nothing_to_compare,  // fewer than two configurations ran cleanly (every task, identical outputs)
+  };
+  Kind kind = Kind::nothing_to_compare;
+  // Indices into comparison.runs, fastest first: the winner alone (winner, spread_unknown), or every
+  // configuration indistinguishable from the fastest. Empty for nothing_to_compare.
+  std::vector<std::size_t> fastest;
+  // The fastest's median speedup over sequential; NaN without a sequential run, or when sequential is fastest.
+  double speedup = std::numeric_limits<double>::quiet_NaN();
+  // The fastest's repeats: their largest distance from the median, as a share of it; NaN with one repeat.
+  double spread = std::numeric_limits<double>::quiet_NaN();
+  // The next fastest clean configuration, and how much slower its median is (0.04: 4%); for winner and
+  // spread_unknown.
+  std::optional<std::size_t> runner_up;
+  double runner_up_slower = std::numeric_limits<double>::quiet_NaN();
+  std::string sentence;  // the report's first line
+};
+[[nodiscard]] Verdict verdict(const Comparison& comparison);
+
 // What the analysis says about one run, beyond the figures in its ComparisonRun.
 struct RunAnalysis {
   double karp_flatt = 0.0;         // karp_flatt(speedup, workers): NaN for one worker
@@ -124,6 +158,7 @@ struct ComparisonAnalysis {
   StageTable stages;
   std::vector<std::string> observations;
   std::string method;  // measurement_method()
+  Verdict verdict;     // verdict()
 };
 // `logical_cpus` (0: unknown) as for fit_amdahl() and observations(): the machine's, MachineInfo::logical_cpus.
 [[nodiscard]] ComparisonAnalysis analyse(const Comparison& comparison, unsigned logical_cpus);

@@ -17,11 +17,21 @@
 
 namespace pipeline {
 
+// The library's defaults and the CLI's side by side:
+//
+//                 library (this struct)   image-pipeline (the CLI's --warmup, --repeats)
+//   warm-up       0                       3
+//   repeats       1                       3
+//
+// The library's are the cheapest run that still gives every figure: a program that compares as one step of its
+// own work, or a test, pays for one pass per configuration and no more; its report then says the spread is
+// unknown. The CLI exists to measure: three warm-ups let caches, page tables and libvips' lazy loading settle, and
+// three repeats give a median and a spread, which is what the report's verdict needs to say how sure it is.
 struct ComparisonPlan {
   std::vector<std::string> executors = local_paradigm_names();  // the baseline runs whatever this says
   std::vector<int> worker_counts{2, 4};
   int warmup = 0;          // unmeasured runs of each configuration first (caches, page tables, lazy loading)
-  int repeats = 1;         // measured runs of each configuration; figures use their median
+  int repeats = 1;         // measured runs of each configuration; figures use their median and spread
   RunOptions run_options;  // profiling, and a per-task callback (progress), for every run
 };
 
@@ -57,15 +67,31 @@ struct ComparisonRun {
 };
 
 struct Comparison {
-  std::vector<ComparisonRun> runs;  // runs[0] is the sequential baseline
+  // runs[0] is the sequential baseline: always from run_comparison(); from comparison_of() only when one of the
+  // runs given was sequential, else runs[0] is merely the first and no speedup is claimed (has_baseline()).
+  std::vector<ComparisonRun> runs;
   // How the runs were measured, as their ComparisonPlan said: the reports state it.
   int warmup = 0;
   int repeats = 1;
   bool profile_stages = false;
+  // comparison_of(): runs the caller made, each its own row, its time as its BatchResult measured it.
+  bool separate_runs = false;
   [[nodiscard]] const ComparisonRun& baseline() const { return runs.front(); }
+  // Whether runs[0] is a sequential run, against which speedups and output identity are stated.
+  [[nodiscard]] bool has_baseline() const;
   [[nodiscard]] bool all_identical() const;
   [[nodiscard]] std::size_t failed_tasks() const;
 };
+
+// A comparison of runs made by the caller (Executor::run, run_folder...), to hand to the reports (report.hpp):
+// each BatchResult is one row, measured once, as given (no warm-up; repeats of a configuration are separate rows).
+// The first sequential run, if any, becomes the baseline (moved to the front): speedups, efficiencies and output
+// identity are stated against it. Without one, none is claimed: speedups and efficiencies are NaN (empty in the
+// reports) and identical_to_sequential stays true with nothing compared. Outputs are reduced to digests and
+// dropped, as in run_comparison(). A BatchResult's time includes its pool's start-up when that run started the
+// pool (Executor::start() not called before), which startup_s then shows. Throws std::invalid_argument for runs
+// of different batches (other image names, in order): comparing their times would say nothing.
+[[nodiscard]] Comparison comparison_of(std::vector<BatchResult> runs);
 
 using ExecutorFactory = std::function<std::unique_ptr<Executor>(const std::string& name, int workers)>;
 

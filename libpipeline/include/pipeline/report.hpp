@@ -5,11 +5,13 @@
 // Each writer that states analysed figures takes the ComparisonAnalysis (analysis.hpp) to format, computed once
 // for all of them:
 //
+//   const auto conditions = pipeline::run_conditions("photos/", batch, chain);
 //   const auto analysis = pipeline::analyse(comparison, conditions.machine.logical_cpus);
 //   std::cout << pipeline::format_comparison(comparison, conditions, analysis);
 //   std::ofstream("report.json") << pipeline::comparison_json(comparison, conditions, analysis);
 //
-// The forms without it analyse the comparison themselves.
+// The forms without it analyse the comparison themselves. The comparison comes from run_comparison(), or, for runs
+// a program made itself, from comparison_of() (comparison.hpp): examples/report_own_runs.cpp.
 
 #include <cstddef>
 #include <span>
@@ -17,6 +19,7 @@
 
 #include "pipeline/analysis.hpp"
 #include "pipeline/comparison.hpp"
+#include "pipeline/filter.hpp"
 #include "pipeline/image.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/vips.hpp"
@@ -39,8 +42,14 @@ struct RunConditions {
   VipsSettings vips;  // warm-up, repeats and stage profiling are the Comparison's own, from its plan
 };
 
-// The table `Paradigm | Workers | Time (s) | Speedup | Efficiency | PIDs | Threads | Cores | Identical`, preceded by
-// the conditions and followed by the failures and mismatches, if any.
+// The conditions of runs made in this process: this machine (describe_machine), the libvips settings in force,
+// `batch` described as `source` (describe_dataset) and the chain's spec, in one call. Warm-up, repeats and stage
+// profiling are not among them: the Comparison carries those, from the ComparisonPlan that made it.
+[[nodiscard]] RunConditions run_conditions(std::string source, std::span<const NamedImage> batch,
+                                           const FilterChain& chain);
+
+// The verdict (analysis.hpp) on the first line, then the table `Paradigm | Workers | Time (s) | Speedup | Efficiency |
+// PIDs | Threads | Cores | Identical`, preceded by the conditions and followed by the failures and mismatches, if any.
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions,
                                             const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string format_comparison(const Comparison& comparison, const RunConditions& conditions);
@@ -65,7 +74,7 @@ struct RunConditions {
 [[nodiscard]] std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_csv(const Comparison& comparison);
 
-// The conditions, the table, the Amdahl fits and the observations, as Markdown for a README or an issue.
+// The verdict, the conditions, the table, the Amdahl fits and the observations, as Markdown for a README or an issue.
 [[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions,
                                               const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions);
@@ -75,10 +84,10 @@ struct RunConditions {
 // and error in args), and the pool's start-up as a slice of its own. Times in microseconds from the first run.
 [[nodiscard]] std::string comparison_trace(const Comparison& comparison);
 
-// One self-contained HTML page (no network, no scripts or fonts from elsewhere): the conditions, the table, a
-// speedup-vs-workers chart (medians with min-max bars, the ideal line, each paradigm's fitted Amdahl curve), an
-// efficiency chart, the observations, and per run a Gantt timeline (a lane per worker, tasks coloured by image,
-// PID / thread / core on hover).
+// One self-contained HTML page (no network, no scripts or fonts from elsewhere): the verdict, the conditions, the
+// table, a speedup-vs-workers chart (medians with min-max bars, the ideal line, each paradigm's fitted Amdahl
+// curve) and an efficiency chart when there is a sequential run, the observations, and per run a Gantt timeline (a
+// lane per worker, tasks coloured by image, PID / thread / core on hover).
 [[nodiscard]] std::string comparison_html(const Comparison& comparison, const RunConditions& conditions,
                                           const ComparisonAnalysis& analysis);
 [[nodiscard]] std::string comparison_html(const Comparison& comparison, const RunConditions& conditions);

@@ -43,6 +43,10 @@ DatasetInfo describe_dataset(std::string source, std::span<const NamedImage> bat
   return info;
 }
 
+RunConditions run_conditions(std::string source, std::span<const NamedImage> batch, const FilterChain& chain) {
+  return {describe_machine(), describe_dataset(std::move(source), batch), chain.spec(), current_vips_settings()};
+}
+
 std::string format_comparison(const Comparison& comparison, const RunConditions& conditions) {
   return format_comparison(comparison, conditions, analyse(comparison, conditions.machine.logical_cpus));
 }
@@ -58,6 +62,9 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
   const auto oversubscribed_run = [cpus](const ComparisonRun& run) {
     return cpus > 0 && static_cast<unsigned>(run.batch.workers) > cpus;
   };
+  // The answer first: what to use, by how much, how sure (Verdict, analysis.hpp).
+  line(analysis.verdict.sentence);
+  line("");
   line(fmt::format("Dataset: {}, {} images, {:.1f} MP", conditions.dataset.source, conditions.dataset.images,
                    conditions.dataset.megapixels));
   line(fmt::format("Filters: {}", conditions.filters));
@@ -79,19 +86,26 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
                    "", "", "", "", "", "", "", "", "", "", "", "", ""));
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
-    const bool baseline = r == 0;
+    const bool baseline = r == 0 && comparison.has_baseline();
     const bool oversubscribed = oversubscribed_run(run);
-    const std::string spread = run.seconds.min > 0.0 ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min,
-                                                                   run.seconds.large() ? "!" : "")
-                                                     : std::string("-");
+    // Without a sequential run there is no speedup, efficiency or identity to state: "-".
+    const auto cell = [](double value, const char* format) {
+      return std::isfinite(value) ? fmt::format(fmt::runtime(format), value) : std::string("-");
+    };
+    const std::string spread =
+        run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
+            ? fmt::format("{:.2f}{}", run.seconds.max / run.seconds.min, run.seconds.large() ? "!" : "")
+            : std::string("-");
     line(fmt::format(
-        "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>7.2f}x | {:>9.1f}% | {:>6} | {:>13.1f} | {:>5} | {:>4} | {:>7} | {:>5} "
-        "| "
-        "{}",
+        "{:<12} | {:>7} | {:>9.2f} | {:>7} | {:>8} | {:>10} | {:>6} | {:>13.1f} | {:>5} | {:>4} | {:>7} | {:>5} | {}",
         run.batch.executor, fmt::format("{}{}", run.batch.workers, oversubscribed ? "*" : ""), run.seconds.median * 1e3,
-        spread, run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3,
-        run.observed.hosts, run.observed.processes, run.observed.threads, run.observed.cores,
-        baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "NO")));
+        spread, cell(run.speedup, "{:.2f}x"), cell(run.efficiency * 100.0, "{:.1f}%"),
+        karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3, run.observed.hosts, run.observed.processes,
+        run.observed.threads, run.observed.cores,
+        baseline                      ? "baseline"
+        : !comparison.has_baseline()  ? "-"
+        : run.identical_to_sequential ? "yes"
+                                      : "NO"));
   }
   if (std::any_of(comparison.runs.begin(), comparison.runs.end(), oversubscribed_run)) {
     line(fmt::format("* more workers than the {} logical CPUs (oversubscribed)", cpus));
@@ -137,7 +151,10 @@ std::string format_comparison(const Comparison& comparison, const RunConditions&
     line("Observations:");
     for (const auto& sentence : said) line("  - " + sentence);
   }
-  if (comparison.runs.size() > 1) {
+  if (!comparison.has_baseline()) {
+    line("");
+    line("No sequential run: no speedup is stated, and outputs were not compared with a sequential run's.");
+  } else if (comparison.runs.size() > 1) {
     line("");
     line(comparison.all_identical()
              ? "All runs produced outputs identical to the sequential run (per-image digest)."

@@ -62,14 +62,14 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
       "<th>Threads</th><th>Cores</th><th>Identical</th></tr></thead>\n<tbody>\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
-    const bool baseline = r == 0;
+    const bool baseline = r == 0 && comparison.has_baseline();
     const std::string workers =
         oversubscribed(run)
             ? fmt::format("{}<span class=\"flag\" title=\"more workers than the {} logical CPUs\">*</span>",
                           run.batch.workers, cpus)
             : std::to_string(run.batch.workers);
     const std::string spread =
-        run.seconds.min > 0.0
+        run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
             ? (run.seconds.large()
                    ? fmt::format(
                          "<span class=\"flag\" title=\"slowest run more than {:.2f}x the fastest\">{:.2f}!</span>",
@@ -77,6 +77,7 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
                    : fmt::format("{:.2f}", run.seconds.max / run.seconds.min))
             : std::string("-");
     const std::string identical = baseline                      ? "baseline"
+                                  : !comparison.has_baseline()  ? "-"
                                   : run.identical_to_sequential ? "<span class=\"good\">yes</span>"
                                                                 : "<span class=\"bad\">NO</span>";
     out += fmt::format(
@@ -117,7 +118,9 @@ std::string table_html(const Comparison& comparison, const RunConditions& condit
                          escape(run_label(run.batch)), names);
     }
   }
-  if (comparison.runs.size() > 1) {
+  if (!comparison.has_baseline()) {
+    out += "<li>No sequential run: no speedup is stated, and outputs were not compared with a sequential run's.</li>\n";
+  } else if (comparison.runs.size() > 1) {
     out +=
         comparison.all_identical()
             ? "<li>All runs produced outputs identical to the sequential run (per-image digest).</li>\n"
@@ -136,6 +139,18 @@ std::string fits_html(const std::vector<AmdahlFit>& fits) {
     out += fmt::format("<li><strong>{}</strong>: {}</li>\n", escape(fit.executor), escape(describe_fit(fit)));
   }
   return out + "</ul>\n";
+}
+
+std::string charts_html(const Comparison& comparison, const ComparisonAnalysis& analysis,
+                        const ParadigmColours& colours) {
+  std::string out = "<section id=\"charts\">\n<h2>Scaling</h2>\n<div class=\"charts\">\n";
+  out +=
+      "<figure><figcaption>Speedup against workers <span>median of the measured runs; bars from the slowest to "
+      "the fastest run; curves: Amdahl fits</span></figcaption>\n" +
+      detail::speedup_chart(comparison, analysis.fits, colours) + "</figure>\n";
+  out += "<figure><figcaption>Efficiency against workers <span>speedup / workers</span></figcaption>\n" +
+         detail::efficiency_chart(comparison, colours) + "</figure>\n";
+  return out + "</div>\n</section>\n";
 }
 
 constexpr std::string_view style = R"(:root{--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--panel:#f8fafc}
@@ -159,6 +174,7 @@ tbody tr:hover{background:#f1f5f9}
 .flag{color:#b45309;font-weight:700}
 .bad{color:#b91c1c;font-weight:600}
 .good{color:#15803d}
+.verdict{font-size:1.1rem;font-weight:600;margin:.8rem 0 0;padding:.6rem .9rem;border-left:4px solid #2563eb;background:var(--panel)}
 .notes,.note{color:var(--muted);font-size:13px}
 .notes{margin:.6rem 0 0;padding-left:1.2rem}
 ul.fits,ul.observations{padding-left:1.2rem;margin:.4rem 0}
@@ -204,9 +220,11 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
       "<title>image-pipeline comparison</title>\n<style>\n";
   out += style;
   out += "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>image-pipeline comparison</h1>\n";
-  out += fmt::format("<p class=\"sub\">{}, {} images, {:.1f} MP through <code>{}</code></p>\n</header>\n",
+  out += fmt::format("<p class=\"sub\">{}, {} images, {:.1f} MP through <code>{}</code></p>\n",
                      escape(conditions.dataset.source), conditions.dataset.images, conditions.dataset.megapixels,
                      escape(conditions.filters));
+  // The answer first, above everything it is drawn from.
+  out += fmt::format("<p id=\"verdict\" class=\"verdict\">{}</p>\n</header>\n", escape(analysis.verdict.sentence));
 
   out += "<section id=\"conditions\">\n<h2>Conditions</h2>\n" + conditions_html(conditions, analysis.method) +
          "</section>\n";
@@ -214,15 +232,13 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
          table_html(comparison, conditions, analysis, colours) + "</div>\n</section>\n";
   if (comparison.runs.empty()) return out + "</main>\n</body>\n</html>\n";
 
-  out += "<section id=\"charts\">\n<h2>Scaling</h2>\n<div class=\"charts\">\n";
-  out +=
-      "<figure><figcaption>Speedup against workers <span>median of the measured runs; bars from the slowest to "
-      "the fastest run; curves: Amdahl fits</span></figcaption>\n" +
-      detail::speedup_chart(comparison, analysis.fits, colours) + "</figure>\n";
-  out += "<figure><figcaption>Efficiency against workers <span>speedup / workers</span></figcaption>\n" +
-         detail::efficiency_chart(comparison, colours) + "</figure>\n";
-  out += "</div>\n</section>\n";
-
+  // Speedup and efficiency are against a sequential run: without one, no chart of them.
+  if (comparison.has_baseline())
+    out += charts_html(comparison, analysis, colours);
+  else
+    out +=
+        "<section id=\"charts\">\n<h2>Scaling</h2>\n<p class=\"note\">No sequential run, so no speedup to "
+        "chart.</p>\n</section>\n";
   out += "<section id=\"amdahl\">\n<h2>Amdahl fits</h2>\n" + fits_html(analysis.fits) + "</section>\n";
   const auto& said = analysis.observations;
   if (!said.empty()) {
@@ -236,7 +252,7 @@ std::string comparison_html(const Comparison& comparison, const RunConditions& c
       "OS process and thread seen running its tasks), one bar per task coloured by image (the same colour in "
       "every run); hover a bar for its image, PID, thread, CPU cores, times and bytes moved.</p>\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
-    out += detail::gantt(comparison.runs[r], r, r == 0, stage_colours);
+    out += detail::gantt(comparison.runs[r], r, r == 0 && comparison.has_baseline(), stage_colours);
   }
   out += "</section>\n</main>\n</body>\n</html>\n";
   return out;

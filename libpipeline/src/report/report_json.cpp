@@ -36,7 +36,7 @@ json task_json(const TaskRecord& record) {
           {"error", record.ok() ? json(nullptr) : json(record.error)}};
 }
 
-json run_json(const ComparisonRun& run, const RunAnalysis& analysis) {
+json run_json(const ComparisonRun& run, const RunAnalysis& analysis, bool compared_with_sequential) {
   json tasks = json::array();
   for (const auto& task : run.batch.tasks) tasks.push_back(task_json(task.record));
   json stages = json::array();
@@ -58,7 +58,8 @@ json run_json(const ComparisonRun& run, const RunAnalysis& analysis) {
           {"speedup", number(run.speedup)},
           {"efficiency", number(run.efficiency)},
           {"karp_flatt", number(analysis.karp_flatt)},
-          {"identical_to_sequential", run.identical_to_sequential},
+          // null: there was no sequential run to compare with (comparison_of() without one).
+          {"identical_to_sequential", compared_with_sequential ? json(run.identical_to_sequential) : json(nullptr)},
           {"mismatched_images", run.mismatched_images},
           {"failed_tasks", run.batch.failure_count()},
           {"observed",
@@ -83,6 +84,28 @@ const char* amdahl_kind_name(AmdahlFit::Kind kind) {
     case AmdahlFit::Kind::no_speedup: return "no_speedup";
   }
   return "unknown";
+}
+
+json verdict_json(const Comparison& comparison, const Verdict& verdict) {
+  const auto configuration = [&comparison](std::size_t r) {
+    return json{{"executor", comparison.runs[r].batch.executor}, {"workers", comparison.runs[r].batch.workers}};
+  };
+  json fastest = json::array();
+  for (const std::size_t r : verdict.fastest) fastest.push_back(configuration(r));
+  const char* kind = "nothing_to_compare";
+  switch (verdict.kind) {
+    case Verdict::Kind::winner: kind = "winner"; break;
+    case Verdict::Kind::indistinguishable: kind = "indistinguishable"; break;
+    case Verdict::Kind::spread_unknown: kind = "spread_unknown"; break;
+    case Verdict::Kind::nothing_to_compare: break;
+  }
+  return {{"kind", kind},
+          {"sentence", verdict.sentence},
+          {"fastest", std::move(fastest)},
+          {"speedup", number(verdict.speedup)},
+          {"spread", number(verdict.spread)},
+          {"runner_up", verdict.runner_up ? configuration(*verdict.runner_up) : json(nullptr)},
+          {"runner_up_slower", number(verdict.runner_up_slower)}};
 }
 
 json analysis_json(const ComparisonAnalysis& analysis) {
@@ -125,9 +148,10 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
   const MachineInfo& machine = conditions.machine;
   json runs = json::array();
   for (std::size_t r = 0; r < comparison.runs.size(); ++r)
-    runs.push_back(run_json(comparison.runs[r], analysis.runs[r]));
+    runs.push_back(run_json(comparison.runs[r], analysis.runs[r], comparison.has_baseline()));
   const json report = {
       {"schema", "image-pipeline/report/1"},
+      {"verdict", verdict_json(comparison, analysis.verdict)},
       {"machine",
        {{"hostname", machine.hostname},
         {"os", machine.os},
@@ -147,7 +171,8 @@ std::string comparison_json(const Comparison& comparison, const RunConditions& c
       {"repeats", comparison.repeats},
       {"profile_stages", comparison.profile_stages},
       {"method", analysis.method},
-      {"all_identical_to_sequential", comparison.all_identical()},
+      {"separate_runs", comparison.separate_runs},
+      {"all_identical_to_sequential", comparison.has_baseline() ? json(comparison.all_identical()) : json(nullptr)},
       {"runs", std::move(runs)},
       {"analysis", analysis_json(analysis)}};
   return report.dump(2) + "\n";

@@ -27,8 +27,9 @@ std::string comparison_csv(const Comparison& comparison, const ComparisonAnalysi
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", run.batch.executor, run.batch.workers,
                        field(run.seconds.median), field(run.seconds.min), field(run.seconds.max), field(run.speedup),
                        field(run.efficiency), field(analysis.runs[r].karp_flatt), field(run.startup_s),
-                       run.identical_to_sequential ? "true" : "false", run.batch.failure_count(),
-                       run.observed.processes, run.observed.threads, run.observed.cores, run.observed.hosts);
+                       !comparison.has_baseline() ? "" : (run.identical_to_sequential ? "true" : "false"),
+                       run.batch.failure_count(), run.observed.processes, run.observed.threads, run.observed.cores,
+                       run.observed.hosts);
   }
   return out;
 }
@@ -40,6 +41,7 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
 std::string comparison_markdown(const Comparison& comparison, const RunConditions& conditions,
                                 const ComparisonAnalysis& analysis) {
   std::string out = "## image-pipeline comparison\n\n";
+  out += "**" + analysis.verdict.sentence + "**\n\n";
   out += fmt::format("- Dataset: {}, {} images, {:.1f} MP\n", conditions.dataset.source, conditions.dataset.images,
                      conditions.dataset.megapixels);
   out += fmt::format("- Filters: `{}`\n", conditions.filters);
@@ -56,13 +58,20 @@ std::string comparison_markdown(const Comparison& comparison, const RunCondition
       "PIDs | Threads | Cores | Identical |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (std::size_t r = 0; r < comparison.runs.size(); ++r) {
     const ComparisonRun& run = comparison.runs[r];
-    const bool baseline = r == 0;
-    out += fmt::format("| {} | {} | {:.2f} | {} | {:.2f}x | {:.1f}% | {} | {:.1f} | {} | {} | {} | {} | {} |\n",
+    const bool baseline = r == 0 && comparison.has_baseline();
+    const std::string identical = baseline                      ? "baseline"
+                                  : !comparison.has_baseline()  ? "-"
+                                  : run.identical_to_sequential ? "yes"
+                                                                : "**no**";
+    out += fmt::format("| {} | {} | {:.2f} | {} | {} | {} | {} | {:.1f} | {} | {} | {} | {} | {} |\n",
                        run.batch.executor, run.batch.workers, run.seconds.median * 1e3,
-                       run.seconds.min > 0.0 ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min) : "-",
-                       run.speedup, run.efficiency * 100.0, karp_flatt_cell(analysis.runs[r].karp_flatt),
-                       run.startup_s * 1e3, run.observed.hosts, run.observed.processes, run.observed.threads,
-                       run.observed.cores, baseline ? "baseline" : (run.identical_to_sequential ? "yes" : "**no**"));
+                       run.seconds.min > 0.0 && run.repeat_seconds.size() > 1
+                           ? fmt::format("{:.2f}", run.seconds.max / run.seconds.min)
+                           : "-",
+                       std::isfinite(run.speedup) ? fmt::format("{:.2f}x", run.speedup) : "-",
+                       std::isfinite(run.efficiency) ? fmt::format("{:.1f}%", run.efficiency * 100.0) : "-",
+                       karp_flatt_cell(analysis.runs[r].karp_flatt), run.startup_s * 1e3, run.observed.hosts,
+                       run.observed.processes, run.observed.threads, run.observed.cores, identical);
   }
   const auto& notes = analysis.karp_flatt_notes;
   if (!notes.empty()) out += "\n";
