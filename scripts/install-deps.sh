@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing image-pipeline needs, from Debian 12's own packages.
+# Installs what building and running image-pipeline needs, from Debian 12's own packages (scripts/run.sh).
 # Does nothing when everything is already there; uses sudo when not run as root.
+# --test: also what only the tests, the fuzzers, the format check and the .deb need (scripts/test.sh).
 # --bench: also what the benchmarks compare against (GNU parallel, libvips' command-line tools).
 set -euo pipefail
 
@@ -8,17 +9,26 @@ packages=(
   g++ cmake make pkgconf
   libvips-dev
   libboost1.81-dev   # not the unversioned libboost-dev (1.74, no Boost.Process v2, conflicts with 1.81)
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libcurl4-openssl-dev  # image-pipeline fetch (pipeline/fetch.hpp): libcurl 7.88
+  libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
+)
+# Only for checking the project, never for running it.
+test_packages=(
+  catch2
   libpng-dev         # the tests read every PNG we write back with libpng itself, CRCs checked
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
-  libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
+  dpkg-dev file      # cpack -G DEB: dpkg-shlibdeps declares the .deb's library dependencies, file finds the ELFs
 )
-if [ "${1:-}" = --bench ]; then
-  packages+=(parallel libvips-tools)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) packages+=("${test_packages[@]}") ;;
+    --bench) packages+=(parallel libvips-tools) ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
