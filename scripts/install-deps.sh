@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and running image-pipeline needs, from Debian 12's own packages (scripts/run.sh).
 # Does nothing when everything is already there; uses sudo when not run as root.
-# --test: also what only the tests, the fuzzers, the format check and the .deb need (scripts/test.sh).
+# --test: also what only checking it needs: the tests, fuzzers, format check and .deb (scripts/test.sh).
 # --bench: also what the benchmarks compare against (GNU parallel, libvips' command-line tools).
 set -euo pipefail
 
@@ -9,26 +9,32 @@ packages=(
   g++ cmake make pkgconf
   libvips-dev
   libboost1.81-dev   # not the unversioned libboost-dev (1.74, no Boost.Process v2, conflicts with 1.81)
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libcurl4-openssl-dev  # image-pipeline fetch (pipeline/fetch.hpp): libcurl 7.88
-  libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
-)
-# Only for checking the project, never for running it.
-test_packages=(
-  catch2
   libpng-dev         # the tests read every PNG we write back with libpng itself, CRCs checked
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
   dpkg-dev file      # cpack -G DEB: dpkg-shlibdeps declares the .deb's library dependencies, file finds the ELFs
+  libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
 )
+# Those of them that only checking the project needs: left out unless --test.
+test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file "
+test=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=("${test_packages[@]}") ;;
+    --test) test=1 ;;
     --bench) packages+=(parallel libvips-tools) ;;
     *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
   esac
 done
+if [ "$test" -eq 0 ]; then
+  needed=()
+  for package in "${packages[@]}"; do
+    [[ "$test_only" == *" $package "* ]] || needed+=("$package")
+  done
+  packages=("${needed[@]}")
+fi
 
 missing=()
 for package in "${packages[@]}"; do
