@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing image-pipeline needs, from Debian 12's own packages.
+# Installs what building and running image-pipeline needs, from Debian 12's own packages (scripts/run.sh).
 # Does nothing when everything is already there; uses sudo when not run as root.
+# --test: also what only checking it needs: the tests, fuzzers, format check and .deb (scripts/test.sh).
 # --bench: also what the benchmarks compare against (GNU parallel, libvips' command-line tools).
 set -euo pipefail
 
@@ -14,11 +15,26 @@ packages=(
   chromium           # headless, to check the HTML report as a browser parses and draws it (tests skip without it)
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
+  dpkg-dev file      # cpack -G DEB: dpkg-shlibdeps declares the .deb's library dependencies, file finds the ELFs
   libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
   libjpeg-turbo-progs webp libtiff-tools  # the reference decoders the tests read JPEG, WebP and TIFF outputs with
 )
-if [ "${1:-}" = --bench ]; then
-  packages+=(parallel libvips-tools)
+# Those of them that only checking the project needs: left out unless --test.
+test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file "
+test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) test=1 ;;
+    --bench) packages+=(parallel libvips-tools) ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
+if [ "$test" -eq 0 ]; then
+  needed=()
+  for package in "${packages[@]}"; do
+    [[ "$test_only" == *" $package "* ]] || needed+=("$package")
+  done
+  packages=("${needed[@]}")
 fi
 
 missing=()

@@ -20,7 +20,7 @@ for arg in "$@"; do
   esac
 done
 
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --test
 
 echo "== format: every C++ file as .clang-format has it"
 "$root/scripts/format.sh" --check
