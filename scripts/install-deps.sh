@@ -20,7 +20,8 @@ packages=(
   libjpeg-turbo-progs webp libtiff-tools  # the reference decoders the tests read JPEG, WebP and TIFF outputs with
 )
 # Those of them that only checking the project needs: left out unless --test.
-test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file "
+test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file libjpeg-turbo-progs webp
+  libtiff-tools "
 test=0
 for arg in "$@"; do
   case "$arg" in
