@@ -15,6 +15,7 @@ packages=(
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): libFuzzer is in clang's runtime package
   clang-format       # Debian 12's is 14: the version .clang-format is checked with (scripts/format.sh)
   libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
+  zsh fish groff-base  # the CLI's tests check its zsh and fish completions and its man page with them
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(parallel libvips-tools)

@@ -6,7 +6,10 @@
 namespace image_pipeline {
 
 void add_filters_option(CLI::App& command, CommonOptions& options) {
-  command.add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
+  command
+      .add_option("-f,--filters", options.filters,
+                  "Filter chain, e.g. grayscale,blur,brightness=1.5 (the filters: --help)")
+      ->type_name("SPEC")
       ->capture_default_str();
 }
 
@@ -14,6 +17,7 @@ void add_image_format_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("--png-compression", options.png_compression,
                   "PNG compression of the outputs: the deflate level (0 = none, 9 = smallest and slowest)")
+      ->type_name("LEVEL")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   add_decode_options(command, options.decode);
@@ -40,9 +44,11 @@ void add_worker_options(CLI::App& command, CommonOptions& options, const std::st
   command
       .add_option("--worker-program", options.worker_program,
                   "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
+      ->type_name("PATH")
       ->check(executable_file());
-  CLI::Option* timeout =
-      command.add_option("--task-timeout", options.task_timeout, task_timeout_description)->check(CLI::Range(0.0, 1e9));
+  CLI::Option* timeout = command.add_option("--task-timeout", options.task_timeout, task_timeout_description)
+                             ->type_name("SECONDS")
+                             ->check(CLI::Range(0.0, 1e9));
   if (task_timeout_default_shown) timeout->default_str(*task_timeout_default_shown);
 }
 
