@@ -18,10 +18,11 @@ packages=(
   dpkg-dev file      # cpack -G DEB: dpkg-shlibdeps declares the .deb's library dependencies, file finds the ELFs
   libopenmpi-dev openmpi-bin  # the mpi executor (pipeline::mpi) and mpirun for its tests
   libjpeg-turbo-progs webp libtiff-tools  # the reference decoders the tests read JPEG, WebP and TIFF outputs with
+  zsh fish groff-base  # the CLI's tests check its zsh and fish completions and its man page with them
 )
 # Those of them that only checking the project needs: left out unless --test.
-test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file libjpeg-turbo-progs webp
-  libtiff-tools "
+test_only=" catch2 libpng-dev chromium clang-14 libclang-rt-14-dev clang-format dpkg-dev file "
+test_only+=" libjpeg-turbo-progs webp libtiff-tools zsh fish groff-base "
 test=0
 for arg in "$@"; do
   case "$arg" in

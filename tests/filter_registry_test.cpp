@@ -130,6 +130,44 @@ TEST_CASE("an unknown filter name is a FilterSpecError listing the valid names",
   CHECK_THROWS_AS(pipeline::make_filter("emboss"), FilterSpecError);
 }
 
+TEST_CASE("an unknown filter name near a registered one suggests it", "[registry]") {
+  CHECK_THAT(spec_error("grayscale,blurr"), Contains("unknown filter 'blurr'; did you mean 'blur'?"));
+  CHECK_THAT(spec_error("greyscale"), Contains("did you mean 'grayscale'?"));
+  CHECK_THAT(spec_error("emboss"), !Contains("did you mean"));
+}
+
+TEST_CASE("every built-in filter has a doc, and brightness its parameter with range and default", "[registry]") {
+  const auto docs = pipeline::registered_filter_docs();
+  REQUIRE(docs.size() >= builtin_names.size());
+  for (const auto& filter : docs) {
+    INFO(filter.name);
+    if (std::find(builtin_names.begin(), builtin_names.end(), filter.name) == builtin_names.end()) continue;
+    CHECK_FALSE(filter.doc.summary.empty());
+    CHECK(filter.doc.parameter.has_value() == (filter.name == "brightness"));
+  }
+  const auto brightness = std::find_if(docs.begin(), docs.end(), [](const auto& f) { return f.name == "brightness"; });
+  REQUIRE(brightness != docs.end());
+  CHECK(brightness->doc.parameter->name == "FACTOR");
+  CHECK(brightness->doc.parameter->range == "a number >= 0");
+  CHECK(brightness->doc.parameter->default_value == "1.2");
+}
+
+TEST_CASE("a filter registered with a doc lists it, one from a function its summary", "[registry]") {
+  pipeline::register_filter(
+      "documented", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return nullptr; },
+      pipeline::FilterDoc{"Does nothing", pipeline::FilterParameterDoc{"N", "1 to 9", ""}});
+  pipeline::register_filter(
+      "from-function", [](const pipeline::Image& in) { return in; }, "Copies");
+  const auto docs = pipeline::registered_filter_docs();
+  const auto find = [&docs](const std::string& name) {
+    return *std::find_if(docs.begin(), docs.end(), [&name](const auto& f) { return f.name == name; });
+  };
+  CHECK(find("documented").doc.summary == "Does nothing");
+  CHECK(find("documented").doc.parameter->range == "1 to 9");
+  CHECK(find("from-function").doc.summary == "Copies");
+  CHECK_FALSE(find("from-function").doc.parameter.has_value());
+}
+
 TEST_CASE("a bad parameter is a FilterSpecError", "[registry]") {
   for (const std::string spec :
        {"brightness=abc", "brightness=-1", "brightness=nan", "brightness=inf", "brightness=", "brightness=1.5x",

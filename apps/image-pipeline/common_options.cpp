@@ -4,11 +4,15 @@
 
 #include "decode_options.hpp"
 #include "executable_file.hpp"
+#include "one_of.hpp"
 
 namespace image_pipeline {
 
 void add_filters_option(CLI::App& command, CommonOptions& options) {
-  command.add_option("-f,--filters", options.filters, "Filter chain, e.g. grayscale,blur,brightness=1.5")
+  command
+      .add_option("-f,--filters", options.filters,
+                  "Filter chain, e.g. grayscale,blur,brightness=1.5 (the filters: --help)")
+      ->type_name("SPEC")
       ->capture_default_str();
 }
 
@@ -17,15 +21,17 @@ void add_image_format_options(CLI::App& command, CommonOptions& options) {
       .add_option("--format", options.output_format,
                   "Format of the outputs: png (through the project's own encoder), or jpeg, webp or tiff (libvips' "
                   "savers; JPEG and WebP take 8 bits, JPEG no alpha)")
-      ->check(CLI::IsMember({"png", "jpeg", "webp", "tiff"}, CLI::ignore_case))
+      ->check(one_of({"png", "jpeg", "webp", "tiff"}))
       ->capture_default_str();
   command
       .add_option("--compression,--png-compression", options.compression,
                   "Deflate level of PNG and TIFF outputs: 0 (none) to 9 (smallest and slowest); default 6")
+      ->type_name("LEVEL")
       ->check(CLI::Range(0, pipeline::max_output_compression));
   command
       .add_option("--quality", options.quality,
                   "Quality of JPEG and WebP outputs: 1 (smallest) to 100 (best); default 75, libvips' own")
+      ->type_name("N")
       ->check(CLI::Range(pipeline::min_output_quality, pipeline::max_output_quality));
   add_decode_options(command, options.decode);
 }
@@ -68,9 +74,11 @@ void add_worker_options(CLI::App& command, CommonOptions& options, const std::st
   command
       .add_option("--worker-program", options.worker_program,
                   "Worker program of the process pool (default: $PIPELINE_WORKER, else found next to this program)")
+      ->type_name("PATH")
       ->check(executable_file());
-  CLI::Option* timeout =
-      command.add_option("--task-timeout", options.task_timeout, task_timeout_description)->check(CLI::Range(0.0, 1e9));
+  CLI::Option* timeout = command.add_option("--task-timeout", options.task_timeout, task_timeout_description)
+                             ->type_name("SECONDS")
+                             ->check(CLI::Range(0.0, 1e9));
   if (task_timeout_default_shown) timeout->default_str(*task_timeout_default_shown);
 }
 

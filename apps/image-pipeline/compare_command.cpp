@@ -242,7 +242,8 @@ std::vector<std::string> default_executors() {
 void add_compare_options(CLI::App& app, CompareOptions& options) {
   CommonOptions& common = options.common;
   app.add_option("-i,--input", options.input,
-                 "Folder of images (any format libvips reads); default: built-in synthetic set");
+                 "Folder of images (any format libvips reads); default: built-in synthetic set")
+      ->type_name("DIR");
   app.add_option("-n,--num-images", options.num_images, "Images to use (default: all of a folder; 20 synthetic)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   app.add_option("-w,--workers", options.workers, "Worker counts to compare")
@@ -254,12 +255,16 @@ void add_compare_options(CLI::App& app, CompareOptions& options) {
       ->check(CLI::IsMember(pipeline::paradigm_names()))
       ->capture_default_str();
   add_filters_option(app, common);
-  app.add_option("-o,--output", options.output, "Write each result into this folder (as PNG, or --format)");
-  app.add_option("--json", options.json, "Write the report as JSON to this file");
-  app.add_option("--csv", options.csv, "Write one CSV row per run to this file");
-  app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file");
-  app.add_option("--trace", options.trace, "Write Chrome trace-event JSON (Perfetto) of every task to this file");
-  app.add_option("--html", options.html, "Write a self-contained HTML page with the table, charts and timelines");
+  app.add_option("-o,--output", options.output, "Write each result into this folder (as PNG, or --format)")
+      ->type_name("DIR");
+  app.add_option("--json", options.json, "Write the report as JSON to this file")->type_name("FILE");
+  app.add_option("--csv", options.csv, "Write one CSV row per run to this file")->type_name("FILE");
+  app.add_option("--markdown", options.markdown, "Write the table and observations as Markdown to this file")
+      ->type_name("FILE");
+  app.add_option("--trace", options.trace, "Write Chrome trace-event JSON (Perfetto) of every task to this file")
+      ->type_name("FILE");
+  app.add_option("--html", options.html, "Write a self-contained HTML page with the table, charts and timelines")
+      ->type_name("FILE");
   app.add_flag("--profile-filters", options.profile_filters,
                "Time every filter on its own (outputs materialised between them) and show where the time goes; "
                "slower than the fused chain, which runs without it");
@@ -271,7 +276,8 @@ void add_compare_options(CLI::App& app, CompareOptions& options) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   app.add_option("--seed", options.seed, "Seed of the synthetic dataset")->capture_default_str();
-  app.add_option("--size", options.size, "Size of every synthetic image, WxH (default: mixed photo sizes)");
+  app.add_option("--size", options.size, "Size of every synthetic image, WxH (default: mixed photo sizes)")
+      ->type_name("WxH");
   add_image_format_options(app, common);
   add_vips_options(app, common);
   add_worker_options(app, common,

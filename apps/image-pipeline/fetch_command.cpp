@@ -80,9 +80,11 @@ CLI::App* add_fetch_command(CLI::App& app, FetchCommandOptions& options) {
       ->add_option("--timeout", fetch.timeout_s,
                    "Seconds one attempt at a file may take, from connecting to the last byte; also given up: "
                    "connecting for more than --connect-timeout, or under 1 KiB/s for 30 s")
+      ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--connect-timeout", fetch.connect_timeout_s, "Seconds connecting may take")
+      ->type_name("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command
@@ -93,6 +95,7 @@ CLI::App* add_fetch_command(CLI::App& app, FetchCommandOptions& options) {
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
   command->add_option("--retry-delay", fetch.retry_delay_s, "Seconds before the first retry")
+      ->type_name("SECONDS")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command

@@ -4,8 +4,10 @@
 // parses the command line, sets up logging and dispatches.
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,6 +17,8 @@
 #include "compare_command.hpp"
 #include "exit_status.hpp"
 #include "fetch_command.hpp"
+#include "help_commands.hpp"
+#include "help_formatter.hpp"
 #include "pipeline/memory.hpp"
 #if PIPELINE_WITH_MPI
 #include "pipeline/mpi/ranks.hpp"
@@ -22,6 +26,7 @@
 #include "pipeline/version.hpp"
 #include "run_command.hpp"
 #include "stop_on_signal.hpp"
+#include "unknown_argument.hpp"
 
 namespace {
 
@@ -64,6 +69,7 @@ int main(int argc, char** argv) {
       "Runs a batch of images through a filter chain sequentially, with threads and with processes, "
       "and compares the paradigms. 'image-pipeline run IN_DIR OUT_DIR' streams a folder instead; "
       "'image-pipeline fetch URLS_FILE DIR' downloads a dataset."};
+  image_pipeline::set_up_help(app);  // first: the subcommands inherit the help flags and formatter
   image_pipeline::CompareOptions compare_options;
   image_pipeline::add_compare_options(app, compare_options);
   app.set_version_flag("--version", std::string("image-pipeline ") + pipeline::version_string);
@@ -71,15 +77,25 @@ int main(int argc, char** argv) {
   CLI::App* run_command = image_pipeline::add_run_command(app, run_options);
   image_pipeline::FetchCommandOptions fetch_options;
   CLI::App* fetch_command = image_pipeline::add_fetch_command(app, fetch_options);
+  image_pipeline::HelpCommands help_commands;
+  image_pipeline::add_help_commands(app, help_commands);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
     if (run_command->parsed()) refuse_comparison_options_with(app, "run");
     if (fetch_command->parsed()) refuse_comparison_options_with(app, "fetch");
   } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() != 0) {
+      if (const auto message =
+              image_pipeline::unknown_argument_message(app, std::vector<std::string>(argv + 1, argv + argc))) {
+        std::cerr << *message << '\n';
+        return image_pipeline::exit_usage;
+      }
+    }
     // CLI11 prints the message (or the help / version); its own error codes are folded into the usual 2.
     return app.exit(error) == 0 ? EXIT_SUCCESS : image_pipeline::exit_usage;
   }
+  if (const auto status = image_pipeline::run_help_commands(app, help_commands)) return *status;
 
   if (run_command->parsed()) {
     image_pipeline::CommonOptions& run_common = run_options.common;

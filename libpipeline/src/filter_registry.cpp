@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "pipeline/closest_match.hpp"
 #include "pipeline/filters.hpp"
 
 namespace pipeline {
@@ -55,35 +56,47 @@ FilterPtr make_brightness(const std::optional<std::string>& parameter) {
 class Registry {
  public:
   Registry() {
-    factories_.emplace("grayscale", without_parameter<GrayscaleFilter>("grayscale"));
-    factories_.emplace("blur", without_parameter<BlurFilter>("blur"));
-    factories_.emplace("sobel", without_parameter<SobelFilter>("sobel"));
-    factories_.emplace("sharpen", without_parameter<SharpenFilter>("sharpen"));
-    factories_.emplace("brightness", make_brightness);
+    entries_.emplace("grayscale", Entry{without_parameter<GrayscaleFilter>("grayscale"),
+                                        {"Luma Y = 0.299 R + 0.587 G + 0.114 B, 8-bit grey", std::nullopt}});
+    entries_.emplace("blur",
+                     Entry{without_parameter<BlurFilter>("blur"), {"Gaussian blur, 3x3, sigma 1", std::nullopt}});
+    entries_.emplace("sobel", Entry{without_parameter<SobelFilter>("sobel"),
+                                    {"Edge strength: gradient magnitude of the 3x3 Sobel kernels", std::nullopt}});
+    entries_.emplace("sharpen",
+                     Entry{without_parameter<SharpenFilter>("sharpen"), {"Sharpen, 3x3 kernel", std::nullopt}});
+    entries_.emplace(
+        "brightness",
+        Entry{make_brightness,
+              {"Multiplies every value by FACTOR (brightness=FACTOR), clamped to 0-255",
+               FilterParameterDoc{"FACTOR", "a number >= 0", fmt::format("{}", BrightnessFilter().factor())}}});
   }
 
-  void add(const std::string& name, FilterFactory factory) {
+  void add(const std::string& name, FilterFactory factory, FilterDoc doc) {
     std::lock_guard lock(mutex_);
-    factories_[name] = std::move(factory);
+    entries_[name] = Entry{std::move(factory), std::move(doc)};
   }
 
   std::optional<FilterFactory> find(const std::string& name) const {
     std::lock_guard lock(mutex_);
-    const auto it = factories_.find(name);
-    if (it == factories_.end()) return std::nullopt;
-    return it->second;
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.factory;
   }
 
-  std::vector<std::string> names() const {
+  std::vector<RegisteredFilter> docs() const {
     std::lock_guard lock(mutex_);
-    std::vector<std::string> names;
-    for (const auto& entry : factories_) names.push_back(entry.first);
-    return names;  // std::map keeps them sorted
+    std::vector<RegisteredFilter> docs;
+    for (const auto& [name, entry] : entries_) docs.push_back({name, entry.doc});
+    return docs;  // std::map keeps them sorted
   }
 
  private:
+  struct Entry {
+    FilterFactory factory;
+    FilterDoc doc;
+  };
   mutable std::mutex mutex_;
-  std::map<std::string, FilterFactory> factories_;
+  std::map<std::string, Entry> entries_;
 };
 
 Registry& registry() {
@@ -100,10 +113,10 @@ void check_name(const std::string& name) {
 
 }  // namespace
 
-void register_filter(const std::string& name, FilterFactory factory) {
+void register_filter(const std::string& name, FilterFactory factory, FilterDoc doc) {
   check_name(name);
   if (!factory) throw std::invalid_argument("register_filter: empty factory for '" + name + "'");
-  registry().add(name, std::move(factory));
+  registry().add(name, std::move(factory), std::move(doc));
 }
 
 namespace {
@@ -127,15 +140,24 @@ FilterPtr make_filter(const std::string& name, FilterFunction function) {
   return std::make_shared<FunctionFilter>(name, std::move(function));
 }
 
-void register_filter(const std::string& name, FilterFunction function) {
+void register_filter(const std::string& name, FilterFunction function, std::string summary) {
   FilterPtr filter = make_filter(name, std::move(function));  // checks both; one object serves every chain
-  register_filter(name, [name, filter](const std::optional<std::string>& parameter) -> FilterPtr {
-    if (parameter) throw FilterSpecError(fmt::format("filter '{}' takes no parameter", name));
-    return filter;
-  });
+  register_filter(
+      name,
+      [name, filter](const std::optional<std::string>& parameter) -> FilterPtr {
+        if (parameter) throw FilterSpecError(fmt::format("filter '{}' takes no parameter", name));
+        return filter;
+      },
+      FilterDoc{std::move(summary), std::nullopt});
 }
 
-std::vector<std::string> registered_filters() { return registry().names(); }
+std::vector<std::string> registered_filters() {
+  std::vector<std::string> names;
+  for (const RegisteredFilter& filter : registry().docs()) names.push_back(filter.name);
+  return names;
+}
+
+std::vector<RegisteredFilter> registered_filter_docs() { return registry().docs(); }
 
 FilterPtr make_filter(std::string_view spec) {
   spec = trim(spec);
@@ -146,8 +168,11 @@ FilterPtr make_filter(std::string_view spec) {
 
   const auto factory = registry().find(name);
   if (!factory) {
-    throw FilterSpecError(fmt::format("unknown filter '{}'; valid filters: {}", name.empty() ? std::string(spec) : name,
-                                      fmt::join(registered_filters(), ", ")));
+    const std::vector<std::string> names = registered_filters();
+    const std::optional<std::string> nearest = closest_match(name, names);
+    throw FilterSpecError(
+        fmt::format("unknown filter '{}';{} valid filters: {}", name.empty() ? std::string(spec) : name,
+                    nearest ? fmt::format(" did you mean '{}'?", *nearest) : std::string(), fmt::join(names, ", ")));
   }
   FilterPtr filter = (*factory)(parameter);
   if (!filter) throw FilterSpecError(fmt::format("the factory of filter '{}' returned no filter", name));
