@@ -25,13 +25,15 @@ void add_image_format_options(CLI::App& command, CommonOptions& options) {
       ->capture_default_str();
   command
       .add_option("--compression,--png-compression", options.compression,
-                  "Deflate level of PNG and TIFF outputs: 0 (none) to 9 (smallest and slowest); default 6")
+                  "Deflate level of PNG and TIFF outputs: 0 is none, 9 the smallest and slowest")
       ->type_name("LEVEL")
+      ->default_str("6")
       ->check(CLI::Range(0, pipeline::max_output_compression));
   command
       .add_option("--quality", options.quality,
-                  "Quality of JPEG and WebP outputs: 1 (smallest) to 100 (best); default 75, libvips' own")
+                  "Quality of JPEG and WebP outputs: 1 gives the smallest files, 100 the best pictures")
       ->type_name("N")
+      ->default_str("75")
       ->check(CLI::Range(pipeline::min_output_quality, pipeline::max_output_quality));
   add_decode_options(command, options.decode);
 }
