@@ -22,6 +22,7 @@
 #include "pipeline/shared_image_memory.hpp"
 #include "progress_bar.hpp"
 #include "stop_on_signal.hpp"
+#include "url_list_input.hpp"
 
 namespace image_pipeline {
 namespace {
@@ -117,13 +118,16 @@ int run(const CompareOptions& options) {
   std::string dataset_name;
   std::size_t load_failures = 0;
   if (options.input) {
-    auto folder = pipeline::load_image_folder(*options.input, options.num_images, common.decode);
+    // A list of URLs is downloaded first (with fetch's cache), and its folder is the input.
+    const FetchedList fetched = is_url_list(*options.input) ? fetch_url_list(*options.input, {}, !common.quiet)
+                                                            : FetchedList{*options.input, 0};
+    auto folder = pipeline::load_image_folder(fetched.folder, options.num_images, common.decode);
     for (const auto& failure : folder.failures) spdlog::error("cannot read {}: {}", failure.file, failure.reason);
     for (const auto& warning : folder.warnings) {
       spdlog::warn("{}: decoded with warnings (--fail-on {}): {}", warning.file,
                    pipeline::to_string(common.decode.fail_on), warning.reason);
     }
-    load_failures = folder.failures.size();
+    load_failures = folder.failures.size() + fetched.failed;
     batch = std::move(folder.images);
     dataset_name = fmt::format("folder {}", *options.input);
     if (batch.empty()) {
@@ -242,8 +246,9 @@ std::vector<std::string> default_executors() {
 void add_compare_options(CLI::App& app, CompareOptions& options) {
   CommonOptions& common = options.common;
   app.add_option("-i,--input", options.input,
-                 "Folder of images (any format libvips reads); default: built-in synthetic set")
-      ->type_name("DIR");
+                 "Folder of images (any format libvips reads), or a file listing image URLs, one per line, "
+                 "downloaded first into a cache folder of their own (as 'fetch' does); default: built-in synthetic set")
+      ->type_name("DIR|URLS_FILE");
   app.add_option("-n,--num-images", options.num_images, "Images to use (default: all of a folder; 20 synthetic)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   app.add_option("-w,--workers", options.workers, "Worker counts to compare")

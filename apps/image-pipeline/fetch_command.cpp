@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "exit_status.hpp"
+#include "fetch_progress.hpp"
 #include "output_checks.hpp"
-#include "progress_bar.hpp"
 
 namespace image_pipeline {
 namespace {
@@ -25,32 +25,11 @@ int run(const FetchCommandOptions& options, const StopOnSignal& stop) {
   spdlog::info("{} URL(s) from {} into {}, {} at a time", urls.size(), options.urls_file, options.dir,
                options.fetch.parallel);
 
-  ProgressBar bar({.total = urls.size(), .label = "fetch", .unit = "files", .rate_unit = "MB"},
-                  ProgressBar::stderr_is_terminal() && !options.quiet);
   pipeline::FetchOptions fetch = options.fetch;
   fetch.stop = stop.token();
-  std::uint64_t bytes = 0;  // downloaded so far: the bar's rate
-  fetch.on_item_done = [&bar, &bytes](const pipeline::FetchItem& item, std::size_t done, std::size_t) {
-    if (item.status == pipeline::FetchStatus::failed) {
-      bar.clear();  // the message on a line of its own, the bar drawn again below it
-      spdlog::error("'{}': {}", item.url, item.reason);
-    } else {
-      spdlog::debug("'{}': {} as {}", item.url,
-                    item.status == pipeline::FetchStatus::downloaded ? "downloaded" : "up to date", item.file);
-    }
-    if (item.status == pipeline::FetchStatus::downloaded) bytes += item.bytes;
-    bar.update(done, bytes);
-  };
-  const pipeline::FetchResult result = pipeline::fetch_urls(urls, options.dir, fetch);
-  bar.finish();
-
+  const pipeline::FetchResult result = fetch_with_progress(urls, options.dir, fetch, !options.quiet);
   const std::size_t failed = result.count(pipeline::FetchStatus::failed);
-  const std::size_t stopped = result.count(pipeline::FetchStatus::stopped);
-  std::cout << fmt::format("{} downloaded, {} up to date, {} failed{}\n",
-                           result.count(pipeline::FetchStatus::downloaded),
-                           result.count(pipeline::FetchStatus::up_to_date), failed,
-                           stopped > 0 ? fmt::format(", {} not fetched (stopped)", stopped) : "")
-            << std::flush;
+  std::cout << fetch_counts(result) << '\n' << std::flush;
   if (stop.signal() != 0) return stop.exit_status();
   return failed == 0 ? EXIT_SUCCESS : exit_failures;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -18,6 +19,7 @@
 #include "pipeline/machine.hpp"
 #include "pipeline/paradigm.hpp"
 #include "progress_bar.hpp"
+#include "url_list_input.hpp"
 
 namespace image_pipeline {
 namespace {
@@ -75,7 +77,12 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::initialize_vips(options.common.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(options.common.filters);
   const pipeline::OutputFormat output_format = output_format_of(options.common);
-  pipeline::FolderPlan plan = pipeline::plan_folder_run(options.input, options.output, output_format.format);
+  // A list of URLs is downloaded first (with fetch's cache), and its folder is the input.
+  const FetchedList fetched = is_url_list(options.input)
+                                  ? fetch_url_list(options.input, stop.token(), !options.common.quiet)
+                                  : FetchedList{options.input, 0};
+  const std::filesystem::path& input = fetched.folder;
+  pipeline::FolderPlan plan = pipeline::plan_folder_run(input, options.output, output_format.format);
   if (options.resume) log_resume(plan, pipeline::skip_up_to_date(plan));
   // Before any image is decoded: exit 2 with the OS's reason. Not when resuming finds nothing left to write: that
   // run succeeds, as a build with nothing to rebuild does, even in a folder now read-only.
@@ -124,6 +131,11 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
                   summary.failures.size());
     return exit_failures;
   }
+  if (fetched.failed > 0) {
+    spdlog::error("{} URL(s) of {} could not be fetched (named above); the others were written", fetched.failed,
+                  options.input);
+    return exit_failures;
+  }
   return EXIT_SUCCESS;
 }
 
@@ -136,7 +148,10 @@ CLI::App* add_run_command(CLI::App& app, RunCommandOptions& options) {
   CLI::App* command = app.add_subcommand("run",
                                          "Streams every image of IN_DIR through the filter chain into OUT_DIR (as PNG, "
                                          "or --format), in parallel, and sums up");
-  command->add_option("IN_DIR", options.input, "Folder of images (any format libvips reads; not recursive)")
+  command
+      ->add_option("IN_DIR", options.input,
+                   "Folder of images (any format libvips reads; not recursive), or a file listing image URLs, one per "
+                   "line, downloaded first into a cache folder of their own (as 'fetch' does)")
       ->required();
   command->add_option("OUT_DIR", options.output, "Folder for the results (created; must not be IN_DIR)")->required();
   command
