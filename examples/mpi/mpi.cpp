@@ -1,27 +1,19 @@
 // The worker ranks of an MPI job (pipeline/mpi/mpi_executor.hpp, the pipeline::mpi component): run with
 // `mpirun -n 3 example_mpi`. Every rank registers the program's filters; ranks 1..n-1 then serve, rank 0 goes on.
+#include <cstdint>
 #include <iostream>
-#include <memory>
-#include <optional>
 #include <string>
 
 #include <pipeline/mpi/mpi_executor.hpp>
 #include <pipeline/mpi/ranks.hpp>
 #include <pipeline/pipeline.hpp>
 
-class Dim final : public pipeline::Filter {
- public:
-  std::string name() const override { return "dim"; }
-  pipeline::Image apply(const pipeline::Image& in) const override {
+int main(int argc, char** argv) {
+  pipeline::register_filter("dim", [](const pipeline::Image& in) {
     pipeline::Image out = pipeline::to_gray8(in);
     for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(v / 2);
     return out;
-  }
-};
-
-int main(int argc, char** argv) {
-  pipeline::register_filter(
-      "dim", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Dim>(); });
+  });
   if (auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;  // after registering, before anything
   if (const std::string why = pipeline::mpi_unavailable(1); !why.empty()) {
     std::cerr << why << '\n';  // started without mpirun: say how

@@ -8,18 +8,12 @@
 #include <pipeline/mpi/ranks.hpp>
 #include <pipeline/pipeline.hpp>
 
-class Invert final : public pipeline::Filter {
- public:
-  std::string name() const override { return "invert"; }
-  pipeline::Image apply(const pipeline::Image& input) const override {
+int main(int argc, char** argv) {
+  pipeline::register_filter("invert", [](const pipeline::Image& input) {
     pipeline::Image out = pipeline::to_gray8(input);
     for (auto& v : out.bytes()) v = static_cast<std::uint8_t>(255 - v);
     return out;
-  }
-};
-
-int main(int argc, char** argv) {
-  pipeline::register_filter("invert", [](const auto&) { return std::make_shared<Invert>(); });
+  });
   if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;  // ranks 1..n-1 serve here
 
   const auto chain = pipeline::parse_filter_chain("grayscale,invert");
