@@ -88,8 +88,9 @@ TEST_CASE("the bash completion completes options, commands, choices, filter name
   CHECK(bash_completes(script, temp.path(), "run -e th") == "threads\n");
   CHECK(bash_completes(script, temp.path(), "fetch --par") == "--parallel\n");
   CHECK(bash_completes(script, temp.path(), "help \"\"") == "run\nfetch\n");
-  // DIR completes folders only, FILE files too
-  CHECK(bash_completes(script, temp.path(), "--input \"\"") == "photos\n");
+  // DIR completes folders only, FILE files too (--input takes a folder or a URL list)
+  CHECK(bash_completes(script, temp.path(), "--output \"\"") == "photos\n");
+  CHECK_THAT(bash_completes(script, temp.path(), "--input \"\""), Contains("plan.txt") && Contains("photos"));
   CHECK(bash_completes(script, temp.path(), "run \"\"") == "photos\n");
   CHECK_THAT(bash_completes(script, temp.path(), "--json \"\""), Contains("plan.txt") && Contains("photos"));
   CHECK(bash_completes(script, temp.path(), "--workers \"\"").empty());  // a number: nothing to offer

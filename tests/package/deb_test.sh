@@ -43,6 +43,10 @@ echo "the .deb holds all $(files "$scratch/staging" | wc -l) installed files"
 # The unpacked CLI: the process pool must start the unpacked worker, found by the CLI itself.
 cli="$root_prefix/$bindir/image-pipeline"
 worker="$root_prefix/$libexecdir/pipeline/image-pipeline-worker"
+# The programs (stripped) must not name this build tree: a user's machine has none, and a fallback into it would hide
+# a missing worker behind a stale one.
+leaks=$(grep -lF -- "$build" "$cli" "$worker" || true)
+[ -z "$leaks" ] || fail "programs of the .deb name the build tree $build: $leaks"
 unset PIPELINE_WORKER
 sh "$without" "$unreachable" "$cli" -v -n 2 --size 32x24 --workers 2 --executors sequential,processes --repeats 1 --warmup 0 \
   --output "$scratch/in" >"$scratch/compare.log" 2>&1 || { cat "$scratch/compare.log"; fail "the comparison"; }
