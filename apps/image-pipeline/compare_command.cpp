@@ -98,7 +98,9 @@ int run(const CompareOptions& options) {
   }
   pipeline::initialize_vips(common.vips);
   const pipeline::FilterChain chain = pipeline::parse_filter_chain(common.filters);
-  const pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
+  pipeline::ProcessPoolOptions process_options = process_pool_options(common, default_task_timeout);
+  // The comparison's workers are given pixels, never files: libvips' loadable modules would only slow their start.
+  process_options.worker_vips_modules = false;
   check_output_paths(options);
   const auto compared = [&](pipeline::Paradigm paradigm) {
     return std::any_of(options.executors.begin(), options.executors.end(),

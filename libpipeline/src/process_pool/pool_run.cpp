@@ -121,8 +121,8 @@ void PoolRun::start_slot(int index) {
         slot->arena = true;
       }
     }
-    slot->process =
-        std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd(), arena_fd);
+    slot->process = std::make_unique<WorkerProcess>(pool_.io, program_, options_.worker_arguments, slot->segment.fd(),
+                                                    arena_fd, options_.worker_vips_modules);
   } catch (const std::exception& error) {
     throw std::runtime_error(fmt::format("cannot start worker program '{}': {}", program_.string(), error.what()));
   }

@@ -40,14 +40,16 @@ inline constexpr int worker_arena_fd = 4;
 
 // The child is started with fork + exec (Boost.Process v2), its stdin and stdout connected to pipes of `io`,
 // stderr inherited, `segment_fd` (if >= 0) as its descriptor worker_segment_fd and `arena_fd` (if >= 0, and
-// above 4) as worker_arena_fd; every other descriptor of
+// above 4) as worker_arena_fd, and without libvips' loadable modules unless `vips_modules`
+// (ProcessPoolOptions::worker_vips_modules); every other descriptor of
 // this process is closed in the child or close-on-exec. The destructor kills and reaps a child that is still
 // there, so none outlives this object.
 class WorkerProcess {
  public:
   // Throws std::system_error when the program cannot be started (the exec failure's errno).
   WorkerProcess(boost::asio::io_context& io, const std::filesystem::path& program,
-                const std::vector<std::string>& arguments, int segment_fd = -1, int arena_fd = -1);
+                const std::vector<std::string>& arguments, int segment_fd = -1, int arena_fd = -1,
+                bool vips_modules = true);
   ~WorkerProcess();
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
