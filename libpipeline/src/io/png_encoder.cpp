@@ -87,13 +87,46 @@ int filter_row_adaptive(const std::uint8_t* __restrict cur, const std::uint8_t* 
   return best;
 }
 
+// One fixed filter into `out`.
+void filter_row_fixed(RowFilter filter, const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev,
+                      std::size_t n, std::size_t bpp, std::uint8_t* __restrict out) {
+  const std::size_t first = std::min(bpp, n);
+  switch (filter) {
+    case RowFilter::sub:
+      for (std::size_t i = 0; i < first; ++i) out[i] = cur[i];
+      for (std::size_t i = bpp; i < n; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - cur[i - bpp]);
+      break;
+    case RowFilter::up:
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
+      break;
+    case RowFilter::paeth:
+      for (std::size_t i = 0; i < first; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
+      for (std::size_t i = bpp; i < n; ++i) {
+        const std::int16_t a = cur[i - bpp];
+        const std::int16_t b = prev[i];
+        const std::int16_t c = prev[i - bpp];
+        const std::int16_t da = static_cast<std::int16_t>(b - c);
+        const std::int16_t db = static_cast<std::int16_t>(a - c);
+        const std::int16_t pa = da < 0 ? static_cast<std::int16_t>(-da) : da;
+        const std::int16_t pb = db < 0 ? static_cast<std::int16_t>(-db) : db;
+        const std::int16_t dc = static_cast<std::int16_t>(da + db);
+        const std::int16_t pc = dc < 0 ? static_cast<std::int16_t>(-dc) : dc;
+        const std::int16_t predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+        out[i] = static_cast<std::uint8_t>(cur[i] - predicted);
+      }
+      break;
+    default: std::memcpy(out, cur, n);
+  }
+}
+
 // The zlib stream's input: each row as a filter type byte and the filtered bytes (16-bit samples big-endian).
 struct Bytes {
   std::unique_ptr<std::uint8_t[]> data;  // not zero-filled: every byte is written before it is read
   std::size_t size = 0;
 };
 
-Bytes filtered_rows(const Image& image, bool adaptive) {
+Bytes filtered_rows(const Image& image, RowFilter choice) {
+  const bool adaptive = choice == RowFilter::adaptive;
   const std::size_t row_bytes = image.row_bytes();
   const std::size_t bpp = static_cast<std::size_t>(image.bands()) * bytes_per_sample(image.format());
   const bool sixteen = image.format() == SampleFormat::u16;
@@ -120,9 +153,12 @@ Bytes filtered_rows(const Image& image, bool adaptive) {
       const int best = filter_row_adaptive(current, previous, row_bytes, bpp, filters);
       dst[0] = static_cast<std::uint8_t>(best);
       std::memcpy(dst + 1, best == 0 ? current : filters.out[best].data(), row_bytes);
-    } else {
+    } else if (choice == RowFilter::none) {
       dst[0] = 0;
       std::memcpy(dst + 1, current, row_bytes);
+    } else {
+      dst[0] = static_cast<std::uint8_t>(choice);
+      filter_row_fixed(choice, current, previous, row_bytes, bpp, dst + 1);
     }
     previous = current;
   }
@@ -135,7 +171,7 @@ struct CompressorDeleter {
 
 // One compressor per thread and level, kept: allocating one costs more than compressing a small image.
 libdeflate_compressor* compressor_for(int level) {
-  thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> compressors[10];
+  thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> compressors[13];
   auto& compressor = compressors[level];
   if (!compressor) {
     compressor.reset(libdeflate_alloc_compressor(level));
@@ -164,7 +200,8 @@ void emit_chunk(Emit& emit, const char (&type)[5], const std::uint8_t* data, std
 // The whole PNG, in order, through `emit`; returns nothing until the image is compressed, so a failure emits
 // nothing.
 template <typename Emit>
-void emit_png(const Image& image, int compression, Emit&& emit) {
+void emit_png(const Image& image, const PngSettings& settings, Emit&& emit) {
+  const int compression = settings.level;
   const bool sixteen = image.format() == SampleFormat::u16;
   static constexpr std::uint8_t colour_types[5] = {0, 0, 4, 2, 6};  // by bands: grey, grey+alpha, RGB, RGBA
   std::uint8_t ihdr[13];
@@ -176,8 +213,7 @@ void emit_png(const Image& image, int compression, Emit&& emit) {
   ihdr[11] = 0;  // adaptive filtering, per row
   ihdr[12] = 0;  // not interlaced
 
-  // Stored (level 0) gains nothing from filtering; every other level does.
-  Bytes raw = filtered_rows(image, compression > 0);
+  Bytes raw = filtered_rows(image, settings.filter);
   libdeflate_compressor* compressor = compressor_for(compression);
   const std::size_t bound = libdeflate_zlib_compress_bound(compressor, raw.size);
   const auto deflated = std::make_unique_for_overwrite<std::uint8_t[]>(bound);
@@ -196,13 +232,24 @@ void emit_png(const Image& image, int compression, Emit&& emit) {
 
 }  // namespace
 
+PngSettings settings_for(int compression) {
+  // Stored (level 0) gains nothing from filtering; every other level does.
+  return {compression, compression > 0 ? RowFilter::adaptive : RowFilter::none};
+}
+
 void write_png(int fd, const Image& image, int compression) {
-  emit_png(image, compression, [fd](const std::uint8_t* data, std::size_t size) { write_fully(fd, {data, size}); });
+  emit_png(image, settings_for(compression), [fd](const std::uint8_t* data, std::size_t size) {
+    write_fully(fd, {data, size});
+  });
 }
 
 std::vector<std::uint8_t> encode_png(const Image& image, int compression) {
+  return encode_png(image, settings_for(compression));
+}
+
+std::vector<std::uint8_t> encode_png(const Image& image, const PngSettings& settings) {
   std::vector<std::uint8_t> png;
-  emit_png(image, compression,
+  emit_png(image, settings,
            [&png](const std::uint8_t* data, std::size_t size) { png.insert(png.end(), data, data + size); });
   return png;
 }
