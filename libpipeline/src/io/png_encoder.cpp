@@ -25,61 +25,54 @@ void put_be32(std::uint8_t* out, std::uint32_t value) noexcept {
   out[3] = static_cast<std::uint8_t>(value);
 }
 
-// The five PNG filters of one row of `n` bytes (`bpp` bytes per pixel; `prev` is all zeros for the first row),
-// each into its own output, and the filter type whose output has the least sum of |signed byte|.
-struct RowFilters {
-  std::vector<std::uint8_t> out[5];
-  explicit RowFilters(std::size_t n) {
-    for (auto& o : out) o.resize(n);
-  }
-};
-
 // |v| of a filtered byte read as signed, branch-free in 8 bits so that the sums below vectorise.
 inline std::uint8_t magnitude(std::uint8_t v) noexcept {
   const auto negated = static_cast<std::uint8_t>(-v);
   return v < negated ? v : negated;
 }
 
-inline std::uint32_t sum_of_magnitudes(const std::uint8_t* __restrict row, std::size_t n) noexcept {
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i < n; ++i) sum += magnitude(row[i]);
-  return sum;
+// The Paeth predictor of x from a (left), b (above), c (above left), branch-free in 16 bits so that it vectorises.
+inline std::int16_t paeth_predictor(std::int16_t a, std::int16_t b, std::int16_t c) noexcept {
+  const auto da = static_cast<std::int16_t>(b - c);    // p - a, where p = a + b - c
+  const auto db = static_cast<std::int16_t>(a - c);    // p - b
+  const auto dc = static_cast<std::int16_t>(da + db);  // p - c
+  const std::int16_t pa = da < 0 ? static_cast<std::int16_t>(-da) : da;
+  const std::int16_t pb = db < 0 ? static_cast<std::int16_t>(-db) : db;
+  const std::int16_t pc = dc < 0 ? static_cast<std::int16_t>(-dc) : dc;
+  return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
 }
 
-int filter_row_adaptive(const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev, std::size_t n,
-                        std::size_t bpp, RowFilters& filters) {
-  std::uint8_t* __restrict sub = filters.out[1].data();
-  std::uint8_t* __restrict up = filters.out[2].data();
-  std::uint8_t* __restrict avg = filters.out[3].data();
-  std::uint8_t* __restrict paeth = filters.out[4].data();
+// The filter type whose output for this row (`n` bytes, `bpp` per pixel; `prev` all zeros for the first row) has
+// the least sum of |signed byte|. One pass that only sums: the chosen filter is applied once afterwards, where
+// the former encoder wrote all five rows out and read them again (a third of its time at libdeflate's level 1).
+int choose_filter(const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev, std::size_t n,
+                  std::size_t bpp) noexcept {
+  std::uint32_t sums[5] = {0, 0, 0, 0, 0};
   // The first pixel has no left neighbour (a = c = 0): paeth predicts b, avg b / 2.
   for (std::size_t i = 0; i < bpp && i < n; ++i) {
-    sub[i] = cur[i];
-    up[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
-    avg[i] = static_cast<std::uint8_t>(cur[i] - (prev[i] >> 1));
-    paeth[i] = up[i];
+    sums[0] += magnitude(cur[i]);
+    sums[1] += magnitude(cur[i]);
+    sums[2] += magnitude(static_cast<std::uint8_t>(cur[i] - prev[i]));
+    sums[3] += magnitude(static_cast<std::uint8_t>(cur[i] - (prev[i] >> 1)));
+    sums[4] += magnitude(static_cast<std::uint8_t>(cur[i] - prev[i]));
   }
-  // Branch-free, 16-bit, so that it vectorises.
+  std::uint32_t none = 0, sub = 0, up = 0, avg = 0, paeth = 0;
   for (std::size_t i = bpp; i < n; ++i) {
     const std::int16_t x = cur[i];
     const std::int16_t a = cur[i - bpp];
     const std::int16_t b = prev[i];
     const std::int16_t c = prev[i - bpp];
-    sub[i] = static_cast<std::uint8_t>(x - a);
-    up[i] = static_cast<std::uint8_t>(x - b);
-    avg[i] = static_cast<std::uint8_t>(x - ((a + b) >> 1));
-    const std::int16_t da = static_cast<std::int16_t>(b - c);  // p - a, where p = a + b - c
-    const std::int16_t db = static_cast<std::int16_t>(a - c);  // p - b
-    const std::int16_t pa = da < 0 ? static_cast<std::int16_t>(-da) : da;
-    const std::int16_t pb = db < 0 ? static_cast<std::int16_t>(-db) : db;
-    const std::int16_t dc = static_cast<std::int16_t>(da + db);  // p - c
-    const std::int16_t pc = dc < 0 ? static_cast<std::int16_t>(-dc) : dc;
-    const std::int16_t predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
-    paeth[i] = static_cast<std::uint8_t>(x - predicted);
+    none += magnitude(static_cast<std::uint8_t>(x));
+    sub += magnitude(static_cast<std::uint8_t>(x - a));
+    up += magnitude(static_cast<std::uint8_t>(x - b));
+    avg += magnitude(static_cast<std::uint8_t>(x - ((a + b) >> 1)));
+    paeth += magnitude(static_cast<std::uint8_t>(x - paeth_predictor(a, b, c)));
   }
-  std::uint32_t sums[5];
-  sums[0] = sum_of_magnitudes(cur, n);
-  for (int f = 1; f < 5; ++f) sums[f] = sum_of_magnitudes(filters.out[f].data(), n);
+  sums[0] += none;
+  sums[1] += sub;
+  sums[2] += up;
+  sums[3] += avg;
+  sums[4] += paeth;
   int best = 0;
   for (int f = 1; f < 5; ++f) {
     if (sums[f] < sums[best]) best = f;
@@ -87,32 +80,28 @@ int filter_row_adaptive(const std::uint8_t* __restrict cur, const std::uint8_t* 
   return best;
 }
 
-// One fixed filter into `out`.
-void filter_row_fixed(RowFilter filter, const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev,
-                      std::size_t n, std::size_t bpp, std::uint8_t* __restrict out) {
+// Filter type `filter` (0..4) of one row into `out`.
+void filter_row(int filter, const std::uint8_t* __restrict cur, const std::uint8_t* __restrict prev, std::size_t n,
+                std::size_t bpp, std::uint8_t* __restrict out) noexcept {
   const std::size_t first = std::min(bpp, n);
   switch (filter) {
-    case RowFilter::sub:
+    case 1:
       for (std::size_t i = 0; i < first; ++i) out[i] = cur[i];
       for (std::size_t i = bpp; i < n; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - cur[i - bpp]);
       break;
-    case RowFilter::up:
+    case 2:
       for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
       break;
-    case RowFilter::paeth:
+    case 3:
+      for (std::size_t i = 0; i < first; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - (prev[i] >> 1));
+      for (std::size_t i = bpp; i < n; ++i) {
+        out[i] = static_cast<std::uint8_t>(cur[i] - ((cur[i - bpp] + prev[i]) >> 1));
+      }
+      break;
+    case 4:
       for (std::size_t i = 0; i < first; ++i) out[i] = static_cast<std::uint8_t>(cur[i] - prev[i]);
       for (std::size_t i = bpp; i < n; ++i) {
-        const std::int16_t a = cur[i - bpp];
-        const std::int16_t b = prev[i];
-        const std::int16_t c = prev[i - bpp];
-        const std::int16_t da = static_cast<std::int16_t>(b - c);
-        const std::int16_t db = static_cast<std::int16_t>(a - c);
-        const std::int16_t pa = da < 0 ? static_cast<std::int16_t>(-da) : da;
-        const std::int16_t pb = db < 0 ? static_cast<std::int16_t>(-db) : db;
-        const std::int16_t dc = static_cast<std::int16_t>(da + db);
-        const std::int16_t pc = dc < 0 ? static_cast<std::int16_t>(-dc) : dc;
-        const std::int16_t predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
-        out[i] = static_cast<std::uint8_t>(cur[i] - predicted);
+        out[i] = static_cast<std::uint8_t>(cur[i] - paeth_predictor(cur[i - bpp], prev[i], prev[i - bpp]));
       }
       break;
     default: std::memcpy(out, cur, n);
@@ -134,7 +123,6 @@ Bytes filtered_rows(const Image& image, RowFilter choice) {
             static_cast<std::size_t>(image.height()) * (row_bytes + 1)};
   std::vector<std::uint8_t> rows[2] = {std::vector<std::uint8_t>(row_bytes, 0),
                                        std::vector<std::uint8_t>(row_bytes, 0)};
-  RowFilters filters(adaptive ? row_bytes : 0);
   const std::uint8_t* previous = rows[1].data();  // zeros: the row above the first
   for (int y = 0; y < image.height(); ++y) {
     const std::uint8_t* current = image.row(y);
@@ -149,17 +137,9 @@ Bytes filtered_rows(const Image& image, RowFilter choice) {
       current = swapped;
     }
     std::uint8_t* dst = out.data.get() + static_cast<std::size_t>(y) * (row_bytes + 1);
-    if (adaptive) {
-      const int best = filter_row_adaptive(current, previous, row_bytes, bpp, filters);
-      dst[0] = static_cast<std::uint8_t>(best);
-      std::memcpy(dst + 1, best == 0 ? current : filters.out[best].data(), row_bytes);
-    } else if (choice == RowFilter::none) {
-      dst[0] = 0;
-      std::memcpy(dst + 1, current, row_bytes);
-    } else {
-      dst[0] = static_cast<std::uint8_t>(choice);
-      filter_row_fixed(choice, current, previous, row_bytes, bpp, dst + 1);
-    }
+    const int filter = adaptive ? choose_filter(current, previous, row_bytes, bpp) : static_cast<int>(choice);
+    dst[0] = static_cast<std::uint8_t>(filter);
+    filter_row(filter, current, previous, row_bytes, bpp, dst + 1);
     previous = current;
   }
   return out;
@@ -233,8 +213,11 @@ void emit_png(const Image& image, const PngSettings& settings, Emit&& emit) {
 }  // namespace
 
 PngSettings settings_for(int compression) {
-  // Stored (level 0) gains nothing from filtering; every other level does.
-  return {compression, compression > 0 ? RowFilter::adaptive : RowFilter::none};
+  // Levels 1-6 are libdeflate's fastest: on the default chain's outputs (edge maps) its level 6 was 1.7x slower for
+  // files 0-1% smaller (benchmarks/README.md, issue #16). 7-9 keep their slower levels for who asks. Stored (level 0)
+  // gains nothing from filtering; every other level does.
+  static constexpr int libdeflate_levels[10] = {0, 1, 1, 1, 1, 1, 1, 7, 8, 9};
+  return {libdeflate_levels[compression], compression > 0 ? RowFilter::adaptive : RowFilter::none};
 }
 
 void write_png(int fd, const Image& image, int compression) {
