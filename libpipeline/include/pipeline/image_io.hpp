@@ -84,10 +84,9 @@ struct ImageHeader {
                                  std::string* warnings = nullptr);
 
 // Writes `image` as PNG atomically: a temporary file in the same folder, flushed (fsync), then renamed over `path`,
-// so a reader never sees a partial PNG. compression 0..9 is zlib's scale of deflate levels: 0 stores, 1-6 are all
-// libdeflate's fastest level (on filtered edge maps its slower levels gained at most 1%), 7-9 its own 7-9; rows are
-// filtered adaptively (the PNG specification's heuristic; none at level 0). Only the pixels are written: no metadata
-// chunks. Throws ImageIoError.
+// so a reader never sees a partial PNG. compression 0..9 is the deflate level (libdeflate's, as fast as zlib's
+// level 1-2 at about zlib's ratio for the same level); rows are filtered adaptively (the PNG specification's
+// heuristic; none at level 0). Only the pixels are written: no metadata chunks. Throws ImageIoError.
 void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression = 6);
 
 // Writes `image` atomically as write_png_atomic does, in `output`'s format: PNG as above, JPEG, WebP or TIFF through

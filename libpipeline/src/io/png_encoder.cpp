@@ -270,11 +270,10 @@ void emit_png(const Image& image, const PngSettings& settings, Emit&& emit) {
 }  // namespace
 
 PngSettings settings_for(int compression) {
-  // Levels 1-6 are libdeflate's fastest: on the default chain's outputs (edge maps) its level 6 was 1.7x slower for
-  // files 0-1% smaller (benchmarks/README.md, issue #16). 7-9 keep their slower levels for who asks. Stored (level 0)
-  // gains nothing from filtering; every other level does.
-  static constexpr int libdeflate_levels[10] = {0, 1, 1, 1, 1, 1, 1, 7, 8, 9};
-  return {libdeflate_levels[compression], compression > 0 ? RowFilter::adaptive : RowFilter::none};
+  // Each level is libdeflate's own, so that every level still means its own trade-off for every kind of image (on the
+  // default chain's edge maps level 1 is within 1% of 6's bytes at about 0.6x its time: benchmarks/README.md).
+  // Stored (level 0) gains nothing from filtering; every other level does.
+  return {compression, compression > 0 ? RowFilter::adaptive : RowFilter::none};
 }
 
 void write_png(int fd, const Image& image, int compression) {

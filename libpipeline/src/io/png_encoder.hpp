@@ -24,8 +24,8 @@ struct PngSettings {
   RowFilter filter = RowFilter::adaptive;
 };
 
-// What a zlib level `compression` (0..9) means here: 0 stored, 1-6 libdeflate's level 1 (the default, 6, was its
-// level 6 before issue #16), 7-9 its own 7-9; rows filtered adaptively but at 0.
+// What a zlib level `compression` (0..9) means here: libdeflate's same level (0 stored); rows filtered adaptively
+// but at 0.
 [[nodiscard]] PngSettings settings_for(int compression);
 
 // Writes `image` as a PNG to `fd` at zlib level `compression` (0..9). Throws std::system_error or
