@@ -16,6 +16,18 @@
 
 namespace pipeline::detail {
 
+// How rows are filtered: one PNG filter type for every row, or adaptive (per row, the least sum of |signed byte|).
+enum class RowFilter { none = 0, sub = 1, up = 2, paeth = 4, adaptive = 5 };
+
+struct PngSettings {
+  int level = 6;  // libdeflate's, 0..12 (0: stored)
+  RowFilter filter = RowFilter::adaptive;
+};
+
+// What a zlib level `compression` (0..9) means here: libdeflate's same level (0 stored); rows filtered adaptively
+// but at 0.
+[[nodiscard]] PngSettings settings_for(int compression);
+
 // Writes `image` as a PNG to `fd` at zlib level `compression` (0..9). Throws std::system_error or
 // std::runtime_error.
 void write_png(int fd, const Image& image, int compression);
@@ -25,5 +37,6 @@ void write_fully(int fd, std::span<const std::uint8_t> bytes);
 
 // The same PNG in memory (for an output that another process writes: the mpi executor's ranks).
 [[nodiscard]] std::vector<std::uint8_t> encode_png(const Image& image, int compression);
+[[nodiscard]] std::vector<std::uint8_t> encode_png(const Image& image, const PngSettings& settings);
 
 }  // namespace pipeline::detail
