@@ -55,9 +55,9 @@ std::vector<std::string> read_urls(const std::filesystem::path& list) {
 
 // Images of earlier versions of the list: removed, so the run takes exactly the list's. The fetch's own sidecar and
 // any hidden temporary stay.
-void remove_unlisted(const std::filesystem::path& folder, const std::vector<std::string>& urls) {
-  const std::vector<std::string> names = pipeline::file_names_for_urls(urls);
-  const std::set<std::string> listed(names.begin(), names.end());
+void remove_unlisted(const std::filesystem::path& folder, const pipeline::FetchResult& fetched) {
+  std::set<std::string> listed;
+  for (const pipeline::FetchItem& item : fetched.items) listed.insert(item.file);
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
     const std::string name = entry.path().filename().string();
@@ -90,7 +90,7 @@ FetchedList fetch_url_list(const std::filesystem::path& list, std::stop_token st
   pipeline::FetchOptions options;
   options.stop = std::move(stop);
   const pipeline::FetchResult result = fetch_with_progress(urls, folder, options, show_progress);
-  remove_unlisted(folder, urls);
+  remove_unlisted(folder, result);
   const std::size_t fetched =
       result.count(pipeline::FetchStatus::downloaded) + result.count(pipeline::FetchStatus::up_to_date);
   const std::size_t failed = result.count(pipeline::FetchStatus::failed);

@@ -18,12 +18,14 @@
 #include "cli_process.hpp"
 #include "http_test_server.hpp"
 #include "pipeline/image_io.hpp"
+#include "served_images.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
 using pipeline::test::files_in;
 using pipeline::test::hidden_files_in;
 using pipeline::test::HttpTestServer;
+using pipeline::test::png_bytes;
 using pipeline::test::quoted;
 using pipeline::test::read_file;
 using pipeline::test::run_cli;
@@ -31,13 +33,6 @@ using Response = HttpTestServer::Response;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A PNG made with the library, as bytes to serve.
-std::string png_bytes(int width, int height, std::uint64_t seed) {
-  const pipeline::test::TempFolder temp;
-  pipeline::write_png_atomic(pipeline::test::noise_image(width, height, 3, seed), temp.path() / "image.png");
-  return read_file(temp.path() / "image.png");
-}
 
 Response ok(std::string body) { return Response::with_status(200, std::move(body)); }
 

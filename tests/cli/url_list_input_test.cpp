@@ -13,23 +13,18 @@
 #include "cli_process.hpp"
 #include "http_test_server.hpp"
 #include "pipeline/image_io.hpp"
+#include "served_images.hpp"
 #include "test_images.hpp"
 
 using Catch::Matchers::Contains;
 using pipeline::test::files_in;
 using pipeline::test::HttpTestServer;
+using pipeline::test::png_bytes;
 using pipeline::test::quoted;
-using pipeline::test::read_file;
 using pipeline::test::run_cli;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string png_bytes(int width, int height, std::uint64_t seed) {
-  const pipeline::test::TempFolder temp;
-  pipeline::write_png_atomic(pipeline::test::noise_image(width, height, 3, seed), temp.path() / "image.png");
-  return read_file(temp.path() / "image.png");
-}
 
 fs::path write_list(const fs::path& list, const std::vector<std::string>& lines) {
   std::ofstream out(list);

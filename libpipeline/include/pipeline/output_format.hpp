@@ -14,6 +14,8 @@ enum class ImageFormat : std::uint8_t { png = 0, jpeg = 1, webp = 2, tiff = 3 };
 [[nodiscard]] std::string_view to_string(ImageFormat format) noexcept;
 // Those names, or "jpg" / "tif", in any case; throws std::invalid_argument naming the choices.
 [[nodiscard]] ImageFormat parse_image_format(std::string_view text);
+// As people write it: "PNG", "JPEG", "WebP" or "TIFF".
+[[nodiscard]] std::string_view display_name(ImageFormat format) noexcept;
 // The output file's extension, with its dot: ".png", ".jpg", ".webp" or ".tif".
 [[nodiscard]] std::string_view file_extension(ImageFormat format) noexcept;
 

@@ -231,16 +231,6 @@ Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& o
 
 namespace {
 
-std::string_view describe_format(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::png: return "PNG";
-    case ImageFormat::jpeg: return "JPEG";
-    case ImageFormat::webp: return "WebP";
-    case ImageFormat::tiff: return "TIFF";
-  }
-  return "image";
-}
-
 // One count for every temporary file this process makes: two writers of one output never share a name.
 std::atomic<unsigned> temporary_count{0};
 
@@ -274,10 +264,10 @@ void write_image_atomic(const Image& image, const std::filesystem::path& path, c
   try {
     check_output_format(output);
   } catch (const std::invalid_argument& error) {
-    throw ImageIoError(path.string(), fmt::format("{} {}", describe_format(output.format), error.what()));
+    throw ImageIoError(path.string(), fmt::format("{} {}", display_name(output.format), error.what()));
   }
   if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
-  write_atomically(path, describe_format(output.format), [&](int fd) { detail::write_output(fd, image, output); });
+  write_atomically(path, display_name(output.format), [&](int fd) { detail::write_output(fd, image, output); });
 }
 
 void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {

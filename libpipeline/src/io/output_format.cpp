@@ -29,6 +29,16 @@ ImageFormat parse_image_format(std::string_view text) {
   throw std::invalid_argument(fmt::format("unknown output format '{}': png, jpeg, webp or tiff", text));
 }
 
+std::string_view display_name(ImageFormat format) noexcept {
+  switch (format) {
+    case ImageFormat::png: return "PNG";
+    case ImageFormat::jpeg: return "JPEG";
+    case ImageFormat::webp: return "WebP";
+    case ImageFormat::tiff: return "TIFF";
+  }
+  return "PNG";
+}
+
 std::string_view file_extension(ImageFormat format) noexcept {
   switch (format) {
     case ImageFormat::png: return ".png";
@@ -51,13 +61,14 @@ void check_output_format(const OutputFormat& output) {
 }
 
 std::string describe(const OutputFormat& output) {
+  const std::string_view name = display_name(output.format);
   switch (output.format) {
-    case ImageFormat::png: return fmt::format("PNG, deflate level {}", output.compression);
-    case ImageFormat::jpeg: return fmt::format("JPEG, quality {}", output.quality);
-    case ImageFormat::webp: return fmt::format("WebP, quality {}", output.quality);
+    case ImageFormat::png: return fmt::format("{}, deflate level {}", name, output.compression);
+    case ImageFormat::jpeg:
+    case ImageFormat::webp: return fmt::format("{}, quality {}", name, output.quality);
     case ImageFormat::tiff:
-      return output.compression == 0 ? std::string("TIFF, uncompressed")
-                                     : fmt::format("TIFF, deflate level {}", output.compression);
+      return output.compression == 0 ? fmt::format("{}, uncompressed", name)
+                                     : fmt::format("{}, deflate level {}", name, output.compression);
   }
   return {};
 }
