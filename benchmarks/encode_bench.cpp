@@ -49,7 +49,8 @@ double median(std::vector<double> samples) {
   return n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 }
 
-// One way of encoding: a level as the library maps it, or explicit settings ("paeth:1").
+// One way of encoding: a level as the library maps it, or explicit settings: "paeth:1" (libdeflate level 1),
+// "adaptive:fast" (the fast coder).
 struct Case {
   std::string label;
   pipeline::detail::PngSettings settings;
@@ -71,7 +72,10 @@ Case parse_case(const std::string& text) {
                                                        {"paeth", RowFilter::paeth},
                                                        {"adaptive", RowFilter::adaptive}};
   for (const auto& [filter_name, filter] : filters) {
-    if (name == filter_name) return {text, {std::stoi(text.substr(colon + 1)), filter}};
+    if (name != filter_name) continue;
+    const std::string level = text.substr(colon + 1);
+    if (level == "fast") return {text, {1, filter, pipeline::detail::Deflater::fast}};
+    return {text, {std::stoi(level), filter, pipeline::detail::Deflater::libdeflate}};
   }
   throw std::invalid_argument("unknown row filter: " + name);
 }
@@ -117,8 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("folder", folder, "Photos to decode (the default chain runs on each)")->check(CLI::ExistingDirectory);
   app.add_option("--synthetic", synthetic, "Synthetic 1920x1080 images (0: none)");
   app.add_option("--cases", case_texts,
-                 "Levels 0..9 as the library maps them, or FILTER:LIBDEFLATE_LEVEL (FILTER: none, sub, up, paeth, "
-                 "adaptive); each is compared with adaptive:6, the encoder's level 6 before issue #16");
+                 "Levels 0..9 as the library maps them (1: the fast coder), or FILTER:LIBDEFLATE_LEVEL or FILTER:fast "
+                 "(FILTER: none, sub, up, paeth, adaptive); each is compared with adaptive:6, libdeflate's level 6");
   app.add_option("--warmup", warmup, "Unmeasured rounds first")->check(CLI::NonNegativeNumber);
   app.add_option("--repeats", repeats, "Measured rounds (the median is reported)")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);

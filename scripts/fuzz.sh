@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$root/build/fuzz"
 seconds=${PIPELINE_FUZZ_SECONDS:-60}
-targets=${PIPELINE_FUZZ_TARGETS:-wire filter_spec output_names worker_frames}
+targets=${PIPELINE_FUZZ_TARGETS:-wire filter_spec output_names worker_frames deflate}
 cc=${PIPELINE_FUZZ_CC:-clang-14}
 cxx=${PIPELINE_FUZZ_CXX:-clang++-14}
 

@@ -93,7 +93,7 @@ TEST_CASE("output formats are named, parsed and given their extension", "[output
   CHECK_THROWS_WITH(pipeline::parse_image_format("gif"), Catch::Contains("png, jpeg, webp or tiff"));
   CHECK(pipeline::file_extension(ImageFormat::jpeg) == ".jpg");
   CHECK(pipeline::file_extension(ImageFormat::tiff) == ".tif");
-  CHECK(pipeline::describe({}) == "PNG, deflate level 6");
+  CHECK(pipeline::describe({}) == "PNG, deflate level 1");
   CHECK(pipeline::describe({.format = ImageFormat::webp, .quality = 90}) == "WebP, quality 90");
   CHECK(pipeline::describe({.format = ImageFormat::tiff, .compression = 0}) == "TIFF, uncompressed");
   CHECK(pipeline::output_file_names({"a.png", "b.jpg"}, ImageFormat::webp) ==

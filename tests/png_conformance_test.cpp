@@ -1,6 +1,7 @@
 // Every PNG the library writes, read back by libpng itself with every CRC checked (support/strict_png.hpp): odd
 // sizes (1x1, one row, one column, widths that are not a multiple of the vector widths), every layout the encoder
-// writes (grey, grey+alpha, RGB, RGBA; 8 and 16 bits) and every compression level, stored (0) included.
+// writes (grey, grey+alpha, RGB, RGBA; 8 and 16 bits) and every compression level, stored (0) and the fast coder
+// (1) included.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -47,6 +48,31 @@ TEST_CASE("every PNG the encoder writes passes libpng with strict CRC checks and
     pipeline::test::StrictPng png;
     REQUIRE_NOTHROW(png = pipeline::test::read_png_strictly(path));
     CHECK(png.chunks == std::vector<std::string>{"IHDR", "IDAT", "IEND"});
+    CHECK(png.image == image);
+  }
+}
+
+TEST_CASE("level 1's fast coder writes PNGs libpng reads back for widths 1 to 17 with runs and noise", "[png]") {
+  // Level 1 is the fast coder (Huffman codes over literals and runs): images with flat bands, which filter to runs
+  // of zeros (and of the filter type bytes), next to noise, at every width up to 17.
+  pipeline::test::TempFolder temp;
+  const int bands = GENERATE(1, 2, 3, 4);
+  const SampleFormat format = GENERATE(SampleFormat::u8, SampleFormat::u16);
+  std::uint64_t seed = 100;
+  for (int width = 1; width <= 17; ++width) {
+    const int height = 1 + width % 5 * 9;
+    Image image = format == SampleFormat::u8 ? pipeline::test::noise_image(width, height, bands, seed++)
+                                             : sixteen_bit_noise(width, height, bands, seed++);
+    const std::size_t row_bytes = image.row_bytes();
+    for (int y = 0; y < height; ++y) {
+      if (y % 3 == 0) std::fill_n(image.row(y), row_bytes, std::uint8_t{0});
+      if (y % 3 == 1) std::fill_n(image.row(y), row_bytes / 2, std::uint8_t{255});
+    }
+    const auto path = temp.path() / "out.png";
+    pipeline::write_png_atomic(image, path, 1);
+    INFO(width << "x" << height << ", " << bands << " band(s), " << (format == SampleFormat::u8 ? 8 : 16) << " bits");
+    pipeline::test::StrictPng png;
+    REQUIRE_NOTHROW(png = pipeline::test::read_png_strictly(path));
     CHECK(png.image == image);
   }
 }

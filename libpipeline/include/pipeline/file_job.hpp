@@ -18,7 +18,7 @@ struct FileJob {
 };
 
 struct FileJobOptions {
-  OutputFormat output{};   // the outputs' format and its compression or quality (PNG, deflate level 6)
+  OutputFormat output{};   // the outputs' format and its compression or quality (PNG, deflate level 1)
   DecodeOptions decode{};  // how strict decoding the inputs is, and their pixel limit
   // Bytes the images of the jobs in progress may take together, each job's share estimated from its file's header
   // (memory_budget.hpp): a job waits until its share fits, and one over the whole budget fails. Unset:

@@ -84,10 +84,11 @@ struct ImageHeader {
                                  std::string* warnings = nullptr);
 
 // Writes `image` as PNG atomically: a temporary file in the same folder, flushed (fsync), then renamed over `path`,
-// so a reader never sees a partial PNG. compression 0..9 is the deflate level (libdeflate's, as fast as zlib's
+// so a reader never sees a partial PNG. compression 0..9 is the deflate level: 0 stored, 1 (the default) the fast
+// coder (Huffman codes over literals and runs, no LZ77 search), 2..9 libdeflate's own levels (as fast as zlib's
 // level 1-2 at about zlib's ratio for the same level); rows are filtered adaptively (the PNG specification's
 // heuristic; none at level 0). Only the pixels are written: no metadata chunks. Throws ImageIoError.
-void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression = 6);
+void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression = 1);
 
 // Writes `image` atomically as write_png_atomic does, in `output`'s format: PNG as above, JPEG, WebP or TIFF through
 // libvips' savers (8-bit for JPEG and WebP, alpha flattened for JPEG; TIFF deflated with a horizontal predictor).

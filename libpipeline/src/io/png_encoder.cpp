@@ -2,6 +2,8 @@
 
 #include <libdeflate.h>
 #include <unistd.h>
+
+#include "io/fast_deflate.hpp"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -251,10 +253,17 @@ void emit_png(const Image& image, const PngSettings& settings, Emit&& emit) {
   ihdr[12] = 0;  // not interlaced
 
   Bytes raw = filtered_rows(image, settings.filter);
-  libdeflate_compressor* compressor = compressor_for(compression);
-  const std::size_t bound = libdeflate_zlib_compress_bound(compressor, raw.size);
-  const auto deflated = std::make_unique_for_overwrite<std::uint8_t[]>(bound);
-  const std::size_t size = libdeflate_zlib_compress(compressor, raw.data.get(), raw.size, deflated.get(), bound);
+  std::unique_ptr<std::uint8_t[]> deflated;
+  std::size_t size = 0;
+  if (settings.deflater == Deflater::fast) {
+    deflated = std::make_unique_for_overwrite<std::uint8_t[]>(fast_zlib_bound(raw.size));
+    size = fast_zlib_compress(raw.data.get(), raw.size, deflated.get());
+  } else {
+    libdeflate_compressor* compressor = compressor_for(compression);
+    const std::size_t bound = libdeflate_zlib_compress_bound(compressor, raw.size);
+    deflated = std::make_unique_for_overwrite<std::uint8_t[]>(bound);
+    size = libdeflate_zlib_compress(compressor, raw.data.get(), raw.size, deflated.get(), bound);
+  }
   raw = Bytes();  // at most the image and its compressed stream held while writing
   if (size == 0) throw std::runtime_error("deflate failed");
 
@@ -270,10 +279,11 @@ void emit_png(const Image& image, const PngSettings& settings, Emit&& emit) {
 }  // namespace
 
 PngSettings settings_for(int compression) {
-  // Each level is libdeflate's own, so that every level still means its own trade-off for every kind of image (on the
-  // default chain's edge maps level 1 is within 1% of 6's bytes at about 0.6x its time: benchmarks/README.md).
-  // Stored (level 0) gains nothing from filtering; every other level does.
-  return {compression, compression > 0 ? RowFilter::adaptive : RowFilter::none};
+  // Level 1 is the fast coder: on adaptively filtered rows, Huffman codes over literals and runs came within 1.05x
+  // of libdeflate level 6's bytes at a fraction of its time (benchmarks/README.md, "PNG encoding"). Levels 2..9 are
+  // libdeflate's own, for whoever wants its LZ77 search. Stored (level 0) gains nothing from filtering.
+  return {compression, compression > 0 ? RowFilter::adaptive : RowFilter::none,
+          compression == 1 ? Deflater::fast : Deflater::libdeflate};
 }
 
 void write_png(int fd, const Image& image, int compression) {

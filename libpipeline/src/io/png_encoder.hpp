@@ -19,13 +19,18 @@ namespace pipeline::detail {
 // How rows are filtered: one PNG filter type for every row, or adaptive (per row, the least sum of |signed byte|).
 enum class RowFilter { none = 0, sub = 1, up = 2, paeth = 4, adaptive = 5 };
 
+// What compresses the filtered rows: libdeflate at `level`, or the fast coder (fast_deflate.hpp: Huffman codes over
+// literals and runs, no LZ77 search), which ignores the level.
+enum class Deflater { libdeflate, fast };
+
 struct PngSettings {
   int level = 6;  // libdeflate's, 0..12 (0: stored)
   RowFilter filter = RowFilter::adaptive;
+  Deflater deflater = Deflater::libdeflate;
 };
 
-// What a zlib level `compression` (0..9) means here: libdeflate's same level (0 stored); rows filtered adaptively
-// but at 0.
+// What a zlib level `compression` (0..9) means here: 0 stored, 1 the fast coder, 2..9 libdeflate's same level;
+// rows filtered adaptively but at 0.
 [[nodiscard]] PngSettings settings_for(int compression);
 
 // Writes `image` as a PNG to `fd` at zlib level `compression` (0..9). Throws std::system_error or
