@@ -4,7 +4,8 @@
 // Two mechanisms pick them:
 // - the compiler-vectorised loops (PIPELINE_KERNEL in row_kernels.hpp) are cloned for AVX2 and the baseline and
 //   picked by the CPU through ifunc resolvers, before main(); nothing can override that choice;
-// - the hand-written AVX2 grayscale and AVX-512 VBMI lookup are picked here, at run time, and the environment
+// - the hand-written AVX2 grayscale, sobel and sharpen and the AVX-512 VBMI lookup are picked here, at run time, and
+// the environment
 //   variable PIPELINE_PORTABLE_KERNELS=1 turns them off. It exists so their portable fallbacks, which a modern x86
 //   machine would otherwise never run, are tested (tests/CMakeLists.txt) and can be compared.
 
@@ -14,6 +15,7 @@ namespace pipeline::kernels {
 
 struct KernelIsa {
   bool avx2_grayscale = false;   // hand-written 8-bit RGB -> grey
+  bool avx2_stencils = false;    // hand-written sobel and sharpen rows
   bool vbmi_lookup = false;      // hand-written byte lookup (brightness)
   bool portable_forced = false;  // PIPELINE_PORTABLE_KERNELS set
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/kernel_isa.hpp"
+#include "kernels/stencils_avx2.hpp"
 
 // The byte lookup has a hand-written AVX-512 VBMI version (picked at run time, kernel_isa.hpp; the portable loop
 // otherwise): the compiler cannot vectorise a table lookup, and VBMI's byte permutes hold the whole table in
@@ -47,9 +48,11 @@ void blur_vertical(const float* __restrict above, const float* __restrict middle
   }
 }
 
+namespace {
+
 PIPELINE_KERNEL
-void sobel_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
-               std::uint8_t* __restrict out, int width) {
+void sobel_portable(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m,
+                    const std::uint8_t* __restrict b, std::uint8_t* __restrict out, int width) {
   for (int x = 0; x < width; ++x) {
     // |gx|, |gy| <= 4 * 255 = 1020: 16-bit lanes hold them, twice as many per vector as int.
     const auto gx =
@@ -68,14 +71,34 @@ void sobel_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict 
 }
 
 PIPELINE_KERNEL
-void sharpen_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
-                 std::uint8_t* __restrict out, int width) {
+void sharpen_portable(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m,
+                      const std::uint8_t* __restrict b, std::uint8_t* __restrict out, int width) {
   for (int x = 0; x < width; ++x) {
     const int ring = a[x - 1] + a[x] + a[x + 1] + m[x - 1] + m[x + 1] + b[x - 1] + b[x] + b[x + 1];
     // (32 c - 2 ring) / 16 = (16 c - ring) / 8; floor(v / 8 + 0.5) = (v + 4) >> 3 (arithmetic shift floors).
     const int rounded = (16 * m[x] - ring + 4) >> 3;
     out[x] = static_cast<std::uint8_t>(std::min(std::max(rounded, 0), 255));
   }
+}
+
+}  // namespace
+
+void sobel_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
+               std::uint8_t* __restrict out, int width) {
+  int done = 0;
+#if PIPELINE_HAVE_AVX2_STENCILS
+  if (kernel_isa().avx2_stencils) done = sobel_row_avx2(a, m, b, out, width);
+#endif
+  sobel_portable(a + done, m + done, b + done, out + done, width - done);
+}
+
+void sharpen_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
+                 std::uint8_t* __restrict out, int width) {
+  int done = 0;
+#if PIPELINE_HAVE_AVX2_STENCILS
+  if (kernel_isa().avx2_stencils) done = sharpen_row_avx2(a, m, b, out, width);
+#endif
+  sharpen_portable(a + done, m + done, b + done, out + done, width - done);
 }
 
 namespace {
