@@ -11,8 +11,10 @@
 
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
+#include "pipeline/image_io.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/sequential_executor.hpp"
+#include "test_images.hpp"
 
 namespace {
 
@@ -55,4 +57,28 @@ TEST_CASE("a pool told so starts its workers without libvips' modules and runs t
     INFO("worker " << pid);
     CHECK(maps_vips_modules(std::to_string(pid)) == (modules && system_has_modules));
   }
+}
+
+TEST_CASE("loader_is_vips_module says which inputs need the modules: a PDF does, a PNG or JPEG does not",
+          "[process-pool][image-io]") {
+  pipeline::test::TempFolder temp;
+  const auto png = temp.path() / "image.png";
+  const auto jpeg = temp.path() / "image.jpg";
+  const auto pdf = temp.path() / "page.pdf";
+  const auto text = temp.path() / "notes.txt";
+  pipeline::write_png_atomic(pipeline::test::noise_image(8, 8, 3, 1), png);
+  pipeline::write_image_atomic(pipeline::test::noise_image(8, 8, 3, 1), jpeg, {pipeline::ImageFormat::jpeg});
+  std::ofstream(pdf) << pipeline::test::one_page_pdf;
+  std::ofstream(text) << "not an image";
+  CHECK_FALSE(pipeline::loader_is_vips_module(png));
+  CHECK_FALSE(pipeline::loader_is_vips_module(jpeg));
+  CHECK_FALSE(pipeline::loader_is_vips_module(text));
+  CHECK_FALSE(pipeline::loader_is_vips_module(temp.path() / "missing.png"));
+  // Debian's libvips reads PDF through its poppler module; a build without modules (or without PDF) has no such
+  // loader, and then nothing needs one.
+  if (!maps_vips_modules("self") || !pipeline::is_loadable_image(pdf)) {
+    WARN("not checked: libvips here has no PDF module");
+    return;
+  }
+  CHECK(pipeline::loader_is_vips_module(pdf));
 }

@@ -223,9 +223,29 @@ TEST_CASE("run starts no more workers than images and its summary names the coun
         run_cli("run " + quoted(temp.path() / "in") + " " + quoted(out) + " -e " + executor + " -w 1000");
     INFO(outcome.out << outcome.err);
     CHECK(outcome.status == 0);
-    CHECK_THAT(outcome.out, Contains(executor + " x5, written as PNG, deflate level 6\n"));  // five images
+    CHECK_THAT(outcome.out, Contains(executor + " x5, written as PNG, deflate level 1\n"));  // five images
     CHECK_THAT(outcome.err, Contains("--workers 1000: 5 image(s), so 5 worker(s)"));
   }
+}
+
+TEST_CASE("run's worker processes decode an input that needs a libvips module (a PDF) beside plain PNGs",
+          "[cli][run][processes][pdf]") {
+  // Workers start without libvips' modules unless an input needs one (loader_is_vips_module): here one does.
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  fs::create_directories(in);
+  std::ofstream(in / "page.pdf") << pipeline::test::one_page_pdf;
+  if (!pipeline::loader_is_vips_module(in / "page.pdf")) {
+    WARN("not checked: libvips here reads no PDF through a module");
+    return;
+  }
+  pipeline::write_png_atomic(pipeline::test::noise_image(12, 9, 3, 4), in / "photo.png");
+  const auto out = temp.path() / "out";
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " -e processes -w 2");
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 0);
+  CHECK(files_in(out) == std::set<std::string>{"page.png", "photo.png"});
+  CHECK(pipeline::decode_image(out / "page.png").width() == 10);
 }
 
 TEST_CASE("run refuses to write into its input folder", "[cli][run]") {

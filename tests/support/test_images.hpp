@@ -44,6 +44,16 @@ class InvertFilter final : public Filter {
   }
 };
 
+// A one-page PDF of 10x10 points (10x10 pixels as libvips renders it), with its cross-reference table (poppler
+// warns without one): an input that Debian's libvips decodes through one of its loadable modules (poppler).
+inline constexpr const char* one_page_pdf =
+    "%PDF-1.1\n"
+    "1 0 obj<</Type/Catalog/Pages 2 0 R>> endobj\n"
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>> endobj\n"
+    "xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000053 00000 n \n0000000103 00000 n \n"
+    "trailer<</Size 4/Root 1 0 R>>\nstartxref\n165\n%%EOF\n";
+
 // A fresh empty folder under the system temp folder, removed when the object goes.
 class TempFolder {
  public:

@@ -72,6 +72,12 @@ struct ImageHeader {
 // True if libvips recognises the file's content as a format it can load (reads only the header bytes).
 [[nodiscard]] bool is_loadable_image(const std::filesystem::path& path);
 
+// True if the libvips loader for the file's content lives in one of libvips' loadable modules (Debian's: HEIF,
+// JPEG XL, PDF, ImageMagick, OpenSlide) rather than in libvips itself: a process pool whose workers start without
+// them (ProcessPoolOptions::worker_vips_modules = false, a shorter start) cannot decode it. False for a file no
+// loader takes. Reads only the header bytes.
+[[nodiscard]] bool loader_is_vips_module(const std::filesystem::path& path);
+
 // Decodes any format libvips reads and normalises it, as viewers show it: EXIF orientation applied, palette
 // expanded, other colour spaces (CMYK, Lab, ...) converted to sRGB, other sample types cast to 8-bit. The result
 // is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Starts libvips if the program has not (vips.hpp). Throws

@@ -46,7 +46,8 @@ struct ProcessPoolOptions {
   // false: the workers start libvips without its loadable modules (the HEIF, JPEG XL, PDF, ImageMagick and
   // OpenSlide loaders), which makes each worker's vips_init about 25 ms shorter here (2 ms instead of 25-30). For a
   // pool that runs in-memory batches only (run()), whose workers never decode a file, as the CLI's comparison does;
-  // a file task (run_files()) on such a pool fails for an input that needs one of those loaders.
+  // a file task (run_files()) on such a pool fails for an input that needs one of those loaders, which
+  // loader_is_vips_module (image_io.hpp) tells beforehand (the CLI's `run` asks it of every input).
   bool worker_vips_modules = true;
   // Largest frame either side accepts. With the pipe transport an image whose frame would be larger fails without
   // being sent; with shared memory only an output that comes back inline is held to it.

@@ -1,5 +1,6 @@
 #include "pipeline/image_io.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -216,6 +218,26 @@ bool is_loadable_image(const std::filesystem::path& path) {
   const char* loader = nullptr;
   detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
   return loader != nullptr;
+}
+
+bool loader_is_vips_module(const std::filesystem::path& path) {
+  ensure_vips_initialized();
+  const char* loader = nullptr;
+  detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
+  if (loader == nullptr) return false;
+  // libvips cannot say where a class came from; the shared object holding its header function can. A module's
+  // classes are registered when libvips loads it at vips_init, so the class and its functions exist here.
+  const GType type = g_type_from_name(loader);
+  if (type == 0) return false;
+  auto* load_class = static_cast<VipsForeignLoadClass*>(g_type_class_ref(type));
+  Dl_info where{};
+  const bool found =
+      load_class->header != nullptr && ::dladdr(reinterpret_cast<void*>(load_class->header), &where) != 0;
+  g_type_class_unref(load_class);
+  if (!found || where.dli_fname == nullptr) return false;
+  // Not libvips itself: a module (vips-modules-8.14/vips-heif.so, ...).
+  const std::string_view file = where.dli_fname;
+  return file.find("vips-modules") != std::string_view::npos;
 }
 
 Image decode_image(const std::filesystem::path& path, const DecodeOptions& options, std::string* warnings) {
