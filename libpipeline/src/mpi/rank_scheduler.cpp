@@ -38,9 +38,9 @@ Backoff rank0_backoff(bool rung) {
 // Waits for one answer from each rank, `expected` or an error frame; every rank's answer is taken before the first
 // error is thrown (with that rank's reason), so that none is left behind to be read as the next run's.
 void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outbox, wire::FrameType expected,
-                      double timeout_s, const char* what, const Doorbell* bell = nullptr, bool rung = false) {
+                      double timeout_s, const char* what) {
   const auto deadline = deadline_after(timeout_s);
-  Backoff backoff = rank0_backoff(rung);
+  Backoff backoff = rank0_backoff(false);
   std::string first_error;
   for (const MpiRank& rank : ranks) {
     std::optional<Received> received;
@@ -50,7 +50,7 @@ void expect_from_each(std::span<const MpiRank> ranks, Inbox& inbox, Outbox& outb
         throw std::runtime_error(
             fmt::format("MPI rank {} on {} did not answer {} within {} s", rank.rank, rank.host, what, timeout_s));
       }
-      backoff.wait(bell);
+      backoff.wait();
     }
     backoff.reset();
     const wire::FrameView frame = wire::split_frame(received->bytes, wire::max_handshake_frame_bytes);
@@ -77,7 +77,8 @@ struct RankState {
   bool maps_images = false;
   const DoorbellRinger* ringer = nullptr;
   std::deque<InFlight> in_flight;
-  double last_end_s = 0.0;  // when its previous task ended, on rank 0's clock
+  double last_end_s = 0.0;             // when its previous task ended, on rank 0's clock
+  bool awaiting_chain_answer = false;  // its ready (or refusal) of this run's chain has not come yet
 };
 
 constexpr std::size_t tasks_in_flight = 2;
@@ -107,32 +108,41 @@ class Run {
     queue_.assign(order.begin(), order.end());
   }
 
+  // The chain goes first and the first tasks right behind it, without waiting for the ranks' ready (a round trip
+  // per run, about 1.5% of a run of 16 photos here); a rank answers the chain before any task. A rank that refuses it
+  // ignores the run's tasks, and the run ends with its reason once every rank has answered and the tasks already
+  // running elsewhere are back, so that nothing is left to be read as the next run's.
   BatchResult run(const FilterChain& chain) {
     static std::atomic<std::uint64_t> runs{0};
-    const wire::Chain frame{++runs, run_options_.profile_stages, chain.spec()};
-    std::vector<MpiRank> ranks;
-    for (const RankState& state : states_) ranks.push_back(*state.rank);
-    for (const RankState& state : states_) {
+    run_id_ = ++runs;
+    const wire::Chain frame{run_id_, run_options_.profile_stages, chain.spec()};
+    for (RankState& state : states_) {
       outbox_.send(state.rank->rank, wire::encode_chain(frame));
       if (state.ringer != nullptr) state.ringer->ring();
+      state.awaiting_chain_answer = true;
     }
-    expect_from_each(ranks, inbox_, outbox_, wire::FrameType::ready, options_.start_timeout_s, "the run's chain", bell_,
-                     rung_);
+    const auto chain_deadline = deadline_after(options_.start_timeout_s);
 
     Backoff backoff = rank0_backoff(rung_);
-    while (finished_ < jobs_.size()) {
-      if (run_options_.stop.stop_requested()) cancel_queued();
-      for (RankState& state : states_) dispatch(state);
+    while (finished_ < jobs_.size() || awaiting_chain_answers()) {
+      if (refusal_.empty()) {
+        if (run_options_.stop.stop_requested()) cancel_queued();
+        for (RankState& state : states_) dispatch(state);
+      } else if (!awaiting_chain_answers() && nothing_in_flight()) {
+        break;
+      }
       const bool sent = outbox_.progress();
       if (const auto received = inbox_.try_receive(MPI_ANY_SOURCE)) {
-        on_result(*received);
+        on_frame(*received);
         backoff.reset();
       } else if (!sent) {
+        check_chain_answers(chain_deadline);
         check_timeouts();
         backoff.wait(bell_);
       }
     }
     outbox_.wait_all();
+    if (!refusal_.empty()) throw std::runtime_error(refusal_);
     return std::move(result_);
   }
 
@@ -182,9 +192,48 @@ class Run {
     throw wire::ProtocolError(fmt::format("a message from rank {}, which is not in this run", rank));
   }
 
-  void on_result(const Received& received) {
-    const double received_s = monotonic_seconds();
+  [[nodiscard]] bool awaiting_chain_answers() const {
+    return std::any_of(states_.begin(), states_.end(), [](const RankState& s) { return s.awaiting_chain_answer; });
+  }
+  [[nodiscard]] bool nothing_in_flight() const {
+    return std::all_of(states_.begin(), states_.end(), [](const RankState& s) { return s.in_flight.empty(); });
+  }
+
+  void check_chain_answers(Clock::time_point deadline) const {
+    if (Clock::now() <= deadline) return;
+    for (const RankState& state : states_) {
+      if (state.awaiting_chain_answer) {
+        throw std::runtime_error(fmt::format("MPI rank {} on {} did not answer the run's chain within {} s",
+                                             state.rank->rank, state.rank->host, options_.start_timeout_s));
+      }
+    }
+  }
+
+  void on_frame(const Received& received) {
     RankState& state = state_of(received.source);
+    const MpiRank& rank = *state.rank;
+    if (!state.awaiting_chain_answer) return on_result(received, state);
+    const wire::FrameView frame = wire::split_frame(received.bytes, wire::max_handshake_frame_bytes);
+    state.awaiting_chain_answer = false;
+    if (frame.type == wire::FrameType::error) {
+      // The rank ignores this run's tasks: none of those sent to it will come back.
+      state.in_flight.clear();
+      if (refusal_.empty()) {
+        refusal_ = fmt::format("MPI rank {} on {}: {}", rank.rank, rank.host, wire::decode_error(frame.payload));
+      }
+      return;
+    }
+    if (frame.type != wire::FrameType::ready) {
+      throw wire::ProtocolError(
+          fmt::format("rank {} answered the run's chain with a {} frame", rank.rank, wire::to_string(frame.type)));
+    }
+    if (const std::uint64_t run = wire::decode_ready(frame.payload); run != run_id_) {
+      throw wire::ProtocolError(fmt::format("rank {} was ready for run {} during run {}", rank.rank, run, run_id_));
+    }
+  }
+
+  void on_result(const Received& received, RankState& state) {
+    const double received_s = monotonic_seconds();
     const MpiRank& rank = *state.rank;
     const FrameParts frame = split_parts(received.bytes);
     if (frame.type == wire::FrameType::error) {
@@ -241,6 +290,8 @@ class Run {
   std::deque<std::size_t> queue_;
   BatchResult result_;
   std::size_t finished_ = 0;
+  std::uint64_t run_id_ = 0;
+  std::string refusal_;  // the first rank's reason for refusing the chain: the run's error once all is back
   Inbox inbox_;
   Outbox outbox_;
 };

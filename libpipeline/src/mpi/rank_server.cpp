@@ -86,8 +86,11 @@ class RankSession {
   }
 
   void on_chain(const wire::Chain& frame) {
+    chain_refused_ = false;
     if (const auto refusal = chains_.accept(frame)) {
-      // Most likely a filter this program does not register on its ranks: rank 0 says so.
+      // Most likely a filter this program does not register on its ranks: rank 0 says so, and expects nothing for
+      // the tasks it sent behind the chain (they are ignored until the next chain).
+      chain_refused_ = true;
       send_to_root(wire::encode_error(*refusal));
       return;
     }
@@ -108,6 +111,7 @@ class RankSession {
   }
 
   void on_task(wire::Task task) {
+    if (chain_refused_) return;
     wire::Result result = run_task_frame(chains_, std::move(task), memories());
     if (result.output.size_bytes() + 4096 > max_message_bytes) {
       result.record.error = "the output image is too large for one MPI message (2 GiB)";
@@ -120,6 +124,7 @@ class RankSession {
   }
 
   void on_encoded_task(const wire::EncodedTask& task) {
+    if (chain_refused_) return;
     EncodedTaskResult done =
         run_encoded_task(chains_.chain(), task.name, task.file, FileJobOptions{task.output_format, task.decode, 0}, 0,
                          chains_.profile_stages());
@@ -147,6 +152,7 @@ class RankSession {
   ChainCache chains_;
   RankLinks links_;  // what it shares with rank 0 on the same host
   bool allocator_tuned_ = false;
+  bool chain_refused_ = false;  // the last chain could not be built: its run's tasks are ignored
 };
 
 }  // namespace
