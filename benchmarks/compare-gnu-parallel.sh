@@ -8,7 +8,8 @@
 # The dataset: --count JPEGs of --size, made by resizing the photos of DIR in turn (default: ../shared/corpus/public
 # beside the project, else pass --photos). --build: the CMake build folder to build the CLI in (default build/bench),
 # e.g. to leave another build folder alone; --cli: an image-pipeline already built (its worker program beside it),
-# nothing built, e.g. a copy of the binaries before a change.
+# nothing built, e.g. a copy of the binaries before a change. Then, unless --cli: run-bench on the same photos (run
+# against a decode-only pass on as many workers).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 photos="$root/../shared/corpus/public"
@@ -18,6 +19,7 @@ repeats=3
 jobs=2
 build="$root/build/bench"
 cli=
+run_bench=
 while [ $# -gt 0 ]; do
   case $1 in
     --photos) photos=$2; shift 2 ;;
@@ -39,8 +41,9 @@ if [ -z "$cli" ]; then
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPIPELINE_BUILD_BENCHMARKS=ON -DPIPELINE_BUILD_TESTS=OFF >/dev/null
   fi
   grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$build/CMakeCache.txt" || { echo "$build is not a Release build" >&2; exit 2; }
-  cmake --build "$build" -j"$(nproc)" --target image-pipeline image-pipeline-worker >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target image-pipeline image-pipeline-worker run-bench >/dev/null
   cli="$build/apps/image-pipeline"
+  run_bench="$build/benchmarks/run-bench"
 fi
 [ -x "$cli" ] || { echo "no image-pipeline program at '$cli'" >&2; exit 2; }
 
@@ -57,7 +60,7 @@ for ((i = 0; i < count; i++)); do
   vips colourspace "$work/resized.v" "$work/in/photo-$(printf %03d "$i").jpg[Q=90]" srgb
 done
 megapixels=$(awk -v n="$count" -v w="$width" -v h="$height" 'BEGIN { printf "%.3f", n * w * h / 1e6 }')
-echo "dataset: $count JPEG photos of ${width}x${height} ($megapixels MP), PNG out at compression 6, $jobs job(s)/worker(s)"
+echo "dataset: $count JPEG photos of ${width}x${height} ($megapixels MP), PNG out (image-pipeline at its default level, the vips chain at libvips' default 6), $jobs job(s)/worker(s)"
 
 declare -A commands=(
   [gnu-parallel+vips]="parallel --will-cite -j$jobs $root/benchmarks/vips-cli/chain.sh {} $work/out/{/.}.png ::: $work/in/*.jpg"
@@ -87,3 +90,10 @@ for name in "${order[@]}"; do
   awk -v n="$name" -v m="$m" -v mp="$megapixels" -v b="$baseline" -v runs="${samples[$name]}" \
     'BEGIN { printf "%-20s %10.3f %10.1f %11.2fx %s\n", n, m, 1000 * m / mp, b / m, runs }'
 done
+
+# The same photos once more, against the floor of any run: decoding them alone on as many workers (run-bench, in
+# the library, without the CLI's process start). Not with --cli: run-bench is built with the library it links.
+if [ -n "$run_bench" ]; then
+  echo
+  "$run_bench" "$work/in" --workers "$jobs" --repeats "$repeats"
+fi
