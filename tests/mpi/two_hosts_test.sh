@@ -33,13 +33,15 @@ for ns in "$a" "$b"; do
   ip -n "$ns" link set "v$ns" up
 done
 
-# Open MPI's rsh launcher runs `AGENT [options] HOST COMMAND...`: here, COMMAND inside HOST's namespaces.
+# Open MPI's rsh launcher runs `AGENT [options] HOST COMMAND...`: here, COMMAND inside HOST's namespaces. A PID
+# namespace of its own too, as another machine would be: rank 0's processes are out of sight in its /proc, so a rank
+# there cannot map rank 0's shared image memory and its images travel as MPI messages over the link.
 cat >"$work/agent.sh" <<'AGENT'
 #!/bin/sh
 while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
 host=$1
 shift
-exec ip netns exec "$host" unshare --uts sh -c "hostname $host; $*"
+exec ip netns exec "$host" unshare --uts --pid --fork --mount-proc sh -c "hostname $host; $*"
 AGENT
 chmod +x "$work/agent.sh"
 
@@ -59,6 +61,9 @@ hosts=$(awk -F, '$1 == "mpi" { print $NF }' "$work/runs.csv")
 [ "$hosts" = 2 ] || fail "the mpi run's records name $hosts host(s), expected 2"
 grep -q "\"host\": \"$a\"" "$work/runs.json" || fail "no record from host $a"
 grep -q "\"host\": \"$b\"" "$work/runs.json" || fail "no record from host $b"
+# Rank 1 took its images in place in rank 0's shared image memory, rank 2 (host b) as messages.
+grep -q 'of 8 images in place in shared memory (ranks on rank 0.s host), the others as MPI messages' "$work/compare.out" ||
+  fail "the report does not say that host $b's images travelled as messages"
 
 # run: the files' bytes cross the link both ways; rank 0 writes every output.
 mkdir -p "$work/in"
