@@ -186,6 +186,12 @@ TEST_CASE("observations state what was measured, whichever paradigm won", "[anal
     CHECK(threads_scaled);
     CHECK(startup_stated);
   }
+  SECTION("one paradigm at a worker count is not called fastest, least of all when slower than sequential") {
+    const auto said = pipeline::observations(comparison_of({measured("mpi", 2, 1.15)}), 2);
+    REQUIRE_FALSE(said.empty());
+    CHECK_THAT(said[0], Contains("At 2 worker(s), mpi alone: ") && Contains("0.87x sequential"));
+    for (const auto& sentence : said) CHECK(sentence.find("fastest") == std::string::npos);
+  }
   SECTION("processes fastest, threads not scaling: the words follow the data") {
     const auto said =
         pipeline::observations(comparison_of({measured("processes", 2, 0.6), measured("threads", 2, 0.95)}), 2);
