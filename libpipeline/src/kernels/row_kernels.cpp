@@ -81,24 +81,26 @@ void sharpen_portable(const std::uint8_t* __restrict a, const std::uint8_t* __re
   }
 }
 
+using StencilRow = void(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, std::uint8_t*, int);
+using StencilRowBulk = int(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, std::uint8_t*, int);
+
+// The hand-written AVX2 row, where this CPU has it, does the bulk of the row; the portable loop the rest.
+void stencil_row(StencilRowBulk* avx2_bulk, StencilRow* portable, const std::uint8_t* a, const std::uint8_t* m,
+                 const std::uint8_t* b, std::uint8_t* out, int width) {
+  const int done = kernel_isa().avx2_stencils ? avx2_bulk(a, m, b, out, width) : 0;
+  portable(a + done, m + done, b + done, out + done, width - done);
+}
+
 }  // namespace
 
 void sobel_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
                std::uint8_t* __restrict out, int width) {
-  int done = 0;
-#if PIPELINE_HAVE_AVX2_STENCILS
-  if (kernel_isa().avx2_stencils) done = sobel_row_avx2(a, m, b, out, width);
-#endif
-  sobel_portable(a + done, m + done, b + done, out + done, width - done);
+  stencil_row(sobel_row_avx2, sobel_portable, a, m, b, out, width);
 }
 
 void sharpen_row(const std::uint8_t* __restrict a, const std::uint8_t* __restrict m, const std::uint8_t* __restrict b,
                  std::uint8_t* __restrict out, int width) {
-  int done = 0;
-#if PIPELINE_HAVE_AVX2_STENCILS
-  if (kernel_isa().avx2_stencils) done = sharpen_row_avx2(a, m, b, out, width);
-#endif
-  sharpen_portable(a + done, m + done, b + done, out + done, width - done);
+  stencil_row(sharpen_row_avx2, sharpen_portable, a, m, b, out, width);
 }
 
 namespace {

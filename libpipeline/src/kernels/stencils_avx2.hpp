@@ -1,7 +1,7 @@
 #pragma once
 // Hand-written AVX2 versions of two 3x3 row kernels (row_kernels.hpp has the portable loops and the dispatch).
-// Same arguments, same bytes out; only defined where PIPELINE_HAVE_AVX2_STENCILS is 1, only called when
-// kernel_isa().avx2_stencils.
+// Same arguments, same bytes out; only called when kernel_isa().avx2_stencils. Where PIPELINE_HAVE_AVX2_STENCILS is 0
+// they do nothing (0 pixels done), so the dispatch reads the same either way.
 
 #include <cstdint>
 
@@ -17,6 +17,13 @@ namespace pipeline::kernels {
 // The first `width / 16 * 16` pixels; returns how many were done (the caller's portable loop does the rest).
 int sobel_row_avx2(const std::uint8_t* a, const std::uint8_t* m, const std::uint8_t* b, std::uint8_t* out, int width);
 int sharpen_row_avx2(const std::uint8_t* a, const std::uint8_t* m, const std::uint8_t* b, std::uint8_t* out, int width);
+#else
+inline int sobel_row_avx2(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, std::uint8_t*, int) {
+  return 0;
+}
+inline int sharpen_row_avx2(const std::uint8_t*, const std::uint8_t*, const std::uint8_t*, std::uint8_t*, int) {
+  return 0;
+}
 #endif
 
 }  // namespace pipeline::kernels
