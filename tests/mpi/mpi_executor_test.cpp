@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,12 @@ class Invert : public pipeline::Filter {
 class RankZeroOnly final : public Invert {
  public:
   [[nodiscard]] std::string name() const override { return "rank-zero-only"; }
+};
+
+// The same, under a name every rank but rank 1 registers.
+class NotOnRankOne final : public Invert {
+ public:
+  [[nodiscard]] std::string name() const override { return "not-on-rank-1"; }
 };
 
 // A filter that never finishes in time (a hung filter, as far as a timeout can tell).
@@ -117,6 +124,27 @@ TEST_CASE("mpi refuses a chain its ranks cannot build, with their reason, and ru
   CHECK(again.failure_count() == 0);
 }
 
+TEST_CASE("mpi refuses a chain one rank cannot build while another runs it, and the next run gets only its own",
+          "[mpi]") {
+  REQUIRE(pipeline::mpi_worker_ranks() >= 2);
+  // Rank 2 builds the chain and takes tasks at once (they follow the chain frame); rank 1 refuses it. The run ends
+  // with rank 1's reason once rank 2's tasks are back, so none of them is read as the next run's.
+  const auto batch = pipeline::test::large_and_tiny_batch(8);
+  pipeline::MpiExecutor mpi(2);
+  CHECK_THROWS_WITH(mpi.run(pipeline::parse_filter_chain("grayscale,not-on-rank-1"), batch),
+                    Contains("MPI rank 1") && Contains("not-on-rank-1"));
+  const auto chain = pipeline::parse_filter_chain("grayscale,invert");
+  const auto again = mpi.run(chain, batch);
+  REQUIRE(again.failure_count() == 0);
+  std::set<std::int64_t> pids;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    INFO(batch[i].name);
+    CHECK(again.tasks[i].output == chain.apply(batch[i].image));
+    pids.insert(again.tasks[i].record.pid);
+  }
+  CHECK(pids.size() == 2);
+}
+
 TEST_CASE("mpi with more workers than worker ranks is refused with how to launch it", "[mpi]") {
   const int too_many = pipeline::mpi_worker_ranks() + 1;
   CHECK_THROWS_AS(pipeline::MpiExecutor(too_many), pipeline::MpiUnavailable);
@@ -146,6 +174,13 @@ int main(int argc, char** argv) {
       "invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Invert>(); });
   pipeline::register_filter(
       "sleep-5s", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Sleepy>(); });
+  // Every rank but rank 1 (Open MPI names each process's rank in its environment before MPI starts).
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  if (rank == nullptr || std::string(rank) != "1") {
+    pipeline::register_filter("not-on-rank-1", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+      return std::make_shared<NotOnRankOne>();
+    });
+  }
   if (const auto code = pipeline::maybe_serve_mpi_rank(argc, argv)) return *code;
   return Catch::Session().run(argc, argv);
 }
