@@ -50,6 +50,12 @@ class NotOnRankOne final : public Invert {
   [[nodiscard]] std::string name() const override { return "not-on-rank-1"; }
 };
 
+// The same, under the name of a filter the worker ranks take long to build (main()).
+class SlowToBuild final : public Invert {
+ public:
+  [[nodiscard]] std::string name() const override { return "slow-to-build"; }
+};
+
 // A filter that never finishes in time (a hung filter, as far as a timeout can tell).
 class Sleepy final : public Invert {
  public:
@@ -161,6 +167,15 @@ TEST_CASE("a task over the mpi task timeout aborts the MPI job, naming the image
   FAIL("the run returned: the job was not aborted");
 }
 
+// Run on its own likewise: a rank that does not answer a run's chain in time ends the job.
+TEST_CASE("a rank that does not answer the chain in time aborts the MPI job, naming the rank",
+          "[chain-timeout-aborts]") {
+  const auto batch = pipeline::test::large_and_tiny_batch(2);
+  pipeline::MpiExecutor mpi(1, {.vips = {}, .task_timeout_s = 0, .start_timeout_s = 2});
+  (void)mpi.run(pipeline::parse_filter_chain("slow-to-build"), batch);
+  FAIL("the run returned: the job was not aborted");
+}
+
 TEST_CASE("without mpirun, mpi is refused with how to launch it", "[without-mpirun]") {
   REQUIRE_FALSE(pipeline::launched_by_mpi());
   CHECK(pipeline::mpi_worker_ranks() == 0);
@@ -174,6 +189,12 @@ int main(int argc, char** argv) {
       "invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Invert>(); });
   pipeline::register_filter(
       "sleep-5s", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Sleepy>(); });
+  // Built at once on rank 0, in 10 s on the worker ranks (a chain a rank takes too long to answer).
+  pipeline::register_filter("slow-to-build", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
+    const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+    if (rank != nullptr && std::string(rank) != "0") std::this_thread::sleep_for(std::chrono::seconds(10));
+    return std::make_shared<SlowToBuild>();
+  });
   // Every rank but rank 1 (Open MPI names each process's rank in its environment before MPI starts).
   const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
   if (rank == nullptr || std::string(rank) != "1") {

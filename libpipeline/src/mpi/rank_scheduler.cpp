@@ -199,12 +199,17 @@ class Run {
     return std::all_of(states_.begin(), states_.end(), [](const RankState& s) { return s.in_flight.empty(); });
   }
 
+  // As for a task over its timeout (check_timeouts): the rank cannot be stopped or replaced from inside the job, and
+  // its late answer and results would be read as the next run's, so the job ends (mpi_options.hpp says so).
   void check_chain_answers(Clock::time_point deadline) const {
     if (Clock::now() <= deadline) return;
     for (const RankState& state : states_) {
       if (state.awaiting_chain_answer) {
-        throw std::runtime_error(fmt::format("MPI rank {} on {} did not answer the run's chain within {} s",
-                                             state.rank->rank, state.rank->host, options_.start_timeout_s));
+        spdlog::critical(
+            "MPI rank {} ({}) has not answered the run's chain within {} s (MpiOptions::start_timeout_s): aborting the "
+            "MPI job; what was written stays, and 'run --resume' finishes the rest",
+            state.rank->rank, state.rank->host, options_.start_timeout_s);
+        MPI_Abort(MPI_COMM_WORLD, 1);
       }
     }
   }
