@@ -171,7 +171,7 @@ TEST_CASE("a task over the mpi task timeout aborts the MPI job, naming the image
 TEST_CASE("a rank that does not answer the chain in time aborts the MPI job, naming the rank",
           "[chain-timeout-aborts]") {
   const auto batch = pipeline::test::large_and_tiny_batch(2);
-  pipeline::MpiExecutor mpi(1, {.vips = {}, .task_timeout_s = 0, .start_timeout_s = 2});
+  pipeline::MpiExecutor mpi(1, {.vips = {}, .task_timeout_s = 0, .start_timeout_s = 10});
   (void)mpi.run(pipeline::parse_filter_chain("slow-to-build"), batch);
   FAIL("the run returned: the job was not aborted");
 }
@@ -189,10 +189,11 @@ int main(int argc, char** argv) {
       "invert", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Invert>(); });
   pipeline::register_filter(
       "sleep-5s", [](const std::optional<std::string>&) -> pipeline::FilterPtr { return std::make_shared<Sleepy>(); });
-  // Built at once on rank 0, in 10 s on the worker ranks (a chain a rank takes too long to answer).
+  // Built at once on rank 0, in 30 s on the worker ranks: a chain a rank takes longer to answer than the 10 s its
+  // test allows (the same 10 s bound the ranks' start-up, which under a sanitizer on a busy machine takes seconds).
   pipeline::register_filter("slow-to-build", [](const std::optional<std::string>&) -> pipeline::FilterPtr {
     const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
-    if (rank != nullptr && std::string(rank) != "0") std::this_thread::sleep_for(std::chrono::seconds(10));
+    if (rank != nullptr && std::string(rank) != "0") std::this_thread::sleep_for(std::chrono::seconds(30));
     return std::make_shared<SlowToBuild>();
   });
   // Every rank but rank 1 (Open MPI names each process's rank in its environment before MPI starts).

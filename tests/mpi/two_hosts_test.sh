@@ -13,6 +13,7 @@ fail() { echo "FAILED: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
 command -v ip >/dev/null || skip "no ip command (iproute2)"
 command -v unshare >/dev/null || skip "no unshare (util-linux)"
+unshare --uts --pid --fork --mount-proc true 2>/dev/null || skip "cannot make UTS, PID and mount namespaces"
 
 work=$(mktemp -d)
 a="pl$$a"
@@ -41,7 +42,7 @@ cat >"$work/agent.sh" <<'AGENT'
 while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
 host=$1
 shift
-exec ip netns exec "$host" unshare --uts --pid --fork --mount-proc sh -c "hostname $host; $*"
+exec ip netns exec "$host" unshare --uts --pid --fork --kill-child --mount-proc sh -c "hostname $host; $*"
 AGENT
 chmod +x "$work/agent.sh"
 
