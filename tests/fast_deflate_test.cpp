@@ -82,7 +82,11 @@ TEST_CASE("zlib reads back an empty stream and a single byte", "[deflate]") {
 TEST_CASE("zlib reads back a megabyte of zeros and of 255s as runs", "[deflate]") {
   for (const std::uint8_t value : {std::uint8_t{0}, std::uint8_t{255}}) {
     const std::vector<std::uint8_t> flat(std::size_t{1} << 20, value);
-    for (const std::size_t block : block_sizes) check_round_trip(flat, block);
+    // Blocks of 1 and 7 bytes cross no run here that the runs case below does not: over a megabyte they only cost
+    // time (a million blocks took 90 s under ASan in CI).
+    for (const std::size_t block : block_sizes) {
+      if (block >= 1000) check_round_trip(flat, block);
+    }
     // Runs of 258 cost a few bits each: far below a byte per 100.
     CHECK(compress(flat, pipeline::detail::fast_deflate_block_bytes).size() < flat.size() / 100);
   }

@@ -76,6 +76,14 @@ double age_seconds(pid_t pid) {
 }
 constexpr double established_seconds = 0.5;
 
+// The comparison's processes phase must last long enough for a few kills: 30 repeats of 16 images last about a second
+// in an optimised build. A sanitizer build runs them 10-20 times slower, so 12 repeats are enough there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr const char* comparison_repeats = "12";
+#else
+constexpr const char* comparison_repeats = "30";
+#endif
+
 // The CLI under test, started in a session of its own; reaped once, by whichever wait sees it end.
 class Cli {
  public:
@@ -299,7 +307,8 @@ TEST_CASE("chaos: the comparison survives random worker kills, start-ups include
   make_inputs(in, images);
   // Exit 0 from the comparison also says every processes run had no failed task and outputs identical to the
   // sequential ones (the baseline, written to OUT); those are checked against the chain here.
-  Cli cli({"-e", "sequential,processes", "-w", "2", "-i", in.string(), "-o", out.string(), "-r", "30", "--warmup", "0"},
+  Cli cli({"-e", "sequential,processes", "-w", "2", "-i", in.string(), "-o", out.string(), "-r", comparison_repeats,
+           "--warmup", "0"},
           temp.path());
   Figures figures = Chaos(cli, {}).run();
   const int status = cli.wait();
