@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <stdexcept>
+#include <string>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -199,17 +201,22 @@ class Run {
     return std::all_of(states_.begin(), states_.end(), [](const RankState& s) { return s.in_flight.empty(); });
   }
 
+  // Ends the whole MPI job, every rank: the only way to stop a rank that does not answer.
+  [[noreturn]] static void abort_job(const std::string& reason) {
+    spdlog::critical("{}: aborting the MPI job; what was written stays, and 'run --resume' finishes the rest", reason);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::abort();  // MPI_Abort does not return; the standard does not say so to the compiler
+  }
+
   // As for a task over its timeout (check_timeouts): the rank cannot be stopped or replaced from inside the job, and
   // its late answer and results would be read as the next run's, so the job ends (mpi_options.hpp says so).
   void check_chain_answers(Clock::time_point deadline) const {
     if (Clock::now() <= deadline) return;
     for (const RankState& state : states_) {
       if (state.awaiting_chain_answer) {
-        spdlog::critical(
-            "MPI rank {} ({}) has not answered the run's chain within {} s (MpiOptions::start_timeout_s): aborting the "
-            "MPI job; what was written stays, and 'run --resume' finishes the rest",
-            state.rank->rank, state.rank->host, options_.start_timeout_s);
-        MPI_Abort(MPI_COMM_WORLD, 1);
+        abort_job(
+            fmt::format("MPI rank {} ({}) has not answered the run's chain within {} s (MpiOptions::start_timeout_s)",
+                        state.rank->rank, state.rank->host, options_.start_timeout_s));
       }
     }
   }
@@ -277,11 +284,8 @@ class Run {
       const InFlight& oldest = state.in_flight.front();
       const double began = std::max(oldest.sent_s, state.last_end_s);
       if (now - began > options_.task_timeout_s) {
-        spdlog::critical(
-            "'{}' has been on MPI rank {} ({}) for over {} s (--task-timeout): aborting the MPI job; what was written "
-            "stays, and 'run --resume' finishes the rest",
-            jobs_.name_of(oldest.task), state.rank->rank, state.rank->host, options_.task_timeout_s);
-        MPI_Abort(MPI_COMM_WORLD, 1);
+        abort_job(fmt::format("'{}' has been on MPI rank {} ({}) for over {} s (--task-timeout)",
+                              jobs_.name_of(oldest.task), state.rank->rank, state.rank->host, options_.task_timeout_s));
       }
     }
   }
