@@ -93,7 +93,7 @@ void gray_row_by_bands(const Image& input, int y, std::uint8_t* out) {
     case 3:
 #if PIPELINE_HAVE_AVX2_GRAY
       if constexpr (sizeof(Sample) == 1) {
-        if (kernel_isa().avx2_grayscale) {
+        if (kernel_isa().avx2_hand_written) {
           rgb8_to_gray_avx2(source, out, width);
           break;
         }

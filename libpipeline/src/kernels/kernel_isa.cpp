@@ -22,8 +22,7 @@ const KernelIsa& kernel_isa() {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     __builtin_cpu_init();
     if (!found.portable_forced) {
-      found.avx2_grayscale = __builtin_cpu_supports("avx2") != 0;
-      found.avx2_stencils = found.avx2_grayscale;
+      found.avx2_hand_written = __builtin_cpu_supports("avx2") != 0;
       found.vbmi_lookup = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vbmi");
     }
@@ -36,7 +35,7 @@ const KernelIsa& kernel_isa() {
 std::string describe_kernel_isa() {
   const KernelIsa& isa = kernel_isa();
   std::string hand_written;
-  if (isa.avx2_grayscale) hand_written = isa.avx2_stencils ? "AVX2 grayscale, sobel and sharpen" : "AVX2 grayscale";
+  if (isa.avx2_hand_written) hand_written = "AVX2 grayscale, sobel and sharpen";
   if (isa.vbmi_lookup) hand_written += std::string(hand_written.empty() ? "" : " and ") + "AVX-512 VBMI lookup";
   std::string line = hand_written.empty()
                          ? std::string(isa.portable_forced ? "portable hand-written kernels (PIPELINE_PORTABLE_KERNELS)"

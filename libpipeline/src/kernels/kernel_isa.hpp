@@ -14,10 +14,9 @@
 namespace pipeline::kernels {
 
 struct KernelIsa {
-  bool avx2_grayscale = false;   // hand-written 8-bit RGB -> grey
-  bool avx2_stencils = false;    // hand-written sobel and sharpen rows
-  bool vbmi_lookup = false;      // hand-written byte lookup (brightness)
-  bool portable_forced = false;  // PIPELINE_PORTABLE_KERNELS set
+  bool avx2_hand_written = false;  // hand-written 8-bit RGB -> grey, sobel and sharpen rows
+  bool vbmi_lookup = false;        // hand-written byte lookup (brightness)
+  bool portable_forced = false;    // PIPELINE_PORTABLE_KERNELS set
 };
 
 [[nodiscard]] const KernelIsa& kernel_isa();

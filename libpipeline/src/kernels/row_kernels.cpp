@@ -87,7 +87,7 @@ using StencilRowBulk = int(const std::uint8_t*, const std::uint8_t*, const std::
 // The hand-written AVX2 row, where this CPU has it, does the bulk of the row; the portable loop the rest.
 void stencil_row(StencilRowBulk* avx2_bulk, StencilRow* portable, const std::uint8_t* a, const std::uint8_t* m,
                  const std::uint8_t* b, std::uint8_t* out, int width) {
-  const int done = kernel_isa().avx2_stencils ? avx2_bulk(a, m, b, out, width) : 0;
+  const int done = kernel_isa().avx2_hand_written ? avx2_bulk(a, m, b, out, width) : 0;
   portable(a + done, m + done, b + done, out + done, width - done);
 }
 

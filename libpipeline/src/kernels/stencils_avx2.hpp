@@ -1,7 +1,7 @@
 #pragma once
 // Hand-written AVX2 versions of two 3x3 row kernels (row_kernels.hpp has the portable loops and the dispatch).
-// Same arguments, same bytes out; only called when kernel_isa().avx2_stencils. Where PIPELINE_HAVE_AVX2_STENCILS is 0
-// they do nothing (0 pixels done), so the dispatch reads the same either way.
+// Same arguments, same bytes out; only called when kernel_isa().avx2_hand_written. Where PIPELINE_HAVE_AVX2_STENCILS is
+// 0 they do nothing (0 pixels done), so the dispatch reads the same either way.
 
 #include <cstdint>
 
