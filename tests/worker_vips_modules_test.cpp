@@ -11,6 +11,7 @@
 
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
+#include "pipeline/folder_run.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/process_pool_executor.hpp"
 #include "pipeline/sequential_executor.hpp"
@@ -81,4 +82,54 @@ TEST_CASE("loader_is_vips_module says which inputs need the modules: a PDF does,
     return;
   }
   CHECK(pipeline::loader_is_vips_module(pdf));
+}
+
+TEST_CASE("a folder's plan names each input's loader, and a PDF's is in a module", "[process-pool][folder-run]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  std::filesystem::create_directories(in);
+  pipeline::write_png_atomic(pipeline::test::noise_image(8, 8, 3, 1), in / "a.png");
+  pipeline::write_image_atomic(pipeline::test::noise_image(8, 8, 3, 1), in / "b.jpg", {pipeline::ImageFormat::jpeg});
+  std::ofstream(in / "c.png") << "a damaged PNG: only its extension says it is one";
+  std::ofstream(in / "d.pdf") << pipeline::test::one_page_pdf;
+  const pipeline::FolderPlan plan = pipeline::plan_folder_run(in, temp.path() / "out");
+  REQUIRE(plan.jobs.size() == 4);
+  CHECK(plan.jobs[0].loader == "VipsForeignLoadPngFile");
+  CHECK(plan.jobs[1].loader == "VipsForeignLoadJpegFile");
+  CHECK(plan.jobs[2].loader.empty());
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(pipeline::vips_loader_is_module(plan.jobs[i].loader));
+  CHECK_FALSE(pipeline::vips_loader_is_module("no such loader"));
+  if (!maps_vips_modules("self")) {
+    WARN("not checked: libvips here has no modules");
+    return;
+  }
+  CHECK(plan.jobs[3].loader == "VipsForeignLoadPdfFile");
+  CHECK(pipeline::vips_loader_is_module(plan.jobs[3].loader));
+}
+
+TEST_CASE("a pool started without libvips' modules fails a file that needs one, by name, and writes the others",
+          "[process-pool][folder-run]") {
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  std::filesystem::create_directories(in);
+  pipeline::write_png_atomic(pipeline::test::noise_image(16, 12, 3, 2), in / "photo.png");
+  std::ofstream(in / "page.pdf") << pipeline::test::one_page_pdf;
+  const pipeline::FolderPlan plan = pipeline::plan_folder_run(in, temp.path() / "out");
+  REQUIRE(plan.jobs.size() == 2);
+  if (!pipeline::vips_loader_is_module(plan.jobs[0].loader)) {
+    WARN("not checked: libvips here reads no PDF through a module");
+    return;
+  }
+  const auto chain = pipeline::parse_filter_chain(pipeline::default_filter_spec);
+  pipeline::ProcessPoolOptions options;
+  options.worker_vips_modules = false;
+  pipeline::ProcessPoolExecutor pool(1, options);
+  const pipeline::BatchResult result = pool.run_files(chain, plan.jobs, {});
+  REQUIRE(result.tasks.size() == 2);
+  const pipeline::TaskRecord& pdf = result.tasks[0].record;  // "page.pdf" sorts first
+  CHECK_FALSE(pdf.ok());
+  CHECK_THAT(pdf.error, Catch::Contains("is not a known file format"));  // libvips: no PDF loader there
+  CHECK_FALSE(std::filesystem::exists(plan.jobs[0].output));
+  CHECK(result.tasks[1].record.ok());
+  CHECK(std::filesystem::exists(plan.jobs[1].output));
 }

@@ -96,7 +96,7 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
   pipeline::ProcessPoolOptions pool_options = process_pool_options(options.common, default_task_timeout);
   // Workers start about 25 ms sooner without libvips' modules; only inputs such as HEIF or PDF need them.
   pool_options.worker_vips_modules = std::any_of(plan.jobs.begin(), plan.jobs.end(), [](const pipeline::FileJob& job) {
-    return pipeline::loader_is_vips_module(job.input);
+    return pipeline::vips_loader_is_module(job.loader);
   });
   std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, workers, pool_options);
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),

@@ -37,7 +37,10 @@ struct FolderDataset {
 
 struct ImageFileListing {
   std::vector<std::filesystem::path> images;  // the image files, sorted by name
-  std::vector<SkippedFile> skipped;           // entries that are not images at all, sorted by name
+  // libvips' loader for each of `images`, in the same order ("VipsForeignLoadJpegFile"; "" for a file only its
+  // extension calls an image: a damaged one, whose decoding will say why).
+  std::vector<std::string> loaders;
+  std::vector<SkippedFile> skipped;  // entries that are not images at all, sorted by name
 };
 
 // The image files of `folder` (not recursive, hidden files ignored), sorted by name, without decoding them. A

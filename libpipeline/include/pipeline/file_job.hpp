@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "pipeline/filter.hpp"
 #include "pipeline/image_io.hpp"
@@ -15,6 +16,9 @@ namespace pipeline {
 struct FileJob {
   std::filesystem::path input;
   std::filesystem::path output;
+  // libvips' loader for the input as plan_folder_run() found it ("" if not known): vips_loader_is_module() tells
+  // from it whether the workers need libvips' modules, without reading the file again. Decoding does not use it.
+  std::string loader{};
 };
 
 struct FileJobOptions {

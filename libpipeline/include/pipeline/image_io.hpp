@@ -78,6 +78,10 @@ struct ImageHeader {
 // loader takes. Reads only the header bytes.
 [[nodiscard]] bool loader_is_vips_module(const std::filesystem::path& path);
 
+// The same for a loader named as list_image_files() and plan_folder_run() give it (ImageFileListing::loaders,
+// FileJob::loader), without reading the file again. False for "".
+[[nodiscard]] bool vips_loader_is_module(std::string_view loader);
+
 // Decodes any format libvips reads and normalises it, as viewers show it: EXIF orientation applied, palette
 // expanded, other colour spaces (CMYK, Lab, ...) converted to sRGB, other sample types cast to 8-bit. The result
 // is grey, grey+alpha, RGB or RGBA, 8- or 16-bit. Starts libvips if the program has not (vips.hpp). Throws

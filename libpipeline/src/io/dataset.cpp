@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <string>
 #include <system_error>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "io/vips_loaders.hpp"
 #include "pipeline/image_io.hpp"
 #include "pipeline/vips.hpp"
 #include "worker_guard.hpp"
@@ -60,7 +62,7 @@ void skip(ImageFileListing& listing, std::string name, std::string why) {
 
 ImageFileListing list_image_files(const std::filesystem::path& folder) {
   detail::exit_if_unserved_worker();  // worker_guard.hpp
-  ensure_vips_initialized();          // is_loadable_image below asks libvips
+  ensure_vips_initialized();          // find_vips_loader below asks libvips
   std::error_code error;
   if (!std::filesystem::exists(folder, error)) {
     throw DatasetError(fmt::format("input folder '{}' does not exist", folder.string()));
@@ -81,14 +83,14 @@ ImageFileListing list_image_files(const std::filesystem::path& folder) {
   ImageFileListing listing;
   for (const auto& entry : entries) {
     std::string why = why_not_a_file(entry);
-    if (why.empty() && !is_loadable_image(entry.path()) && !has_image_extension(entry.path())) {
-      why = "not an image libvips can read";
-    }
+    std::string loader = why.empty() ? detail::find_vips_loader(entry.path()) : std::string();
+    if (why.empty() && loader.empty() && !has_image_extension(entry.path())) why = "not an image libvips can read";
     if (!why.empty()) {
       skip(listing, entry.path().filename().string(), std::move(why));
       continue;
     }
     listing.images.push_back(entry.path());
+    listing.loaders.push_back(std::move(loader));
   }
   if (listing.images.empty()) {
     throw DatasetError(

@@ -65,7 +65,7 @@ FolderPlan plan_folder_run(const std::filesystem::path& input, const std::filesy
   const std::vector<std::string> outputs = output_file_names(names, format);
   plan.jobs.reserve(listing.images.size());
   for (std::size_t i = 0; i < listing.images.size(); ++i)
-    plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i]});
+    plan.jobs.push_back({std::move(listing.images[i]), output / outputs[i], std::move(listing.loaders[i])});
   return plan;
 }
 

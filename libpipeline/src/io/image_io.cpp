@@ -1,6 +1,5 @@
 #include "pipeline/image_io.hpp"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "io/output_encoder.hpp"
 #include "io/png_encoder.hpp"
 #include "io/temporary_output.hpp"
+#include "io/vips_loaders.hpp"
 #include "pipeline/vips.hpp"
 #include "vips_messages.hpp"
 
@@ -213,32 +213,13 @@ ImageHeader read_image_header(const std::filesystem::path& path) {
   return header;
 }
 
-bool is_loadable_image(const std::filesystem::path& path) {
-  ensure_vips_initialized();
-  const char* loader = nullptr;
-  detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
-  return loader != nullptr;
-}
+bool is_loadable_image(const std::filesystem::path& path) { return !detail::find_vips_loader(path).empty(); }
 
 bool loader_is_vips_module(const std::filesystem::path& path) {
-  ensure_vips_initialized();
-  const char* loader = nullptr;
-  detail::run_quietly([&] { loader = vips_foreign_find_load(path.c_str()); });
-  if (loader == nullptr) return false;
-  // libvips cannot say where a class came from; the shared object holding its header function can. A module's
-  // classes are registered when libvips loads it at vips_init, so the class and its functions exist here.
-  const GType type = g_type_from_name(loader);
-  if (type == 0) return false;
-  auto* load_class = static_cast<VipsForeignLoadClass*>(g_type_class_ref(type));
-  Dl_info where{};
-  const bool found =
-      load_class->header != nullptr && ::dladdr(reinterpret_cast<void*>(load_class->header), &where) != 0;
-  g_type_class_unref(load_class);
-  if (!found || where.dli_fname == nullptr) return false;
-  // Not libvips itself: a module (vips-modules-8.14/vips-heif.so, ...).
-  const std::string_view file = where.dli_fname;
-  return file.find("vips-modules") != std::string_view::npos;
+  return detail::vips_loader_in_module(detail::find_vips_loader(path));
 }
+
+bool vips_loader_is_module(std::string_view loader) { return detail::vips_loader_in_module(loader); }
 
 Image decode_image(const std::filesystem::path& path, const DecodeOptions& options, std::string* warnings) {
   return decode_attributed(path.string(), options, warnings,
