@@ -95,9 +95,18 @@ int run(const RunCommandOptions& options, const StopOnSignal& stop) {
 
   pipeline::ProcessPoolOptions pool_options = process_pool_options(options.common, default_task_timeout);
   // Workers start about 25 ms sooner without libvips' modules; only inputs such as HEIF or PDF need them.
-  pool_options.worker_vips_modules = std::any_of(plan.jobs.begin(), plan.jobs.end(), [](const pipeline::FileJob& job) {
+  const auto needs_modules = std::find_if(plan.jobs.begin(), plan.jobs.end(), [](const pipeline::FileJob& job) {
     return pipeline::vips_loader_is_module(job.loader);
   });
+  pool_options.worker_vips_modules = needs_modules != plan.jobs.end();
+  if (options.executor == "processes") {
+    if (pool_options.worker_vips_modules) {
+      spdlog::debug("worker processes start with libvips' modules: '{}' needs one ({})",
+                    needs_modules->input.filename().string(), needs_modules->loader);
+    } else {
+      spdlog::debug("worker processes start without libvips' modules: no input needs one");
+    }
+  }
   std::unique_ptr<pipeline::Executor> executor = pipeline::make_executor(options.executor, workers, pool_options);
   spdlog::info("{} image(s) from {} to {}, {} x{}", plan.jobs.size(), options.input, options.output, executor->name(),
                executor->workers());

@@ -241,11 +241,25 @@ TEST_CASE("run's worker processes decode an input that needs a libvips module (a
   }
   pipeline::write_png_atomic(pipeline::test::noise_image(12, 9, 3, 4), in / "photo.png");
   const auto out = temp.path() / "out";
-  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " -e processes -w 2");
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(out) + " -e processes -w 2 -v");
   INFO(outcome.out << outcome.err);
   CHECK(outcome.status == 0);
+  CHECK_THAT(outcome.err, Contains("worker processes start with libvips' modules: 'page.pdf' needs one"));
   CHECK(files_in(out) == std::set<std::string>{"page.png", "photo.png"});
   CHECK(pipeline::decode_image(out / "page.png").width() == 10);
+}
+
+TEST_CASE("run starts its worker processes without libvips' modules when no input needs one", "[cli][run][processes]") {
+  // That the pool then starts them so is worker_vips_modules_test's; here, that `run` asks it for PNG and JPEG.
+  pipeline::test::TempFolder temp;
+  const auto in = temp.path() / "in";
+  make_inputs(in);
+  pipeline::write_image_atomic(pipeline::test::noise_image(12, 9, 3, 5), in / "photo.jpg",
+                               {pipeline::ImageFormat::jpeg});
+  const auto outcome = run_cli("run " + quoted(in) + " " + quoted(temp.path() / "out") + " -e processes -w 2 -v");
+  INFO(outcome.out << outcome.err);
+  CHECK(outcome.status == 0);
+  CHECK_THAT(outcome.err, Contains("worker processes start without libvips' modules: no input needs one"));
 }
 
 TEST_CASE("run refuses to write into its input folder", "[cli][run]") {
