@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/filter_registry.hpp"
 

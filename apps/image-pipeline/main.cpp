@@ -14,19 +14,19 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "compare_command.hpp"
+#include "commands/compare_command.hpp"
+#include "commands/fetch_command.hpp"
+#include "commands/help_commands.hpp"
 #include "exit_status.hpp"
-#include "fetch_command.hpp"
-#include "help_commands.hpp"
-#include "help_formatter.hpp"
+#include "help/help_formatter.hpp"
 #include "pipeline/memory.hpp"
 #if PIPELINE_WITH_MPI
 #include "pipeline/mpi/ranks.hpp"
 #endif
+#include "commands/run_command.hpp"
+#include "help/unknown_argument.hpp"
 #include "pipeline/version.hpp"
-#include "run_command.hpp"
-#include "stop_on_signal.hpp"
-#include "unknown_argument.hpp"
+#include "terminal/stop_on_signal.hpp"
 
 namespace {
 

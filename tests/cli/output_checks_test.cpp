@@ -1,6 +1,6 @@
 // Where the comparison writes, checked before it works: report paths and the output folder (output_checks.hpp),
 // the reports' atomic write, and the worker counts it runs.
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,5 +1,5 @@
 // The CLI's progress bar, drawn into a string with a clock the test moves by hand.
-#include "progress_bar.hpp"
+#include "terminal/progress_bar.hpp"
 
 #include <string>
 #include <vector>

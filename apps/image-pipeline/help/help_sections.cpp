@@ -1,4 +1,4 @@
-#include "help_sections.hpp"
+#include "help/help_sections.hpp"
 
 #include <fmt/format.h>
 

@@ -1,15 +1,15 @@
-#include "help_commands.hpp"
+#include "commands/help_commands.hpp"
 
 #include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
 
-#include "completions.hpp"
-#include "help_formatter.hpp"
-#include "man_page.hpp"
-#include "one_of.hpp"
-#include "option_facts.hpp"
+#include "completions/completions.hpp"
+#include "help/help_formatter.hpp"
+#include "help/man_page.hpp"
+#include "help/one_of.hpp"
+#include "help/option_facts.hpp"
 
 namespace image_pipeline {
 

@@ -1,4 +1,4 @@
-#include "memory_budget_option.hpp"
+#include "options/memory_budget_option.hpp"
 
 #include <cctype>
 #include <cmath>

@@ -1,8 +1,8 @@
-#include "completions.hpp"
+#include "completions/completions.hpp"
 
 #include <stdexcept>
 
-#include "option_facts.hpp"
+#include "help/option_facts.hpp"
 #include "pipeline/filter_registry.hpp"
 
 namespace image_pipeline {

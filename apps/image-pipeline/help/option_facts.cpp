@@ -1,4 +1,4 @@
-#include "option_facts.hpp"
+#include "help/option_facts.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "decode_options.hpp"
+#include "options/decode_options.hpp"
 
 #include <string>
 

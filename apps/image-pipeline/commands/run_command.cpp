@@ -1,4 +1,4 @@
-#include "run_command.hpp"
+#include "commands/run_command.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,8 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "exit_status.hpp"
-#include "memory_budget_option.hpp"
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
+#include "io/url_list_input.hpp"
+#include "options/memory_budget_option.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executors.hpp"
 #include "pipeline/filter_registry.hpp"
@@ -19,8 +20,7 @@
 #include "pipeline/image_io.hpp"
 #include "pipeline/machine.hpp"
 #include "pipeline/paradigm.hpp"
-#include "progress_bar.hpp"
-#include "url_list_input.hpp"
+#include "terminal/progress_bar.hpp"
 
 namespace image_pipeline {
 namespace {

@@ -1,11 +1,11 @@
-#include "fetch_progress.hpp"
+#include "terminal/fetch_progress.hpp"
 
 #include <cstdint>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "progress_bar.hpp"
+#include "terminal/progress_bar.hpp"
 
 namespace image_pipeline {
 

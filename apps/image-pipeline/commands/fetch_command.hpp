@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pipeline/fetch.hpp"
-#include "stop_on_signal.hpp"
+#include "terminal/stop_on_signal.hpp"
 
 namespace image_pipeline {
 

@@ -1,4 +1,4 @@
-#include "url_list_input.hpp"
+#include "io/url_list_input.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -10,10 +10,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "fetch_progress.hpp"
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/fetch.hpp"
+#include "terminal/fetch_progress.hpp"
 
 namespace image_pipeline {
 namespace {

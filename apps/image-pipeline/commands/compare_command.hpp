@@ -11,7 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "common_options.hpp"
+#include "options/common_options.hpp"
 #include "pipeline/paradigm.hpp"
 
 namespace image_pipeline {

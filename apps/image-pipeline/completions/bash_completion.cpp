@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "completions.hpp"
+#include "completions/completions.hpp"
 
 namespace image_pipeline {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "common_options.hpp"
-#include "stop_on_signal.hpp"
+#include "options/common_options.hpp"
+#include "terminal/stop_on_signal.hpp"
 
 namespace image_pipeline {
 

@@ -1,4 +1,4 @@
-#include "compare_command.hpp"
+#include "commands/compare_command.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -12,7 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "exit_status.hpp"
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
+#include "io/url_list_input.hpp"
 #include "pipeline/comparison.hpp"
 #include "pipeline/dataset.hpp"
 #include "pipeline/executors.hpp"
@@ -20,9 +21,8 @@
 #include "pipeline/output_folder.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/shared_image_memory.hpp"
-#include "progress_bar.hpp"
-#include "stop_on_signal.hpp"
-#include "url_list_input.hpp"
+#include "terminal/progress_bar.hpp"
+#include "terminal/stop_on_signal.hpp"
 
 namespace image_pipeline {
 namespace {

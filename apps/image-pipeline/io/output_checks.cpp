@@ -1,4 +1,4 @@
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

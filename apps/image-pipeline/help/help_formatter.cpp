@@ -1,4 +1,4 @@
-#include "help_formatter.hpp"
+#include "help/help_formatter.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "exit_status.hpp"
-#include "help_sections.hpp"
-#include "option_facts.hpp"
+#include "help/help_sections.hpp"
+#include "help/option_facts.hpp"
 
 namespace image_pipeline {
 namespace {

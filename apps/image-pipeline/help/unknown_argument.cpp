@@ -1,11 +1,11 @@
-#include "unknown_argument.hpp"
+#include "help/unknown_argument.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "help_formatter.hpp"
-#include "option_facts.hpp"
+#include "help/help_formatter.hpp"
+#include "help/option_facts.hpp"
 #include "pipeline/closest_match.hpp"
 
 namespace image_pipeline {

@@ -1,4 +1,4 @@
-#include "stop_on_signal.hpp"
+#include "terminal/stop_on_signal.hpp"
 
 #include <signal.h>
 

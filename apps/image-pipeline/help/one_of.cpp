@@ -1,4 +1,4 @@
-#include "one_of.hpp"
+#include "help/one_of.hpp"
 
 #include <algorithm>
 

@@ -1,11 +1,11 @@
-#include "man_page.hpp"
+#include "help/man_page.hpp"
 
 #include <fmt/format.h>
 
 #include "exit_status.hpp"
-#include "help_formatter.hpp"
-#include "help_sections.hpp"
-#include "option_facts.hpp"
+#include "help/help_formatter.hpp"
+#include "help/help_sections.hpp"
+#include "help/option_facts.hpp"
 #include "pipeline/version.hpp"
 
 namespace image_pipeline {

@@ -1,10 +1,10 @@
-#include "common_options.hpp"
+#include "options/common_options.hpp"
 
 #include <fmt/format.h>
 
-#include "decode_options.hpp"
-#include "executable_file.hpp"
-#include "one_of.hpp"
+#include "help/one_of.hpp"
+#include "io/executable_file.hpp"
+#include "options/decode_options.hpp"
 
 namespace image_pipeline {
 

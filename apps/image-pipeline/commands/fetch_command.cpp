@@ -1,4 +1,4 @@
-#include "fetch_command.hpp"
+#include "commands/fetch_command.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "exit_status.hpp"
-#include "fetch_progress.hpp"
-#include "output_checks.hpp"
+#include "io/output_checks.hpp"
+#include "terminal/fetch_progress.hpp"
 
 namespace image_pipeline {
 namespace {
