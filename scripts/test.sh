@@ -26,14 +26,18 @@ echo "== format: every C++ file as .clang-format has it"
 "$root/scripts/format.sh" --check
 
 echo "== build and test: -Wall -Wextra -Wpedantic -Werror"
-cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON -DPIPELINE_BUILD_BENCHMARKS=ON
+# Debug information as line tables only (-g1), here and in the ASan build: backtraces and sanitizer reports keep
+# their file:line, and a test file compiles in a quarter less time (chaos_test.cpp: 11.5 s with -g, 8.6 s with -g1).
+# The TSan build keeps -g: its suppressions match frames of inlined functions.
+cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON -DPIPELINE_BUILD_BENCHMARKS=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 cmake --build "$root/build/test" -j"$jobs"
 ctest --test-dir "$root/build/test" --output-on-failure -j"$jobs"
 
 if [ "$sanitize" -eq 1 ]; then
   echo "== build and test: AddressSanitizer + UndefinedBehaviorSanitizer"
   # The package tests rebuild consumers without sanitizers, which cannot link a sanitized library: skipped here.
-  cmake -S "$root" -B "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DPIPELINE_WERROR=ON \
+  cmake -S "$root" -B "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DPIPELINE_WERROR=ON \
     -DPIPELINE_SANITIZE=address,undefined -DPIPELINE_PACKAGE_TESTS=OFF
   cmake --build "$root/build/asan" -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
