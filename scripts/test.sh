@@ -28,7 +28,7 @@ echo "== format: every C++ file as .clang-format has it"
 echo "== build and test: -Wall -Wextra -Wpedantic -Werror"
 # Debug information as line tables only (-g1), here and in the ASan build: backtraces and sanitizer reports keep
 # their file:line, and a test file compiles in a quarter less time (chaos_test.cpp: 11.5 s with -g, 8.6 s with -g1).
-# The TSan build keeps -g: its suppressions match frames of inlined functions.
+# The TSan build keeps -g: its suppressions have not been checked against a -g1 build.
 cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPELINE_WERROR=ON -DPIPELINE_BUILD_BENCHMARKS=ON \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 cmake --build "$root/build/test" -j"$jobs"
