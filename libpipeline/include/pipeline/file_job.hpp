@@ -16,8 +16,9 @@ namespace pipeline {
 struct FileJob {
   std::filesystem::path input;
   std::filesystem::path output;
-  // libvips' loader for the input as plan_folder_run() found it ("" if not known): vips_loader_is_module() tells
-  // from it whether the workers need libvips' modules, without reading the file again. Decoding does not use it.
+  // libvips' loader for the input as plan_folder_run() found it: vips_loader_is_module() tells from it whether the
+  // workers need libvips' modules, without reading the file again. "" if not known: a job made by hand, or a file
+  // only its extension calls an image (loader_is_vips_module(input) then reads it). Decoding does not use it.
   std::string loader{};
 };
 

@@ -47,8 +47,8 @@ struct ProcessPoolOptions {
   // OpenSlide loaders), which makes each worker's vips_init about 25 ms shorter here (2 ms instead of 25-30). For a
   // pool that runs in-memory batches only (run()), whose workers never decode a file, as the CLI's comparison does;
   // a file task (run_files()) on such a pool fails for an input that needs one of those loaders, which
-  // vips_loader_is_module (image_io.hpp) tells beforehand from each FileJob's loader (the CLI's `run` asks it of
-  // every job).
+  // vips_loader_is_module (image_io.hpp) tells beforehand from each FileJob's loader as plan_folder_run() set it (the
+  // CLI's `run` asks it of every job); for jobs made by hand, whose loader is "", loader_is_vips_module(job.input).
   bool worker_vips_modules = true;
   // Largest frame either side accepts. With the pipe transport an image whose frame would be larger fails without
   // being sent; with shared memory only an output that comes back inline is held to it.

@@ -20,16 +20,18 @@ std::string shared_object_of(const void* code) {
   return where.dli_fname;
 }
 
-bool in_module_uncached(const std::string& loader) {
-  const GType type = g_type_from_name(loader.c_str());
-  if (type == 0) return false;
+// Where it cannot tell, it says "module": a worker started with modules it did not need costs about 25 ms, one
+// started without a module it needs fails the file.
+bool in_module_uncached(GType type) {
   // libvips cannot say where a class came from; the shared object holding its header function can. A module's
   // classes are registered when libvips loads it at vips_init, so the class and its functions exist here.
   auto* load_class = static_cast<VipsForeignLoadClass*>(g_type_class_ref(type));
   const std::string loader_object = shared_object_of(reinterpret_cast<const void*>(load_class->header));
   g_type_class_unref(load_class);
+  // In a position-independent program (Debian's default) this is libvips.so itself; otherwise it may be the
+  // program's own stub, and every loader then counts as a module: the safe side.
   static const std::string libvips_object = shared_object_of(reinterpret_cast<const void*>(&vips_init));
-  return !loader_object.empty() && !libvips_object.empty() && loader_object != libvips_object;
+  return loader_object.empty() || libvips_object.empty() || loader_object != libvips_object;
 }
 
 }  // namespace
@@ -43,13 +45,16 @@ std::string find_vips_loader(const std::filesystem::path& path) {
 
 bool vips_loader_in_module(std::string_view loader) {
   if (loader.empty()) return false;
+  ensure_vips_initialized();  // before it, no loader type is registered yet
   // A few loaders serve a whole folder: look each one up once.
   static std::mutex mutex;
   static std::map<std::string, bool, std::less<>> known;
   const std::lock_guard lock(mutex);
   if (const auto it = known.find(loader); it != known.end()) return it->second;
   const std::string name(loader);
-  return known.emplace(name, in_module_uncached(name)).first->second;
+  const GType type = g_type_from_name(name.c_str());
+  if (type == 0 || !g_type_is_a(type, VIPS_TYPE_FOREIGN_LOAD)) return false;  // no loader of that name
+  return known.emplace(name, in_module_uncached(type)).first->second;
 }
 
 }  // namespace pipeline::detail

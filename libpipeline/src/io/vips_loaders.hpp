@@ -9,10 +9,11 @@
 namespace pipeline::detail {
 
 // The type name of the libvips loader for the file's content ("VipsForeignLoadJpegFile"), "" if none takes it.
-// Reads only the header bytes; says nothing on stderr. Requires libvips initialised.
+// Reads only the header bytes; says nothing on stderr. Starts libvips if it has not started.
 [[nodiscard]] std::string find_vips_loader(const std::filesystem::path& path);
 
-// True if that loader's code is in a shared object other than libvips' own: one of its loadable modules.
+// True if that loader's code is in a shared object other than libvips' own: one of its loadable modules (also
+// where dladdr cannot say). False for "" and for a name that is no libvips loader.
 [[nodiscard]] bool vips_loader_in_module(std::string_view loader);
 
 }  // namespace pipeline::detail
