@@ -158,11 +158,9 @@ std::vector<std::string> observations_of(const Comparison& comparison, const Com
               [](const ComparisonRun* a, const ComparisonRun* b) { return a->seconds.median < b->seconds.median; });
     const ComparisonRun& best = *runs.front();
     // One paradigm at this worker count is not "fastest" of anything: its time is said as it is.
-    std::string sentence = runs.size() > 1
-                               ? fmt::format("At {} worker(s), {} were fastest: {}, {:.2f}x sequential", workers,
-                                             best.batch.executor, format_duration(best.seconds.median), best.speedup)
-                               : fmt::format("At {} worker(s), {} alone: {}, {:.2f}x sequential", workers,
-                                             best.batch.executor, format_duration(best.seconds.median), best.speedup);
+    std::string sentence =
+        fmt::format("At {} worker(s), {} {}: {}, {:.2f}x sequential", workers, best.batch.executor,
+                    runs.size() > 1 ? "were fastest" : "alone", format_duration(best.seconds.median), best.speedup);
     if (runs.size() > 1) {
       const ComparisonRun& next = *runs[1];
       sentence += fmt::format(", {:.2f}x faster than {} ({})", next.seconds.median / best.seconds.median,
