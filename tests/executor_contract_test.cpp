@@ -275,3 +275,30 @@ TEST_CASE("an executor's run_files writes every output, and a broken or missing 
   // The outputs and nothing else: no temporary file left by the failed jobs either.
   CHECK(pipeline::test::files_in(out).size() == jobs.size() - 2);
 }
+
+TEST_CASE("an executor's run_files fails an output it cannot put in place alone, by name, and leaves no temporary file",
+          "[contract][files]") {
+  const std::string name = GENERATE(from_range(contract_executor_names()));
+  INFO(name);
+  const pipeline::test::TempFolder temp;
+  const fs::path in = temp.path() / "in";
+  const fs::path out = temp.path() / "out";
+  const auto jobs = pipeline::test::write_png_jobs(in, out, 5, 300);
+  // The third output's name is taken by a folder that is not empty: the rename into place fails, after the write.
+  fs::create_directories(jobs[2].output / "inside");
+  const auto chain = pipeline::parse_filter_chain("grayscale");
+
+  const BatchResult result = executor_named(name)->run_files(chain, jobs, {}, {});
+  REQUIRE(result.tasks.size() == jobs.size());
+  CHECK(result.failure_count() == 1);
+  const auto& failed = result.tasks[2].record;
+  CHECK_THAT(failed.error, StartsWith("cannot write ") && Contains(jobs[2].output.filename().string()));
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (i == 2) continue;
+    INFO(jobs[i].input << ": " << result.tasks[i].record.error);
+    CHECK(result.tasks[i].record.ok());
+    CHECK(fs::exists(jobs[i].output));
+  }
+  CHECK(pipeline::test::hidden_files_in(out).empty());
+  CHECK(pipeline::test::files_in(out).size() == jobs.size());  // four outputs and the folder in the way
+}

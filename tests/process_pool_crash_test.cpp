@@ -266,6 +266,31 @@ TEST_CASE("an image that kills every worker fails after its retry, the others ar
   CHECK(no_children_left());
 }
 
+TEST_CASE("a file job that kills every worker fails alone after its retry: the job flushed behind it is not blamed",
+          "[crash][files]") {
+  pipeline::test::TempFolder folder;
+  const auto out = folder.path() / "out";
+  const auto batch = batch_with_marked_image();
+  const auto jobs = file_jobs_of(batch, folder.path(), out);
+  // One worker: the marked job runs while the output of the job before it may still be being flushed.
+  const auto result = pipeline::ProcessPoolExecutor(1, pipeline::ProcessPoolOptions::self_worker())
+                          .run_files(pipeline::parse_filter_chain("kill-always"), jobs, {});
+  REQUIRE(result.tasks.size() == jobs.size());
+  CHECK_THAT(result.tasks[2].record.error,
+             Catch::Contains("2 attempts") && Catch::Contains("killed by signal 9 (SIGKILL)"));
+  CHECK(result.failure_count() == 1);
+  for (std::size_t i : {0u, 1u, 3u}) {
+    INFO(jobs[i].input << ": " << result.tasks[i].record.error);
+    REQUIRE(result.tasks[i].record.ok());
+    CHECK(pipeline::decode_image(jobs[i].output) == pipeline::to_gray8(batch[i].image));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string().front() != '.');  // no temporary file left by the dead workers
+  }
+  CHECK(no_children_left());
+}
+
 TEST_CASE("max_retries = 0 gives an image up after the first death", "[crash]") {
   pipeline::test::TempFolder folder;
   const auto chain = pipeline::parse_filter_chain("kill-once=" + (folder.path() / "died-once").string());

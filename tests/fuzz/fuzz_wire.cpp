@@ -124,6 +124,12 @@ void check_payload(wire::FrameType type, Bytes payload, wire::MappedBytes mapped
       expect_same_frame(wire::encode_ready(run), type, payload);
       return;
     }
+    case wire::FrameType::file_started: {
+      std::uint64_t index = 0;
+      if (!decodes("decode_file_started", [&] { index = wire::decode_file_started(payload); })) return;
+      expect_same_frame(wire::encode_file_started(index), type, payload);
+      return;
+    }
     case wire::FrameType::segment: {
       std::uint64_t bytes = 0;
       if (!decodes("decode_segment", [&] { bytes = wire::decode_segment(payload); })) return;

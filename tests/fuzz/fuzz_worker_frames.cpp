@@ -12,8 +12,9 @@
 //    cut off, malformed or out of place (a task before an accepted chain, a segment frame without shared memory or
 //    beyond the file, ...), 2 after a refused handshake, which is answered by one error frame;
 //  - it answers every frame it accepts, in order and with the frame due: hello with this process's pid, ready with
-//    the run id or error as parse_filter_chain takes the chain's spec or not, a result or file result with the
-//    task's index, nothing for a segment frame. Every answer decodes and re-encodes to the same bytes; a result in
+//    the run id or error as parse_filter_chain takes the chain's spec or not, a result with the task's index,
+//    file started then, perhaps after later file tasks' file started, file result with the task's index (before
+//    any other answer), nothing for a segment frame. Every answer decodes and re-encodes to the same bytes; a result in
 //    shared memory is in the task's output area, within its capacity; a file task that succeeded left its output;
 //  - the frame reader alone, allowed the largest frame size a handshake may ask for, returns exactly the frames a
 //    split by their headers gives, a cut-off frame as FrameCutOff, a bad header as ProtocolError; and its buffer
@@ -31,6 +32,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -93,6 +95,16 @@ class Answers {
   explicit Answers(Bytes output) : rest_(output) {}
 
   [[nodiscard]] bool done() const { return rest_.empty(); }
+
+  // The type of the next answer, if its header decodes.
+  [[nodiscard]] std::optional<wire::FrameType> next_type() const {
+    if (rest_.size() < wire::header_bytes) return std::nullopt;
+    try {
+      return wire::decode_header(rest_.first(wire::header_bytes), wire::max_handshake_frame_bytes).type;
+    } catch (const wire::ProtocolError&) {
+      return std::nullopt;
+    }
+  }
 
   // The next answer, which must be a whole frame of `type` re-encoding to its own bytes; its payload decoded.
   template <typename Decode, typename Encode>
@@ -163,6 +175,29 @@ void check_result(Answers& answers, const wire::Task& task, wire::MappedBytes ma
   }
 }
 
+// File tasks started, whose results are due: the session sends a file task's result once its output is flushed,
+// which its committer thread does while the session goes on to the next frame, so results come after later file
+// tasks' file started frames, but before any other answer, and always in task order.
+using StartedFiles = std::deque<wire::FileTask>;
+
+void check_file_result(Answers& answers, const wire::FileTask& task, const Sandbox& box);
+
+// The results due before any other answer.
+void check_started_results(Answers& answers, StartedFiles& started, const Sandbox& box) {
+  for (; !started.empty(); started.pop_front()) check_file_result(answers, started.front(), box);
+}
+
+void check_file_started(Answers& answers, const wire::FileTask& task, StartedFiles& started, const Sandbox& box) {
+  while (!started.empty() && answers.next_type() == wire::FrameType::file_result) {
+    check_file_result(answers, started.front(), box);
+    started.pop_front();
+  }
+  const std::uint64_t index =
+      answers.expect(wire::FrameType::file_started, wire::decode_file_started, wire::encode_file_started);
+  FUZZ_CHECK(index == task.index, "file started gives the task's index");
+  started.push_back(task);
+}
+
 void check_file_result(Answers& answers, const wire::FileTask& task, const Sandbox& box) {
   const wire::FileResult result = answers.expect(wire::FrameType::file_result, wire::decode_file_result,
                                                  [](const wire::FileResult& r) { return wire::encode_file_result(r); });
@@ -175,8 +210,8 @@ void check_file_result(Answers& answers, const wire::FileTask& task, const Sandb
 
 // Walks the input as the session should have served it, taking its answers as they fall due; returns the exit code
 // due. `code` is the one it returned, which decides where the walk cannot (see the task case).
-int expected_session(Bytes input, int code, Answers& answers, const SandboxEnvironment& environment,
-                     const Sandbox& box) {
+int expected_session(Bytes input, int code, Answers& answers, const SandboxEnvironment& environment, const Sandbox& box,
+                     StartedFiles& started) {
   using Next = Frames::Next;
   Frames frames(input);
   wire::FrameType type{};
@@ -223,6 +258,7 @@ int expected_session(Bytes input, int code, Answers& answers, const SandboxEnvir
         case wire::FrameType::chain: {
           const wire::Chain frame = wire::decode_chain(payload);
           chain = builds(frame.spec);
+          check_started_results(answers, started, box);
           if (chain) {
             const std::uint64_t run = answers.expect(wire::FrameType::ready, wire::decode_ready, wire::encode_ready);
             FUZZ_CHECK(run == frame.run, "ready gives the chain's run id");
@@ -241,6 +277,7 @@ int expected_session(Bytes input, int code, Answers& answers, const SandboxEnvir
           const wire::MappedBytes mapped{segment, arena};
           const wire::Task task = wire::decode_task(payload, mapped);
           if (!chain) return 1;
+          check_started_results(answers, started, box);  // sent before the task's result, or as the session ends
           const auto& in = task.in_segment;
           if (in && past_arena_file(in->memory, in->offset, in->shape.size_bytes())) return 1;
           // An output area past the file is refused only if the session puts the output there, which depends on
@@ -255,7 +292,7 @@ int expected_session(Bytes input, int code, Answers& answers, const SandboxEnvir
         case wire::FrameType::file_task: {
           const wire::FileTask task = wire::decode_file_task(payload);
           if (!chain) return 1;
-          check_file_result(answers, task, box);
+          check_file_started(answers, task, started, box);
           break;
         }
         default: return 1;  // a frame only a worker sends, or a second handshake
@@ -326,7 +363,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(code == 0 || code == 1 || code == 2, "the session's exit code is 0, 1 or 2");
   const std::vector<std::uint8_t> output = box.answers();
   Answers answers(output);
-  const int expected = expected_session(input, code, answers, environment, box);
+  StartedFiles started;
+  const int expected = expected_session(input, code, answers, environment, box, started);
+  check_started_results(answers, started, box);  // however it ended, the session sent what it had flushed
   if (code != expected) std::fprintf(stderr, "the session returned %d, where %d was due\n", code, expected);
   FUZZ_CHECK(code == expected, "the session ends with the exit code due");
   FUZZ_CHECK(answers.done(), "the session answers nothing more than the frames it accepted");

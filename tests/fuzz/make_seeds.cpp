@@ -88,6 +88,7 @@ void wire_seeds(const fs::path& dir) {
   write_wire(dir, "error", M::error, wire::encode_error("unknown filter 'x'"));
   write_wire(dir, "chain", M::chain, wire::encode_chain({7, true, "grayscale,brightness=1.2"}));
   write_wire(dir, "ready", M::ready, wire::encode_ready(7));
+  write_wire(dir, "file-started", M::file_started, wire::encode_file_started(3));
   write_wire(dir, "segment", M::segment, wire::encode_segment(8192));
   write_wire(dir, "task-inline", M::task, wire::encode_task(2, "b.jpg", grey16), mapped);
   write_wire(dir, "task-segment", M::task,

@@ -28,7 +28,8 @@ enum class WireMode : std::uint8_t {
   file_result,
   encoded_task,
   encoded_result,
+  file_started,
 };
-inline constexpr std::uint8_t wire_mode_count = 14;
+inline constexpr std::uint8_t wire_mode_count = 15;
 
 }  // namespace pipeline::fuzz

@@ -183,8 +183,8 @@ class SandboxEnvironment final : public detail::WorkerEnvironment {
       throw;
     }
   }
-  TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
-                           bool profile_stages) override {
+  detail::UnflushedFileTask run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                          bool profile_stages) override {
     const auto input = bare_name(job.input);
     const auto output = bare_name(job.output);
     if (!input || !output) {
@@ -193,11 +193,11 @@ class SandboxEnvironment final : public detail::WorkerEnvironment {
       refused.tid = current_tid();
       refused.start_s = refused.end_s = monotonic_seconds();
       refused.error = "outside the fuzz sandbox";
-      return refused;
+      return {std::move(refused), {}};
     }
     box_.wrote_outputs = true;
-    return pipeline::run_file_task(chain, {box_.inputs() / *input, box_.outputs() / *output}, options, 0,
-                                   profile_stages);
+    return detail::run_unflushed_file_task(chain, {box_.inputs() / *input, box_.outputs() / *output}, options, 0,
+                                           profile_stages);
   }
 
   bool arena_refused = false;

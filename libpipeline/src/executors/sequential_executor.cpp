@@ -44,8 +44,10 @@ BatchResult SequentialExecutor::run_file_jobs(const FilterChain& chain, std::spa
   return run_in_order(
       jobs.size(), options,
       [&](std::size_t i) {
+        // Flushed here, not on a thread of its own: this paradigm is one thread.
         return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, 0,
-                                                                  options.profile_stages, options.stop)};
+                                                                  options.profile_stages, options.stop)
+                                       .committed()};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
 }

@@ -5,11 +5,15 @@
 #include <condition_variable>
 #include <exception>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "io/memory_admission.hpp"
+#include "io/output_committer.hpp"
 #include "pipeline/vips.hpp"
 #include "task_recording.hpp"
 #include "worker_guard.hpp"
@@ -190,13 +194,26 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
   BatchResult result;
   result.tasks.resize(jobs.size());
   Pool& pool = started_pool(result);
+  // The workers go on to their next image while one thread flushes and renames their outputs; a task whose output
+  // then fails to commit becomes a failure before the run returns (on_task_done has heard of it as written).
+  std::vector<std::string> commit_errors(jobs.size());
+  detail::OutputCommitter committer;
   run_on_pool(
       pool.threads, workers_, std::span<TaskResult>(result.tasks), {}, options,
       [&](std::size_t i, int worker) {
-        return TaskResult{Image(), detail::run_admitted_file_task(admission, chain, jobs[i], file_options, worker,
-                                                                  options.profile_stages, options.stop)};
+        detail::UnflushedFileTask task = detail::run_admitted_file_task(admission, chain, jobs[i], file_options, worker,
+                                                                        options.profile_stages, options.stop);
+        if (!task.output.empty()) {
+          committer.submit(std::move(task.output),
+                           [&commit_errors, i](std::string error) { commit_errors[i] = std::move(error); });
+        }
+        return TaskResult{Image(), std::move(task.record)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
+  committer.drain();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (!commit_errors[i].empty()) result.tasks[i].record.error = std::move(commit_errors[i]);
+  }
   return result;
 }
 

@@ -1,3 +1,5 @@
+#include "io/file_task.hpp"
+
 #include <stdexcept>
 #include <utility>
 
@@ -44,14 +46,33 @@ void run_steps(TaskRecord& record, const FilterChain& chain, bool profile_stages
 
 TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options, int worker,
                          bool profile_stages) {
-  TaskRecord record = started_task_record(job.input.filename().string(), worker);
-  run_steps(
-      record, chain, profile_stages, [&] { return decode_image(job.input, options.decode, &record.warnings); },
-      [&](const Image& output) { write_image_atomic(output, job.output, options.output); });
-  return record;
+  return detail::run_unflushed_file_task(chain, job, options, worker, profile_stages).committed();
 }
 
 namespace detail {
+
+TaskRecord UnflushedFileTask::committed() && {
+  if (!output.empty()) {
+    try {
+      output.commit();
+    } catch (const ImageIoError& error) {
+      record.error = error.reason();
+    }
+    end_task_record(record);  // the task then spans the flush, as the caller waited for it
+  }
+  return std::move(record);
+}
+
+UnflushedFileTask run_unflushed_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                          int worker, bool profile_stages) {
+  UnflushedFileTask task{started_task_record(job.input.filename().string(), worker), {}};
+  run_steps(
+      task.record, chain, profile_stages,
+      [&] { return decode_image(job.input, options.decode, &task.record.warnings); },
+      [&](const Image& output) { task.output = write_image_unflushed(output, job.output, options.output); });
+  if (!task.record.ok()) task.output = UnflushedOutput();  // removes what a failure left
+  return task;
+}
 
 EncodedTaskResult run_encoded_task(const FilterChain& chain, std::string name, std::span<const std::uint8_t> encoded,
                                    const FileJobOptions& options, int worker, bool profile_stages) {

@@ -1,10 +1,8 @@
 #include "pipeline/image_io.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +19,7 @@
 #include "io/encoded_task.hpp"
 #include "io/output_encoder.hpp"
 #include "io/png_encoder.hpp"
-#include "io/temporary_output.hpp"
+#include "io/unflushed_output.hpp"
 #include "io/vips_loaders.hpp"
 #include "pipeline/vips.hpp"
 #include "vips_messages.hpp"
@@ -232,45 +230,24 @@ Image decode_image(std::span<const std::uint8_t> encoded, const DecodeOptions& o
   });
 }
 
-namespace {
+namespace detail {
 
-// One count for every temporary file this process makes: two writers of one output never share a name.
-std::atomic<unsigned> temporary_count{0};
-
-// Writes `path` through `write(fd)` into a temporary file beside it, flushed, then renamed over it. Throws
-// ImageIoError ("cannot write <what>: ...") and leaves no temporary file.
-template <typename Write>
-void write_atomically(const std::filesystem::path& path, std::string_view what, Write&& write) {
-  const std::filesystem::path temporary = detail::temporary_output_path(path, ::getpid(), temporary_count++);
-  int fd = -1;
-  try {
-    fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + temporary.string());
-    write(fd);
-    // Flushed to disk before the rename, so a crash cannot leave a renamed but empty file.
-    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category(), "fsync");
-    const int closed = ::close(fd);
-    fd = -1;
-    if (closed != 0) throw std::system_error(errno, std::generic_category(), "close");
-    std::filesystem::rename(temporary, path);
-  } catch (const std::exception& error) {
-    if (fd >= 0) ::close(fd);
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw ImageIoError(path.string(), fmt::format("cannot write {}: {}", what, error.what()));
-  }
-}
-
-}  // namespace
-
-void write_image_atomic(const Image& image, const std::filesystem::path& path, const OutputFormat& output) {
+UnflushedOutput write_image_unflushed(const Image& image, const std::filesystem::path& path,
+                                      const OutputFormat& output) {
   try {
     check_output_format(output);
   } catch (const std::invalid_argument& error) {
     throw ImageIoError(path.string(), fmt::format("{} {}", display_name(output.format), error.what()));
   }
   if (image.empty()) throw ImageIoError(path.string(), "cannot write an empty image");
-  write_atomically(path, display_name(output.format), [&](int fd) { detail::write_output(fd, image, output); });
+  return write_unflushed(path, std::string(display_name(output.format)),
+                         [&](int fd) { write_output(fd, image, output); });
+}
+
+}  // namespace detail
+
+void write_image_atomic(const Image& image, const std::filesystem::path& path, const OutputFormat& output) {
+  detail::write_image_unflushed(image, path, output).commit();
 }
 
 void write_png_atomic(const Image& image, const std::filesystem::path& path, int compression) {
@@ -281,7 +258,7 @@ namespace detail {
 
 void write_encoded_atomic(std::span<const std::uint8_t> file, const std::filesystem::path& path) {
   if (file.empty()) throw ImageIoError(path.string(), "cannot write an empty file");
-  write_atomically(path, "file", [file](int fd) { write_fully(fd, file); });
+  write_unflushed(path, "file", [file](int fd) { write_fully(fd, file); }).commit();
 }
 
 }  // namespace detail

@@ -89,9 +89,9 @@ void JobAdmission::release(std::size_t job) noexcept {
   held_[job] = 0;
 }
 
-TaskRecord run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain, const FileJob& job,
-                                  const FileJobOptions& options, int worker, bool profile_stages,
-                                  const std::stop_token& stop) {
+UnflushedFileTask run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain, const FileJob& job,
+                                         const FileJobOptions& options, int worker, bool profile_stages,
+                                         const std::stop_token& stop) {
   const std::uint64_t bytes = admission.estimate(job);
   if (std::string why = admission.refusal(bytes); !why.empty()) {
     TaskRecord record;
@@ -101,15 +101,15 @@ TaskRecord run_admitted_file_task(MemoryAdmission& admission, const FilterChain&
     record.tid = current_tid();
     record.start_s = record.end_s = monotonic_seconds();
     record.error = std::move(why);
-    return record;
+    return {std::move(record), {}};
   }
-  if (!admission.acquire(bytes, stop)) return cancelled_task_record(job.input.filename().string());
+  if (!admission.acquire(bytes, stop)) return {cancelled_task_record(job.input.filename().string()), {}};
   struct Release {
     MemoryAdmission& admission;
     std::uint64_t bytes;
     ~Release() { admission.release(bytes); }
   } release{admission, bytes};
-  return run_file_task(chain, job, options, worker, profile_stages);
+  return run_unflushed_file_task(chain, job, options, worker, profile_stages);
 }
 
 }  // namespace pipeline::detail

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/file_task.hpp"
 #include "pipeline/file_job.hpp"
 
 namespace pipeline::detail {
@@ -70,10 +71,11 @@ class JobAdmission {
   std::vector<std::uint64_t> held_;
 };
 
-// Runs `job` in the calling thread (run_file_task) once its memory is admitted: the record of a job over the
-// whole budget is a failure naming both sizes, that of a job still waiting when the run is stopped a cancellation.
-[[nodiscard]] TaskRecord run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain,
-                                                const FileJob& job, const FileJobOptions& options, int worker,
-                                                bool profile_stages, const std::stop_token& stop);
+// Runs `job` in the calling thread (run_unflushed_file_task) once its memory is admitted: the record of a job over
+// the whole budget is a failure naming both sizes, that of a job still waiting when the run is stopped a
+// cancellation. The output is left for the caller to commit: its memory is released already.
+[[nodiscard]] UnflushedFileTask run_admitted_file_task(MemoryAdmission& admission, const FilterChain& chain,
+                                                       const FileJob& job, const FileJobOptions& options, int worker,
+                                                       bool profile_stages, const std::stop_token& stop);
 
 }  // namespace pipeline::detail

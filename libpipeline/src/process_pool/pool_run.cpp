@@ -206,6 +206,9 @@ void PoolRun::frame_arrived(Slot& s, wire::FrameType type) {
       break;
     case State::busy:
       if (type == batch_->jobs.answer_type()) return on_answer(s);
+      if (type == FrameType::file_started && tasks_say_when_started()) {
+        return on_file_started(s, wire::decode_file_started(payload));
+      }
       break;
     case State::idle:
     case State::retired: break;

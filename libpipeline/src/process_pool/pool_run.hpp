@@ -77,6 +77,10 @@ class PoolRun final : public ChannelEvents {
   void cancel_queued();
   InFlight answered(Slot& s, std::uint64_t index);
   void on_answer(Slot& s);
+  void on_file_started(Slot& s, std::uint64_t index);
+  // File tasks: the worker says when it begins each (wire.hpp's file started frame), since it goes on to the next
+  // while the last one's output is flushed.
+  [[nodiscard]] bool tasks_say_when_started() const noexcept;
   void complete(Slot& s, const InFlight& task, TaskRecord record, Image output);
   void fail_task(std::size_t i, const Slot& s, std::string error);
   void fail_task(std::size_t i, int worker, std::int64_t pid, std::string error);

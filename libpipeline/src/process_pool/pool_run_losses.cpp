@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -78,14 +79,25 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
     return;
   }
   if (previous == State::configuring) lost_while_configuring(reason);
-  // The tasks it never started go back to the front of the queue, in order, without counting as an attempt:
-  // those queued behind the first, and every one if it never answered this run's chain (it answers frames in
-  // order, so it had started none of the tasks sent behind the chain).
-  const bool started_first = previous != State::configuring && !s.in_flight.empty();
-  const auto never_started = s.in_flight.rend() - (started_first ? 1 : 0);
-  for (auto it = s.in_flight.rbegin(); it != never_started; ++it) queue_.push_front(it->task);
-  if (started_first) {
-    const std::size_t i = s.in_flight.front().task;
+  // The task it was working on: none if it never answered this run's chain (it answers frames in order, so it had
+  // started none of the tasks sent behind the chain); of file tasks, the last it said it started (those before it,
+  // unanswered, were having their outputs flushed); of images, the first. The others go back to the front of the
+  // queue, in order, without counting as an attempt.
+  std::optional<std::size_t> working;  // its position in s.in_flight
+  if (previous != State::configuring && !s.in_flight.empty()) {
+    if (!tasks_say_when_started()) working = 0;
+    for (std::size_t k = 0; k < s.in_flight.size(); ++k) {
+      if (s.in_flight[k].started) working = k;
+    }
+  }
+  for (std::size_t k = s.in_flight.size(); k-- > 0;) {
+    if (k == working) continue;
+    const InFlight& task = s.in_flight[k];
+    if (task.started) batch_->jobs.clean_after(task.task, pid);  // killed before it renamed that output into place
+    queue_.push_front(task.task);
+  }
+  if (working) {
+    const std::size_t i = s.in_flight[*working].task;
     batch_->jobs.clean_after(i, pid);
     TaskProgress& progress = progress_[i];
     progress.reasons.push_back(reason);
@@ -105,7 +117,9 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
     }
   } else {
     spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
-                 previous == State::configuring ? "being given the run's chain" : "idle");
+                 previous == State::configuring ? "being given the run's chain"
+                 : s.in_flight.empty()          ? "idle"
+                                                : "between tasks");
   }
   s.in_flight.clear();
   if (batch_->options.stop.stop_requested()) cancel_queued();

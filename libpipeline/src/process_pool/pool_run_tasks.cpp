@@ -105,10 +105,27 @@ InFlight PoolRun::answered(Slot& s, std::uint64_t index) {
   if (index != s.in_flight.front().task) {
     throw wire::ProtocolError(fmt::format("result for task {} while task {} was due", index, s.in_flight.front().task));
   }
+  if (tasks_say_when_started() && !s.in_flight.front().started) {
+    throw wire::ProtocolError(fmt::format("result for task {} before it was said to start", index));
+  }
   InFlight front = std::move(s.in_flight.front());
   s.in_flight.pop_front();
   release_memory(front.task);
   return front;
+}
+
+bool PoolRun::tasks_say_when_started() const noexcept {
+  return batch_->jobs.answer_type() == wire::FrameType::file_result;
+}
+
+void PoolRun::on_file_started(Slot& s, std::uint64_t index) {
+  const auto next = std::find_if(s.in_flight.begin(), s.in_flight.end(), [](const InFlight& t) { return !t.started; });
+  if (next == s.in_flight.end() || next->task != index) {
+    throw wire::ProtocolError(next == s.in_flight.end()
+                                  ? fmt::format("task {} said to start with none due", index)
+                                  : fmt::format("task {} said to start while task {} was due", index, next->task));
+  }
+  next->started = true;
 }
 
 void PoolRun::on_answer(Slot& s) {

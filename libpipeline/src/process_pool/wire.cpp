@@ -37,6 +37,7 @@ std::string_view to_string(FrameType type) noexcept {
     case FrameType::file_result: return "file result";
     case FrameType::encoded_task: return "encoded task";
     case FrameType::encoded_result: return "encoded result";
+    case FrameType::file_started: return "file started";
   }
   return "unknown";
 }
@@ -88,6 +89,12 @@ std::vector<std::uint8_t> encode_chain(const Chain& chain) {
 std::vector<std::uint8_t> encode_ready(std::uint64_t run) {
   Writer writer = start_frame(FrameType::ready, 8);
   writer.u64(run);
+  return finish_frame(writer);
+}
+
+std::vector<std::uint8_t> encode_file_started(std::uint64_t task_index) {
+  Writer writer = start_frame(FrameType::file_started, 8);
+  writer.u64(task_index);
   return finish_frame(writer);
 }
 
@@ -165,7 +172,7 @@ FrameHeader decode_header(std::span<const std::uint8_t> bytes, std::uint64_t max
   }
   const std::uint32_t type = reader.u32();
   if (type < static_cast<std::uint32_t>(FrameType::handshake) ||
-      type > static_cast<std::uint32_t>(FrameType::encoded_result)) {
+      type > static_cast<std::uint32_t>(FrameType::file_started)) {
     reader.fail(fmt::format("unknown frame type {}", type));
   }
   FrameHeader header{static_cast<FrameType>(type), reader.u64()};
@@ -273,6 +280,13 @@ std::uint64_t decode_ready(std::span<const std::uint8_t> payload) {
   const std::uint64_t run = reader.u64();
   reader.finish();
   return run;
+}
+
+std::uint64_t decode_file_started(std::span<const std::uint8_t> payload) {
+  Reader reader(payload, "file started frame");
+  const std::uint64_t index = reader.u64();
+  reader.finish();
+  return index;
 }
 
 std::uint64_t decode_segment(std::span<const std::uint8_t> payload) {

@@ -48,11 +48,16 @@
 //             u8 output format (0 PNG, 1 JPEG, 2 WebP, 3 TIFF: output_format.hpp's ImageFormat)
 //             u8 quality (1..100, JPEG and WebP)   u32 reserved = 0   u64 max input pixels (0: no limit of its own)
 //   type 10 file result, worker -> parent, a file task's outcome, in task order:  u64 task index   record
+//             Sent once the output is flushed and renamed into place, which the worker does on a thread of its own
+//             while it goes on to the next file task: so results of file tasks may come after later tasks' type 13.
 //   type 11 encoded task, parent -> worker, a file job whose bytes travel (the mpi executor's ranks share no
 //             filesystem with the parent): u64 task index   text file name   the file task's options (from u8
 //             compression to u64 max input pixels, as in type 9)   u64 file bytes, then the input file's bytes
 //   type 12 encoded result, worker -> parent, in task order: u64 task index   record   u64 output file bytes (0
 //             when the task failed), then the output file's bytes (in the task's output format)
+//   type 13 file started, worker -> parent, as it begins a file task (its chain is set):  u64 task index
+//             In task order; the file result of a task always comes after its file started. A worker that dies
+//             was working on the last task it said it started; those before it, unanswered, were being flushed.
 //
 //   record   i64 pid (> 0)   i64 tid   i32 cpu start   i32 cpu end   f64 start_s   f64 end_s (finite, >= start_s)
 //            u64 pixels (<= max_image_pixels)
@@ -91,7 +96,7 @@
 namespace pipeline::wire {
 
 inline constexpr std::uint32_t magic = 0x45504950;  // "PIPE" in little-endian byte order
-inline constexpr std::uint16_t protocol_version = 6;
+inline constexpr std::uint16_t protocol_version = 7;
 inline constexpr std::size_t header_bytes = 16;
 inline constexpr std::uint32_t max_text_bytes = 64 * 1024;
 inline constexpr std::uint64_t default_max_frame_bytes = pipeline::default_max_frame_bytes;  // ProcessPoolOptions
@@ -120,6 +125,7 @@ enum class FrameType : std::uint32_t {
   file_result = 10,
   encoded_task = 11,
   encoded_result = 12,
+  file_started = 13,
 };
 
 [[nodiscard]] std::string_view to_string(FrameType type) noexcept;
@@ -242,6 +248,7 @@ struct EncodedResult {
 [[nodiscard]] std::vector<std::uint8_t> encode_error(std::string_view message);
 [[nodiscard]] std::vector<std::uint8_t> encode_chain(const Chain& chain);
 [[nodiscard]] std::vector<std::uint8_t> encode_ready(std::uint64_t run);
+[[nodiscard]] std::vector<std::uint8_t> encode_file_started(std::uint64_t task_index);
 [[nodiscard]] std::vector<std::uint8_t> encode_segment(std::uint64_t segment_bytes);
 // An inline task: the samples inside the frame.
 [[nodiscard]] std::vector<std::uint8_t> encode_task(std::uint64_t index, std::string_view name, const Image& image,
@@ -275,6 +282,7 @@ struct EncodedResult {
 [[nodiscard]] std::string decode_error(std::span<const std::uint8_t> payload);
 [[nodiscard]] Chain decode_chain(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::uint64_t decode_ready(std::span<const std::uint8_t> payload);
+[[nodiscard]] std::uint64_t decode_file_started(std::span<const std::uint8_t> payload);
 [[nodiscard]] std::uint64_t decode_segment(std::span<const std::uint8_t> payload);
 [[nodiscard]] Task decode_task(std::span<const std::uint8_t> payload, MappedBytes mapped = {});
 [[nodiscard]] Result decode_result(std::span<const std::uint8_t> payload, MappedBytes mapped = {});

@@ -53,9 +53,9 @@ class ProcessEnvironment final : public detail::WorkerEnvironment {
     return detail::ArenaMapping::adopt(fd, capacity);
   }
   void tune_allocator() override { tune_allocator_for_images(); }
-  TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
-                           bool profile_stages) override {
-    return pipeline::run_file_task(chain, job, options, 0, profile_stages);
+  detail::UnflushedFileTask run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                          bool profile_stages) override {
+    return detail::run_unflushed_file_task(chain, job, options, 0, profile_stages);
   }
 };
 

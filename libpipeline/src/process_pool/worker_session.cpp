@@ -2,12 +2,15 @@
 
 #include <exception>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "io/output_committer.hpp"
 #include "process_pool/chain_cache.hpp"
 #include "process_pool/task_in_place.hpp"
 #include "process_pool/wire.hpp"
@@ -68,6 +71,7 @@ class Session {
         default: throw wire::ProtocolError("unexpected " + std::string(wire::to_string(*type)) + " frame");
       }
     }
+    drain_outputs();  // the results of file tasks whose outputs are still being flushed
     spdlog::debug("stdin closed, exiting");
     return 0;
   }
@@ -75,6 +79,7 @@ class Session {
  private:
   // Tells the parent why this worker cannot serve at all, and gives the exit code.
   int refuse(const std::string& message) {
+    drain_outputs();
     write_all(fds_.out, wire::encode_error(message));
     spdlog::error("{}", message);
     return 2;
@@ -83,9 +88,11 @@ class Session {
   void on_chain(const wire::Chain& frame) {
     if (const auto refusal = chains_.accept(frame)) {
       // The parent shows the message; this worker stays, for a chain it can build.
+      drain_outputs();
       write_all(fds_.out, wire::encode_error(*refusal));
       return;
     }
+    drain_outputs();
     write_all(fds_.out, wire::encode_ready(frame.run));
   }
 
@@ -106,6 +113,7 @@ class Session {
       result.output = Image();
       prefix = wire::encode_result_prefix(result);
     }
+    drain_outputs();
     write_all(fds_.out, prefix);
     write_all(fds_.out, result.output.bytes());
   }
@@ -114,10 +122,31 @@ class Session {
 
   void on_file_task(const wire::FileTask& task) {
     const FilterChain& filters = chains_.chain();
+    // The parent then knows which task a death interrupted: this one, not one whose output is being flushed.
+    write_answer(wire::encode_file_started(task.index));
     const FileJob job{std::filesystem::path(task.input), std::filesystem::path(task.output)};
-    TaskRecord record = environment_.run_file_task(filters, job, FileJobOptions{task.output_format, task.decode},
-                                                   chains_.profile_stages());
-    write_all(fds_.out, wire::encode_file_result({task.index, std::move(record)}));
+    UnflushedFileTask done = environment_.run_file_task(filters, job, FileJobOptions{task.output_format, task.decode},
+                                                        chains_.profile_stages());
+    // The result goes out once the output is flushed and renamed, so the parent never counts an output that is
+    // not there; meanwhile this worker decodes the next task waiting in its stdin. Results keep the order of the
+    // tasks: every one passes through the committer, with an output or without.
+    if (!committer_) committer_.emplace();
+    committer_->submit(std::move(done.output),
+                       [this, index = task.index, record = std::move(done.record)](std::string error) mutable {
+                         if (!error.empty()) record.error = std::move(error);
+                         write_answer(wire::encode_file_result({index, std::move(record)}));
+                       });
+  }
+
+  // Before any other frame goes out: the committer's results first.
+  void drain_outputs() {
+    if (committer_) committer_->drain();
+  }
+
+  // The frames this thread and the committer's both send (file started, file result), one whole frame at a time.
+  void write_answer(const std::vector<std::uint8_t>& frame) {
+    const std::lock_guard lock(answer_mutex_);
+    write_all(fds_.out, frame);
   }
 
   ProtocolFds fds_;
@@ -127,6 +156,8 @@ class Session {
   SharedSegment segment_;  // unopened (fd -1, 0 bytes) with the pipe transport
   ArenaMapping arena_;     // unmapped unless the parent has shared image memory
   ChainCache chains_;
+  std::mutex answer_mutex_;
+  std::optional<OutputCommitter> committer_;  // from the first file task; last, so it stops before the rest go
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "io/file_task.hpp"
 #include "pipeline/file_job.hpp"
 #include "pipeline/filter.hpp"
 #include "pipeline/vips.hpp"
@@ -43,9 +44,10 @@ class WorkerEnvironment {
   virtual ArenaMapping adopt_arena(int fd, std::uint64_t capacity) = 0;
   // Once, after hello, before the first task (tune_allocator_for_images).
   virtual void tune_allocator() = 0;
-  // A file task on the paths the frame gave (run_file_task). Must not throw: a failure is the record's error.
-  virtual TaskRecord run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
-                                   bool profile_stages) = 0;
+  // A file task on the paths the frame gave (run_unflushed_file_task: the session commits the output). Must not
+  // throw: a failure is the record's error.
+  virtual UnflushedFileTask run_file_task(const FilterChain& chain, const FileJob& job, const FileJobOptions& options,
+                                          bool profile_stages) = 0;
 };
 
 // Serves one session on `fds` and returns the worker's exit code: 0 when `in` closed between frames (or before

@@ -23,6 +23,7 @@ struct InFlight {
   double sent_at = 0.0;      // monotonic seconds when the parent began sending it (copying into the segment)
   wire::SegmentArea output;  // where its output may come back in shared memory
   Image output_image;        // in shared image memory: the image that area is, the result once written
+  bool started = false;      // a file task the worker said it began (wire.hpp's file started frame)
 };
 
 struct Slot {
