@@ -16,12 +16,12 @@
 #include "test_images.hpp"
 
 namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 using pipeline::detail::OutputCommitter;
 using pipeline::detail::UnflushedOutput;
 using pipeline::detail::write_image_unflushed;
 using pipeline::test::files_in;
-using Catch::Matchers::Contains;
-using Catch::Matchers::StartsWith;
 
 namespace {
 
@@ -46,7 +46,8 @@ TEST_CASE("an unflushed output dropped uncommitted leaves neither the output nor
           "[output_committer]") {
   const pipeline::test::TempFolder folder;
   {
-    UnflushedOutput written = write_image_unflushed(pipeline::test::noise_image(4, 4, 1, 2), folder.path() / "a.png", png);
+    UnflushedOutput written =
+        write_image_unflushed(pipeline::test::noise_image(4, 4, 1, 2), folder.path() / "a.png", png);
     UnflushedOutput moved = std::move(written);
     CHECK(written.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty by contract
     CHECK(files_in(folder.path()).size() == 1);
@@ -120,7 +121,8 @@ TEST_CASE("an output committer destroyed without a drain still commits what it w
   {
     OutputCommitter committer;
     for (int i = 0; i < 5; ++i) {
-      committer.submit(write_image_unflushed(pipeline::test::noise_image(4, 4, 3, 6), folder.path() / (std::to_string(i) + ".png"), png),
+      committer.submit(write_image_unflushed(pipeline::test::noise_image(4, 4, 3, 6),
+                                             folder.path() / (std::to_string(i) + ".png"), png),
                        {});
     }
   }

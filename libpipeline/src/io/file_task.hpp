@@ -21,7 +21,6 @@ struct UnflushedFileTask {
 // As run_file_task, but the output is in its temporary file only until it is committed. The record's "encode"
 // stage covers the writing, not the flush.
 [[nodiscard]] UnflushedFileTask run_unflushed_file_task(const FilterChain& chain, const FileJob& job,
-                                                        const FileJobOptions& options, int worker,
-                                                        bool profile_stages);
+                                                        const FileJobOptions& options, int worker, bool profile_stages);
 
 }  // namespace pipeline::detail

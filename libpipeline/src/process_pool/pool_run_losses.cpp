@@ -89,6 +89,9 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
     for (std::size_t k = 0; k < s.in_flight.size(); ++k) {
       if (s.in_flight[k].started) working = k;
     }
+    // Past the task timeout, though, the first task's answer is the one overdue: started and unanswered, it was
+    // still running or its output's flush hung (a stuck disk), while the tasks behind it wait for it.
+    if (cause == Cause::timed_out && working) working = 0;
   }
   for (std::size_t k = s.in_flight.size(); k-- > 0;) {
     if (k == working) continue;
