@@ -21,6 +21,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "file_jobs.hpp"
 #include "log_capture.hpp"
 #include "pipeline/filter_registry.hpp"
 #include "pipeline/process_pool_executor.hpp"
@@ -215,6 +216,35 @@ TEST_CASE("a worker program that misbehaves at every task fails each image with 
   for (const auto& task : attempt.result->tasks) {
     INFO(task.record.image << ": " << task.record.error);
     // max_retries is 1: two attempts, each on a worker of its own, each with the same misdeed.
+    CHECK_THAT(task.record.error,
+               Catch::Contains("the worker died on each of 2 attempts") && Catch::Contains(expected));
+  }
+  CHECK(no_children_left());
+}
+
+TEST_CASE("a worker program that misbehaves at every file task fails each file job with the misdeed named",
+          "[hostile][files]") {
+  // It misbehaves before saying it started the file task: the job is charged all the same.
+  const auto [mode, expected] = GENERATE(table<std::string, std::string>({
+      {"truncated-result", "did not finish its task within 1.00 s (the task timeout) and was killed"},
+      {"wrong-type", "broke the protocol (unexpected hello frame) and was killed"},
+      {"exit-0-mid-task", "exited with code 0"},
+  }));
+  const pipeline::test::TempFolder folder;
+  const auto jobs = pipeline::test::write_png_jobs(folder.path() / "in", folder.path() / "out", 2, 40);
+  std::optional<pipeline::BatchResult> result;
+  std::string error;
+  try {
+    pipeline::ProcessPoolExecutor processes(2, hostile(mode));
+    result = processes.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
+  } catch (const std::exception& thrown) {
+    error = thrown.what();
+  }
+  INFO(mode << ": " << error);
+  REQUIRE(result.has_value());
+  REQUIRE(result->tasks.size() == jobs.size());
+  for (const auto& task : result->tasks) {
+    INFO(task.record.image << ": " << task.record.error);
     CHECK_THAT(task.record.error,
                Catch::Contains("the worker died on each of 2 attempts") && Catch::Contains(expected));
   }

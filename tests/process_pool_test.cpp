@@ -445,3 +445,20 @@ TEST_CASE("each executor records when its workers were ready, within the run", "
     for (const auto& task : result.tasks) CHECK(task.record.start_s >= result.ready_s);
   }
 }
+
+TEST_CASE("run_files on the process pool fails a job with an empty path by its reason, and its workers stay",
+          "[processes][files]") {
+  pipeline::test::TempFolder temp;
+  auto jobs = pipeline::test::write_png_jobs(temp.path() / "in", temp.path() / "out", 3, 900);
+  jobs.insert(jobs.begin() + 1, {fs::path(), temp.path() / "out" / "nameless.png"});
+  ProcessPoolExecutor processes(1);
+  const auto result = processes.run_files(pipeline::parse_filter_chain("grayscale"), jobs, {});
+  REQUIRE(result.tasks.size() == jobs.size());
+  CHECK(result.tasks[1].record.error == "an empty path");  // refused by the parent: no worker took it for a bad frame
+  CHECK(result.failure_count() == 1);
+  std::set<std::int64_t> pids;
+  for (const auto& task : result.tasks) {
+    if (task.record.ok()) pids.insert(task.record.pid);
+  }
+  CHECK(pids.size() == 1);  // the one worker did every other job
+}

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -196,7 +197,8 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
   Pool& pool = started_pool(result);
   // The workers go on to their next image while one thread flushes and renames their outputs; a task whose output
   // then fails to commit becomes a failure before the run returns (on_task_done has heard of it as written).
-  std::vector<std::string> commit_errors(jobs.size());
+  std::mutex commit_failures_mutex;
+  std::vector<std::pair<std::size_t, std::string>> commit_failures;  // the few, not a string per job
   detail::OutputCommitter committer;
   run_on_pool(
       pool.threads, workers_, std::span<TaskResult>(result.tasks), {}, options,
@@ -204,16 +206,17 @@ BatchResult ThreadPoolExecutor::run_file_jobs(const FilterChain& chain, std::spa
         detail::UnflushedFileTask task = detail::run_admitted_file_task(admission, chain, jobs[i], file_options, worker,
                                                                         options.profile_stages, options.stop);
         if (!task.output.empty()) {
-          committer.submit(std::move(task.output),
-                           [&commit_errors, i](std::string error) { commit_errors[i] = std::move(error); });
+          committer.submit(std::move(task.output), [&, i](std::string error) {
+            if (error.empty()) return;
+            const std::lock_guard lock(commit_failures_mutex);
+            commit_failures.emplace_back(i, std::move(error));
+          });
         }
         return TaskResult{Image(), std::move(task.record)};
       },
       [&](std::size_t i) { return jobs[i].input.filename().string(); });
   committer.drain();
-  for (std::size_t i = 0; i < jobs.size(); ++i) {
-    if (!commit_errors[i].empty()) result.tasks[i].record.error = std::move(commit_errors[i]);
-  }
+  for (auto& [i, error] : commit_failures) result.tasks[i].record.error = std::move(error);
   return result;
 }
 

@@ -150,6 +150,11 @@ PreparedTask FileJobs::prepare(Slot&, std::size_t i) {
   if (task.input.size() > wire::max_text_bytes || task.output.size() > wire::max_text_bytes) {
     return failed("a path longer than the process pool's protocol carries");
   }
+  // Refused here with their reason, rather than by the worker, which would take them for a broken frame and exit.
+  if (task.input.empty() || task.output.empty()) return failed("an empty path");
+  if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
+    return failed("a path with a NUL byte");
+  }
   try {
     check_output_format(task.output_format);
   } catch (const std::invalid_argument& error) {

@@ -80,18 +80,19 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
   }
   if (previous == State::configuring) lost_while_configuring(reason);
   // The task it was working on: none if it never answered this run's chain (it answers frames in order, so it had
-  // started none of the tasks sent behind the chain); of file tasks, the last it said it started (those before it,
-  // unanswered, were having their outputs flushed); of images, the first. The others go back to the front of the
-  // queue, in order, without counting as an attempt.
+  // started none of the tasks sent behind the chain); else the first, as it answers in order; but of file tasks the
+  // last it said it started, when it said so of one (those before it, unanswered, were having their outputs
+  // flushed), unless past the task timeout: then the first task's answer is the one overdue (still running, or its
+  // output's flush hung on a stuck disk). A worker that died before it said so, on a frame it could not take say,
+  // was still on the first. The others go back to the front of the queue, in order, without counting as an attempt.
   std::optional<std::size_t> working;  // its position in s.in_flight
   if (previous != State::configuring && !s.in_flight.empty()) {
-    if (!tasks_say_when_started()) working = 0;
-    for (std::size_t k = 0; k < s.in_flight.size(); ++k) {
-      if (s.in_flight[k].started) working = k;
+    working = 0;
+    if (tasks_say_when_started() && cause != Cause::timed_out) {
+      for (std::size_t k = 1; k < s.in_flight.size(); ++k) {
+        if (s.in_flight[k].started) working = k;
+      }
     }
-    // Past the task timeout, though, the first task's answer is the one overdue: started and unanswered, it was
-    // still running or its output's flush hung (a stuck disk), while the tasks behind it wait for it.
-    if (cause == Cause::timed_out && working) working = 0;
   }
   for (std::size_t k = s.in_flight.size(); k-- > 0;) {
     if (k == working) continue;
@@ -120,9 +121,7 @@ void PoolRun::lost(Slot& s, const std::string& what, Cause cause) {
     }
   } else {
     spdlog::warn("worker {} (slot {}) {} while {}", pid, s.index, how,
-                 previous == State::configuring ? "being given the run's chain"
-                 : s.in_flight.empty()          ? "idle"
-                                                : "between tasks");
+                 previous == State::configuring ? "being given the run's chain" : "idle");
   }
   s.in_flight.clear();
   if (batch_->options.stop.stop_requested()) cancel_queued();
