@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -19,6 +20,10 @@ namespace {
 
 // One count for every temporary file this process makes: two writers of one output never share a name.
 std::atomic<unsigned> temporary_count{0};
+
+ImageIoError write_error(const std::filesystem::path& output, std::string_view what, std::string_view reason) {
+  return ImageIoError(output.string(), fmt::format("cannot write {}: {}", what, reason));
+}
 
 }  // namespace
 
@@ -46,8 +51,11 @@ UnflushedOutput& UnflushedOutput::operator=(UnflushedOutput&& other) noexcept {
 UnflushedOutput::~UnflushedOutput() { abandon(); }
 
 void UnflushedOutput::abandon() noexcept {
-  if (fd_ < 0) return;
-  ::close(std::exchange(fd_, -1));
+  if (fd_ >= 0) discard();
+}
+
+void UnflushedOutput::discard() noexcept {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   std::error_code ignored;
   std::filesystem::remove(temporary_, ignored);
 }
@@ -60,10 +68,8 @@ void UnflushedOutput::commit() {
     if (closed != 0) throw std::system_error(errno, std::generic_category(), "close");
     std::filesystem::rename(temporary_, output_);
   } catch (const std::exception& error) {
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-    std::error_code ignored;
-    std::filesystem::remove(temporary_, ignored);
-    throw ImageIoError(output_.string(), fmt::format("cannot write {}: {}", what_, error.what()));
+    discard();
+    throw write_error(output_, what_, error.what());
   }
 }
 
@@ -73,13 +79,13 @@ UnflushedOutput write_unflushed(const std::filesystem::path& output, std::string
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) {
     const std::system_error error(errno, std::generic_category(), "cannot create " + temporary.string());
-    throw ImageIoError(output.string(), fmt::format("cannot write {}: {}", what, error.what()));
+    throw write_error(output, what, error.what());
   }
   UnflushedOutput written(fd, std::move(temporary), output, what);  // removes the file if writing throws
   try {
     write(fd);
   } catch (const std::exception& error) {
-    throw ImageIoError(output.string(), fmt::format("cannot write {}: {}", what, error.what()));
+    throw write_error(output, what, error.what());
   }
   return written;
 }

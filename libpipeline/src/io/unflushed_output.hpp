@@ -25,7 +25,6 @@ class UnflushedOutput {
   ~UnflushedOutput();
 
   [[nodiscard]] bool empty() const noexcept { return fd_ < 0; }
-  [[nodiscard]] const std::filesystem::path& output() const noexcept { return output_; }
 
   // Flushes the file to disk (so a crash cannot leave a renamed but empty output), closes it and renames it over
   // the output. Leaves this empty. Throws ImageIoError ("cannot write <what>: ...") and leaves no temporary file.
@@ -33,6 +32,7 @@ class UnflushedOutput {
 
  private:
   void abandon() noexcept;
+  void discard() noexcept;  // closes the file if open and removes it
 
   int fd_ = -1;
   std::filesystem::path temporary_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <filesystem>
+#include <initializer_list>
 #include <numeric>
 #include <system_error>
 
@@ -151,9 +152,8 @@ PreparedTask FileJobs::prepare(Slot&, std::size_t i) {
     return failed("a path longer than the process pool's protocol carries");
   }
   // Refused here with their reason, rather than by the worker, which would take them for a broken frame and exit.
-  if (task.input.empty() || task.output.empty()) return failed("an empty path");
-  if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
-    return failed("a path with a NUL byte");
+  for (const std::string* path : {&task.input, &task.output}) {
+    if (const char* refusal = wire::file_task_path_refusal(*path)) return failed(refusal);
   }
   try {
     check_output_format(task.output_format);

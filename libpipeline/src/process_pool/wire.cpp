@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 
 #include <fmt/format.h>
@@ -346,15 +347,20 @@ Result decode_result_prefix(std::span<const std::uint8_t> prefix_payload, std::u
   return read_result(prefix_payload, {}, samples_follow);
 }
 
+const char* file_task_path_refusal(std::string_view path) noexcept {
+  if (path.empty()) return "an empty path";
+  if (path.find('\0') != std::string_view::npos) return "a path with a NUL byte";
+  return nullptr;
+}
+
 FileTask decode_file_task(std::span<const std::uint8_t> payload) {
   Reader reader(payload, "file task frame");
   FileTask task;
   task.index = reader.u64();
   task.input = reader.text("input path");
   task.output = reader.text("output path");
-  if (task.input.empty() || task.output.empty()) reader.fail("an empty path");
-  if (task.input.find('\0') != std::string::npos || task.output.find('\0') != std::string::npos) {
-    reader.fail("a path with a NUL byte");
+  for (const std::string* path : {&task.input, &task.output}) {
+    if (const char* refusal = file_task_path_refusal(*path)) reader.fail(refusal);
   }
   read_file_options(reader, task.output_format, task.decode);
   reader.finish();

@@ -293,6 +293,9 @@ struct EncodedResult {
 [[nodiscard]] Task decode_task_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow);
 [[nodiscard]] Result decode_result_prefix(std::span<const std::uint8_t> prefix_payload, std::uint64_t samples_follow);
 [[nodiscard]] FileTask decode_file_task(std::span<const std::uint8_t> payload);
+// Why a file task's path cannot travel ("an empty path", "a path with a NUL byte"), or null: the decoder refuses
+// such a frame, and the parent fails such a job before sending it.
+[[nodiscard]] const char* file_task_path_refusal(std::string_view path) noexcept;
 [[nodiscard]] FileResult decode_file_result(std::span<const std::uint8_t> payload);
 [[nodiscard]] EncodedTask decode_encoded_task(std::span<const std::uint8_t> payload);
 [[nodiscard]] EncodedResult decode_encoded_result(std::span<const std::uint8_t> payload);

@@ -79,8 +79,7 @@ class Session {
  private:
   // Tells the parent why this worker cannot serve at all, and gives the exit code.
   int refuse(const std::string& message) {
-    drain_outputs();
-    write_all(fds_.out, wire::encode_error(message));
+    send_in_turn(wire::encode_error(message));
     spdlog::error("{}", message);
     return 2;
   }
@@ -88,12 +87,10 @@ class Session {
   void on_chain(const wire::Chain& frame) {
     if (const auto refusal = chains_.accept(frame)) {
       // The parent shows the message; this worker stays, for a chain it can build.
-      drain_outputs();
-      write_all(fds_.out, wire::encode_error(*refusal));
+      send_in_turn(wire::encode_error(*refusal));
       return;
     }
-    drain_outputs();
-    write_all(fds_.out, wire::encode_ready(frame.run));
+    send_in_turn(wire::encode_ready(frame.run));
   }
 
   void on_segment(std::uint64_t bytes) {
@@ -113,9 +110,7 @@ class Session {
       result.output = Image();
       prefix = wire::encode_result_prefix(result);
     }
-    drain_outputs();
-    write_all(fds_.out, prefix);
-    write_all(fds_.out, result.output.bytes());
+    send_in_turn(prefix, result.output.bytes());
   }
 
   SharedMemories memories() { return {&segment_, &arena_}; }
@@ -141,6 +136,13 @@ class Session {
   // Before any other frame goes out: the committer's results first.
   void drain_outputs() {
     if (committer_) committer_->drain();
+  }
+
+  // A frame of this thread's other than file started (a frame's bytes, perhaps in two parts), after those results.
+  void send_in_turn(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> rest = {}) {
+    drain_outputs();
+    write_all(fds_.out, frame);
+    if (!rest.empty()) write_all(fds_.out, rest);
   }
 
   // The frames this thread and the committer's both send (file started, file result), one whole frame at a time.
